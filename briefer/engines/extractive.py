@@ -1,0 +1,171 @@
+"""The offline engine: TextRank-style key sentences and rule-based risks. No model, no network.
+
+Every key point is a sentence of the article, so its evidence is verbatim by construction.
+The ranking is a PageRank over a sentence-similarity graph, with the random jump biased toward
+the top of the article, because news puts what matters first.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+
+from ..config import Settings
+from ..models import Article, Chunk, EngineInfo, KeyPoint, Risk, Span
+from ..risk import RuleSet, assess, load_rules
+from ..segmentation import Segment, sentences
+
+DAMPING = 0.85
+ITERATIONS = 60
+TOLERANCE = 1e-7
+MIN_WORDS = 6
+MAX_WORDS = 80
+REDUNDANCY = 0.5  # Jaccard overlap above which a lower-ranked sentence repeats a chosen one
+
+_WORD = re.compile(r"[^\W_]+(?:[-'’][^\W_]+)*")
+_BOILERPLATE = re.compile(
+    r"all rights reserved|copyright|subscribe|newsletter|sign up|click here|read more|"
+    r"cookies?\b|advertisement|follow us|contributed to this report|is a team of journalists|"
+    r"for more (news|information)|share this article",
+    re.IGNORECASE,
+)
+_STOPWORDS = frozenset(
+    """a about above after again against all also am an and any are as at be because been
+    before being below between both but by can could did do does doing down during each few
+    for from further had has have having he her here hers herself him himself his how i if in
+    into is it its itself just me more most my myself no nor not now of off on once only or
+    other our ours ourselves out over own same she should so some such than that the their
+    theirs them themselves then there these they this those through to too under until up very
+    was we were what when where which while who whom why will with would you your yours said
+    says told according since however among very still well""".split()
+)
+
+
+def _terms(sentence: str) -> frozenset[str]:
+    terms = set()
+    for word in _WORD.findall(sentence.lower()):
+        word = word.replace("’", "'")
+        if word.endswith("'s"):
+            word = word[:-2]
+        if len(word) < 3 or word in _STOPWORDS or word.isdigit():
+            continue
+        if len(word) > 4 and word.endswith("s") and not word.endswith("ss"):
+            word = word[:-1]  # plural folding: "drones" and "drone" are one term
+        terms.add(word)
+    return frozenset(terms)
+
+
+def _similarity(a: frozenset[str], b: frozenset[str]) -> float:
+    common = len(a & b)
+    if not common:
+        return 0.0
+    return common / (math.log(len(a) + 1) + math.log(len(b) + 1))
+
+
+def rank(term_sets: Sequence[frozenset[str]]) -> list[float]:
+    """PageRank scores of sentences over their similarity graph, lead-biased jumps."""
+    n = len(term_sets)
+    if n == 0:
+        return []
+    weights = [[0.0] * n for _ in range(n)]
+    for i in range(n):
+        for j in range(i + 1, n):
+            w = _similarity(term_sets[i], term_sets[j])
+            weights[i][j] = weights[j][i] = w
+    out_sums = [sum(row) for row in weights]
+    # incoming[j]: (i, share of i's score that flows to j), precomputed once.
+    incoming = [
+        [(i, weights[i][j] / out_sums[i]) for i in range(n) if weights[i][j]] for j in range(n)
+    ]
+    dangling_nodes = [i for i in range(n) if out_sums[i] == 0.0]
+    prior = [1.0 / math.sqrt(i + 1) for i in range(n)]
+    total = sum(prior)
+    prior = [p / total for p in prior]
+    scores = prior[:]
+    for _ in range(ITERATIONS):
+        dangling = sum(scores[i] for i in dangling_nodes)
+        new = [
+            (1 - DAMPING) * prior[j]
+            + DAMPING * (sum(scores[i] * share for i, share in incoming[j]) + dangling * prior[j])
+            for j in range(n)
+        ]
+        delta = sum(abs(a - b) for a, b in zip(new, scores))
+        scores = new
+        if delta < TOLERANCE:
+            break
+    return scores
+
+
+class ExtractiveEngine:
+    """Deterministic offline engine; see the module docstring."""
+
+    info = EngineInfo(
+        name="extractive",
+        description="ranked article sentences and rule-based risks, offline, no model",
+    )
+
+    def __init__(self, settings: Settings, rules: RuleSet | None = None) -> None:
+        self.max_key_points = settings.max_key_points
+        self.max_risks = settings.max_risks
+        self.rules = rules or load_rules(settings.rules, replace=settings.replace_rules)
+
+    def analyze(
+        self, article: Article, chunks: Sequence[Chunk]
+    ) -> tuple[list[KeyPoint], list[Risk]]:
+        spans = sentences(article.text)
+        key_points = self._key_points(article, spans)
+        # The headline restates the body; quoting the body is the stronger evidence.
+        body = [s for s in spans if not self._is_title(article, s)]
+        risks = assess(article, body or spans, self.rules, limit=self.max_risks)
+        return key_points, risks
+
+    def _key_points(self, article: Article, spans: list[Segment]) -> list[KeyPoint]:
+        text = article.text
+        candidates = [s for s in spans if self._eligible(article, s)]
+        if not candidates:
+            # A very short article: rank whatever sentences there are rather than say nothing.
+            candidates = [s for s in spans if not self._is_title(article, s)] or spans
+        term_sets = [_terms(text[s.start : s.end]) for s in candidates]
+        scores = rank(term_sets)
+        order = sorted(range(len(candidates)), key=lambda i: (-scores[i], i))
+        chosen: list[int] = []
+        for i in order:
+            if len(chosen) == self.max_key_points:
+                break
+            if any(_jaccard(term_sets[i], term_sets[c]) > REDUNDANCY for c in chosen):
+                continue
+            chosen.append(i)
+        points = []
+        for i in chosen:
+            seg = candidates[i]
+            quote = text[seg.start : seg.end]
+            points.append(
+                KeyPoint(
+                    text=quote,
+                    evidence=quote,
+                    article_id=article.id,
+                    span=Span(seg.start, seg.end),
+                    verified=True,
+                    score=round(scores[i], 6),
+                )
+            )
+        return points
+
+    @staticmethod
+    def _is_title(article: Article, seg: Segment) -> bool:
+        sentence = article.text[seg.start : seg.end]
+        return bool(article.title) and sentence.strip().lstrip("#").strip() == article.title
+
+    @classmethod
+    def _eligible(cls, article: Article, seg: Segment) -> bool:
+        sentence = article.text[seg.start : seg.end]
+        if cls._is_title(article, seg) or sentence.lstrip().startswith("#"):
+            return False
+        words = len(sentence.split())
+        return MIN_WORDS <= words <= MAX_WORDS and not _BOILERPLATE.search(sentence)
+
+
+def _jaccard(a: frozenset[str], b: frozenset[str]) -> float:
+    union = len(a | b)
+    return len(a & b) / union if union else 0.0

@@ -1,0 +1,28 @@
+"""The errors briefer raises: each message says what went wrong and what to do about it."""
+
+from __future__ import annotations
+
+
+class BrieferError(Exception):
+    """Base class for every error briefer raises on purpose."""
+
+
+class SourceError(BrieferError):
+    """An input (file, directory, URL, stdin) could not be read or holds no article."""
+
+    def __init__(self, source: str, reason: str) -> None:
+        self.source = source
+        self.reason = reason
+        super().__init__(f"{source}: {reason}")
+
+
+class ConfigError(BrieferError):
+    """A setting, option or user-supplied data file is invalid."""
+
+
+class LLMError(BrieferError):
+    """The language-model endpoint failed or replied with something unusable."""
+
+
+class RenderError(BrieferError):
+    """An output could not be rendered or written."""

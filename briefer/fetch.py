@@ -1,0 +1,129 @@
+"""Fetch one web page with requests: bounded in time, size and redirects."""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+import requests
+
+from ._version import __version__
+from .config import (
+    DEFAULT_CONNECT_TIMEOUT,
+    DEFAULT_MAX_BYTES,
+    DEFAULT_MAX_REDIRECTS,
+    DEFAULT_READ_TIMEOUT,
+)
+from .errors import SourceError
+
+log = logging.getLogger(__name__)
+
+USER_AGENT = f"briefer/{__version__} (automated briefing summarizer)"
+_CHUNK_BYTES = 64 * 1024
+
+
+@dataclass(frozen=True)
+class Download:
+    """A fetched response body with what the server said about it."""
+
+    url: str
+    content: bytes
+    media_type: str
+    charset: str | None
+
+
+def redact(url: str) -> str:
+    """The URL without any user:password part, for messages and logs."""
+    parts = urlsplit(url)
+    if parts.username is None and parts.password is None:
+        return url
+    host = parts.hostname or ""
+    if parts.port:
+        host = f"{host}:{parts.port}"
+    return parts._replace(netloc=host).geturl()
+
+
+def _mb(n: int) -> str:
+    return f"{n / (1024 * 1024):.1f} MB"
+
+
+def fetch(
+    url: str,
+    *,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    connect_timeout: float = DEFAULT_CONNECT_TIMEOUT,
+    read_timeout: float = DEFAULT_READ_TIMEOUT,
+    max_redirects: int = DEFAULT_MAX_REDIRECTS,
+    session: requests.Session | None = None,
+) -> Download:
+    """GET ``url`` and return its body; raise SourceError naming the URL on any failure."""
+    label = redact(url)
+    if urlsplit(url).scheme.lower() not in ("http", "https"):
+        raise SourceError(label, "only http and https URLs can be fetched")
+    own_session = session is None
+    session = session or requests.Session()
+    session.max_redirects = max_redirects
+    # Socket timeouts bound each read; this bounds the whole body of a slow, endless page.
+    deadline = time.monotonic() + connect_timeout + 2 * read_timeout
+    try:
+        log.debug("fetching %s", label)
+        with session.get(
+            url,
+            stream=True,
+            timeout=(connect_timeout, read_timeout),
+            headers={"User-Agent": USER_AGENT, "Accept": "text/html,text/plain;q=0.9,*/*;q=0.5"},
+        ) as resp:
+            if resp.status_code >= 400:
+                raise SourceError(
+                    label,
+                    f"the server answered HTTP {resp.status_code} {resp.reason or ''}".rstrip()
+                    + "; check the address or try again later",
+                )
+            declared = resp.headers.get("Content-Length", "")
+            if declared.isdigit() and int(declared) > max_bytes:
+                raise SourceError(
+                    label,
+                    f"the page is {_mb(int(declared))}, over the {_mb(max_bytes)} limit; "
+                    "raise --max-bytes to read it",
+                )
+            body = bytearray()
+            for piece in resp.iter_content(_CHUNK_BYTES):
+                body.extend(piece)
+                if len(body) > max_bytes:
+                    raise SourceError(
+                        label,
+                        f"the page is over the {_mb(max_bytes)} limit; raise --max-bytes to read it",
+                    )
+                if time.monotonic() > deadline:
+                    raise SourceError(label, "the download took too long; try again later")
+            media_type, charset = _content_type(resp.headers.get("Content-Type", ""))
+            return Download(redact(resp.url or url), bytes(body), media_type, charset)
+    except requests.exceptions.TooManyRedirects:
+        raise SourceError(label, f"more than {max_redirects} redirects; check the address") from None
+    except requests.exceptions.ConnectTimeout:
+        raise SourceError(
+            label, f"could not connect within {connect_timeout:g} s; check the address or network"
+        ) from None
+    except requests.exceptions.Timeout:
+        raise SourceError(
+            label, f"the server sent nothing for {read_timeout:g} s; try again later"
+        ) from None
+    except requests.exceptions.ConnectionError:
+        raise SourceError(label, "could not connect; check the address and your network") from None
+    except requests.exceptions.RequestException as exc:
+        raise SourceError(label, f"the request failed ({type(exc).__name__})") from None
+    finally:
+        if own_session:
+            session.close()
+
+
+def _content_type(header: str) -> tuple[str, str | None]:
+    media_type, _, params = header.partition(";")
+    charset = None
+    for param in params.split(";"):
+        key, _, value = param.partition("=")
+        if key.strip().lower() == "charset" and value.strip():
+            charset = value.strip().strip("\"'").lower()
+    return media_type.strip().lower(), charset

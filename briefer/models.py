@@ -1,0 +1,143 @@
+"""The values that flow through the pipeline: frozen dataclasses, plain data only."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Any
+
+SEVERITIES = ("low", "medium", "high", "critical")
+LIKELIHOODS = ("unlikely", "possible", "likely", "almost certain")
+
+
+@dataclass(frozen=True)
+class Article:
+    """One cleaned article; ``id`` is the sha256 of its normalized text."""
+
+    id: str
+    text: str
+    source: str
+    title: str | None = None
+    url: str | None = None
+    author: str | None = None
+    published: str | None = None
+    site: str | None = None
+    kind: str = "text"  # "text", "markdown" or "html": what the source was before cleaning
+
+    @property
+    def word_count(self) -> int:
+        return len(self.text.split())
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A token-bounded slice of an article: ``article.text[start:end] == text``."""
+
+    article_id: str
+    index: int
+    text: str
+    start: int
+    end: int
+    tokens: int
+
+
+@dataclass(frozen=True)
+class Span:
+    """Character offsets of a quote inside its article's text."""
+
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class KeyPoint:
+    """A claim with the verbatim evidence it rests on and where that evidence sits."""
+
+    text: str
+    evidence: str
+    article_id: str
+    span: Span | None
+    verified: bool
+    score: float = 0.0
+
+
+@dataclass(frozen=True)
+class Risk:
+    """A risk assessment tied to an evidence quote from the article."""
+
+    title: str
+    category: str
+    severity: str
+    likelihood: str
+    rationale: str
+    evidence: str
+    article_id: str
+    span: Span | None
+    verified: bool
+    cues: tuple[str, ...] = ()
+    score: float = 0.0
+
+    @property
+    def rank_value(self) -> int:
+        """Severity times likelihood on 1-based ordinal scales (1..16)."""
+        return (SEVERITIES.index(self.severity) + 1) * (LIKELIHOODS.index(self.likelihood) + 1)
+
+
+@dataclass(frozen=True)
+class EngineInfo:
+    """Which engine produced a digest, so every output can say so."""
+
+    name: str
+    description: str
+    model: str | None = None
+
+
+@dataclass(frozen=True)
+class ArticleDigest:
+    """What the pipeline learned about one article."""
+
+    article: Article
+    chunks: tuple[Chunk, ...]
+    key_points: tuple[KeyPoint, ...]
+    risks: tuple[Risk, ...]
+    engine: EngineInfo
+    tokenizer: str
+
+    @property
+    def tokens(self) -> int:
+        """Tokens across all chunks: what an LLM engine would be sent (overlap counted)."""
+        return sum(c.tokens for c in self.chunks)
+
+
+@dataclass(frozen=True)
+class Failure:
+    """An input that could not be summarized, and why."""
+
+    source: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class SummaryRun:
+    """The result of one ``summarize`` call: digests in input order, plus failures."""
+
+    digests: tuple[ArticleDigest, ...]
+    failures: tuple[Failure, ...]
+    engine: EngineInfo
+    generated_at: str
+    settings: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return not self.failures
+
+
+def to_data(value: Any) -> Any:
+    """Convert nested dataclasses to JSON-ready dicts and lists."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: to_data(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, (list, tuple)):
+        return [to_data(v) for v in value]
+    if isinstance(value, dict):
+        return {k: to_data(v) for k, v in value.items()}
+    return value

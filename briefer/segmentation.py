@@ -1,0 +1,107 @@
+"""Paragraph and sentence boundaries as character offsets into the original text.
+
+Offsets, not copies: every span maps back to the article exactly, which is what lets evidence
+quotes and chunks be checked against the source.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+# Titles and abbreviations that end in a period without ending a sentence.
+_ABBREVIATIONS = frozenset(
+    """mr mrs ms dr prof sr jr st mt gen col lt sgt capt cmdr adm gov sen rep pres supt
+    rev hon inc ltd co corp bros no nos vs etc al approx dept est fig vol op cf ca
+    jan feb mar apr jun jul aug sep sept oct nov dec e.g i.e u.s u.k u.n a.m p.m""".split()
+)
+_BLANK_LINE = re.compile(r"\n[ \t\r\f\v]*\n\s*")
+_NEWLINE = re.compile(r"\n\s*")
+# A sentence ends at . ! ? or … (possibly repeated), then closing quotes or brackets, then
+# whitespace, and the next sentence starts with something that can open one.
+_SENTENCE_END = re.compile(
+    r"""[.!?…]+["'”’»)\]]*(?=\s+["'“‘«(\[]*[^\s\w]*[\w"“‘«(\[])""",
+)
+_WORD_BEFORE = re.compile(r"([\w.]+)$")
+_WORD = re.compile(r"\S+")
+
+
+@dataclass(frozen=True)
+class Segment:
+    """A half-open character range ``[start, end)`` of a text."""
+
+    start: int
+    end: int
+
+
+def _looks_hard_wrapped(text: str) -> bool:
+    # Plain-text files wrapped at ~72 columns use a single newline inside paragraphs; most
+    # web and feed text uses one newline per paragraph. Tell them apart by line lengths.
+    lines = [ln for ln in text.splitlines() if ln.strip()]
+    if len(lines) < 4:
+        return False
+    longest = max(len(ln) for ln in lines)
+    if longest > 100:
+        return False
+    wrapped = sum(1 for ln in lines if len(ln) >= 0.6 * longest)
+    unterminated = sum(1 for ln in lines if ln.rstrip()[-1:] not in ".!?:\"”'’")
+    return wrapped >= 0.6 * len(lines) and unterminated >= 0.4 * len(lines)
+
+
+def paragraphs(text: str) -> list[Segment]:
+    """Paragraph spans, trimmed of surrounding whitespace, in order."""
+    separator = _BLANK_LINE if _looks_hard_wrapped(text) else _NEWLINE
+    spans: list[Segment] = []
+    pos = 0
+    for match in separator.finditer(text):
+        _append_trimmed(text, pos, match.start(), spans)
+        pos = match.end()
+    _append_trimmed(text, pos, len(text), spans)
+    return spans
+
+
+def _append_trimmed(text: str, start: int, end: int, out: list[Segment]) -> None:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    if end > start:
+        out.append(Segment(start, end))
+
+
+def _is_abbreviation(text: str, period: int) -> bool:
+    match = _WORD_BEFORE.search(text, max(0, period - 20), period)
+    if not match:
+        return False
+    word = match.group(1).lower().rstrip(".")
+    if word in _ABBREVIATIONS:
+        return True
+    # A single capital letter before a period is an initial ("John F. Kennedy").
+    return len(word) == 1 and text[period - 1].isupper()
+
+
+def sentences_in(text: str, span: Segment) -> list[Segment]:
+    """Sentence spans inside one paragraph span."""
+    out: list[Segment] = []
+    pos = span.start
+    for match in _SENTENCE_END.finditer(text, span.start, span.end):
+        if text[match.start()] == "." and match.end() - match.start() == 1:
+            if _is_abbreviation(text, match.start()):
+                continue
+        _append_trimmed(text, pos, match.end(), out)
+        pos = match.end()
+    _append_trimmed(text, pos, span.end, out)
+    return out
+
+
+def sentences(text: str) -> list[Segment]:
+    """Sentence spans of a whole text; a sentence never crosses a paragraph boundary."""
+    out: list[Segment] = []
+    for para in paragraphs(text):
+        out.extend(sentences_in(text, para))
+    return out
+
+
+def words_in(text: str, span: Segment) -> list[Segment]:
+    """Word spans (maximal runs of non-whitespace) inside a span."""
+    return [Segment(m.start(), m.end()) for m in _WORD.finditer(text, span.start, span.end)]

@@ -1,0 +1,245 @@
+"""Turn what the user names (files, directories, stdin, URLs) into cleaned Articles."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import re
+import sys
+import unicodedata
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+import requests
+
+from .config import SOURCE_EXTENSIONS, Settings
+from .errors import SourceError
+from .fetch import fetch, redact
+from .models import Article
+
+log = logging.getLogger(__name__)
+
+STDIN = "-"
+_HTML_TYPES = ("text/html", "application/xhtml+xml")
+_TEXT_TYPES = ("text/plain", "text/markdown", "text/x-markdown", "")
+_FEED_TYPES = ("application/rss+xml", "application/atom+xml", "application/xml", "text/xml")
+_HTML_SNIFF = re.compile(rb"^\s*(<!doctype\s+html|<html|<head|<body|<article|<meta|<title)", re.I)
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_LATIN_PAGES = re.compile(r"^(cp125[0-8]|latin|iso8859|mac_|cp8[0-9]{2}|cp775)")
+_MD_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(.+?)\s*#*\s*$", re.M)
+
+
+@dataclass(frozen=True)
+class Input:
+    """One readable input: a file, a URL or stdin, with the label used in messages."""
+
+    label: str
+    kind: str  # "file", "url" or "stdin"
+    location: str
+
+
+def is_url(spec: str) -> bool:
+    return bool(re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*://", spec))
+
+
+def expand(spec: str) -> list[Input]:
+    """The inputs one command-line source stands for; a directory is walked recursively."""
+    if spec == STDIN:
+        return [Input("<stdin>", "stdin", STDIN)]
+    if is_url(spec):
+        return [Input(redact(spec), "url", spec)]
+    path = Path(spec)
+    if path.is_dir():
+        files = sorted(_walk(path))
+        if not files:
+            wanted = ", ".join(SOURCE_EXTENSIONS)
+            raise SourceError(spec, f"the directory holds no article files ({wanted})")
+        return [Input(str(f), "file", str(f)) for f in files]
+    if not path.exists():
+        raise SourceError(spec, "no such file or directory; check the path")
+    return [Input(spec, "file", spec)]
+
+
+def _walk(root: Path) -> Iterator[Path]:
+    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        for name in filenames:
+            if not name.startswith(".") and name.lower().endswith(SOURCE_EXTENSIONS):
+                yield Path(dirpath) / name
+
+
+def load(
+    item: Input,
+    settings: Settings,
+    *,
+    stdin: BinaryIO | None = None,
+    session: requests.Session | None = None,
+) -> Article:
+    """Read and clean one input; raise SourceError naming it when that is impossible."""
+    if item.kind == "url":
+        download = fetch(
+            item.location,
+            max_bytes=settings.max_bytes,
+            connect_timeout=settings.connect_timeout,
+            read_timeout=settings.read_timeout,
+            max_redirects=settings.max_redirects,
+            session=session,
+        )
+        media = download.media_type
+        if media in _FEED_TYPES or (not media and download.content.lstrip()[:5] == b"<?xml"):
+            raise SourceError(item.label, "this is an RSS/Atom feed or XML, not an article page")
+        if media.startswith("text/") and media not in _HTML_TYPES + _TEXT_TYPES:
+            media = "text/plain"
+        if media not in _HTML_TYPES + _TEXT_TYPES:
+            raise SourceError(item.label, f"the server sent {media}, not a text or HTML page")
+        kind = "html" if media in _HTML_TYPES or _HTML_SNIFF.match(download.content) else "text"
+        if media in ("text/markdown", "text/x-markdown"):
+            kind = "markdown"
+        return build_article(
+            download.content, item.label, kind, declared=download.charset, url=download.url
+        )
+    if item.kind == "stdin":
+        stream = stdin if stdin is not None else sys.stdin.buffer
+        data = stream.read(settings.max_bytes + 1)
+        _check_size(item.label, len(data), settings.max_bytes)
+        kind = "html" if _HTML_SNIFF.match(data) else "text"
+        return build_article(data, item.label, kind)
+    path = Path(item.location)
+    try:
+        if path.is_dir():
+            raise SourceError(item.label, "is a directory")
+        _check_size(item.label, path.stat().st_size, settings.max_bytes)
+        with path.open("rb") as handle:
+            # Bounded read: a device or a file still being written may be larger than stat said.
+            data = handle.read(settings.max_bytes + 1)
+    except FileNotFoundError:
+        raise SourceError(item.label, "no such file or directory; check the path") from None
+    except PermissionError:
+        raise SourceError(item.label, "permission denied; check the file's permissions") from None
+    except OSError as exc:
+        raise SourceError(item.label, f"could not be read ({exc.strerror or exc})") from None
+    _check_size(item.label, len(data), settings.max_bytes)
+    suffix = path.suffix.lower()
+    if suffix in (".html", ".htm", ".xhtml") or (suffix not in SOURCE_EXTENSIONS and _HTML_SNIFF.match(data)):
+        kind = "html"
+    elif suffix in (".md", ".markdown"):
+        kind = "markdown"
+    else:
+        kind = "text"
+    return build_article(data, item.label, kind)
+
+
+def _check_size(label: str, size: int, limit: int) -> None:
+    if size > limit:
+        raise SourceError(
+            label,
+            f"is larger than the {limit / (1024 * 1024):.1f} MB limit; raise --max-bytes to read it",
+        )
+
+
+def build_article(
+    data: bytes,
+    label: str,
+    kind: str,
+    *,
+    declared: str | None = None,
+    url: str | None = None,
+) -> Article:
+    """Decode, extract and clean raw bytes into an Article."""
+    if not data:
+        raise SourceError(label, "is empty; there is nothing to summarize")
+    text = decode(data, label, declared)
+    title = author = published = site = None
+    if kind == "html":
+        from .extract import extract_html
+
+        page = extract_html(text, label, url=url)
+        text, title, author, published, site = (
+            page.text,
+            page.title,
+            page.author,
+            page.published,
+            page.site,
+        )
+    text = clean(text)
+    if not text:
+        raise SourceError(label, "holds only whitespace; there is nothing to summarize")
+    if kind == "markdown":
+        heading = _MD_HEADING.search(text)
+        title = heading.group(1) if heading else _first_line_title(text)
+    elif kind == "text":
+        title = _first_line_title(text)
+    return Article(
+        id=article_id(text),
+        text=text,
+        source=label,
+        title=title,
+        url=url,
+        author=author,
+        published=published,
+        site=site,
+        kind=kind,
+    )
+
+
+def decode(data: bytes, label: str, declared: str | None = None) -> str:
+    """Bytes to text: BOM, then the declared charset, then UTF-8, then a careful guess."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        return data[3:].decode("utf-8", errors="replace")
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16", errors="replace")
+    if b"\x00" in data[:8192]:
+        raise SourceError(label, "looks like a binary file; briefer reads text, Markdown and HTML")
+    if declared:
+        try:
+            return data.decode(declared)
+        except (LookupError, UnicodeDecodeError):
+            log.debug("%s: declared charset %r does not fit; guessing", label, declared)
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    import charset_normalizer
+
+    best = charset_normalizer.from_bytes(data).best()
+    if best is None or best.encoding is None:
+        raise SourceError(
+            label,
+            "is not UTF-8 and its encoding could not be recognised; convert it to UTF-8 "
+            "(for example with iconv) and try again",
+        )
+    encoding = best.encoding
+    if _LATIN_PAGES.match(encoding):
+        # Short Western text is often guessed as a neighbouring code page; cp1252 is what
+        # browsers assume for legacy Western pages, so prefer it whenever it decodes cleanly.
+        try:
+            return data.decode("cp1252")
+        except UnicodeDecodeError:
+            pass
+    log.info("%s: not UTF-8, read as %s", label, encoding)
+    return str(best)
+
+
+def clean(text: str) -> str:
+    """Normalize newlines, Unicode form and control characters; trim the ends."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = unicodedata.normalize("NFC", text)
+    text = _CONTROL.sub("", text)
+    return text.strip()
+
+
+def article_id(text: str) -> str:
+    """Stable id: sha256 of the text with whitespace collapsed (so re-wrapping keeps the id)."""
+    normalized = " ".join(unicodedata.normalize("NFC", text).split())
+    return hashlib.sha256(normalized.encode("utf-8")).hexdigest()
+
+
+def _first_line_title(text: str) -> str | None:
+    first, sep, rest = text.partition("\n")
+    first = first.strip().lstrip("#").strip()
+    if sep and rest.strip() and 0 < len(first) <= 150 and first[-1] not in ".!?:;,":
+        return first
+    return None

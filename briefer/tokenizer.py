@@ -1,0 +1,81 @@
+"""tiktoken encodings that work offline, built from ranks shipped in an installed package.
+
+tiktoken fetches its BPE files over the network on first use (with no timeout), which fails or
+hangs on an offline machine. The ``bpe-openai`` package ships ``o200k_base`` and ``cl100k_base``
+rank files; tiktoken's own constructors are run with their loader pointed at those files, so the
+regex and special tokens stay tiktoken's and the sha256 tiktoken expects is still checked.
+"""
+
+from __future__ import annotations
+
+import base64
+import gzip
+import hashlib
+import threading
+from functools import lru_cache
+import importlib.util
+from pathlib import Path
+from typing import Any
+
+import tiktoken
+from tiktoken_ext import openai_public
+
+from .errors import ConfigError
+
+_RANKS_PACKAGE = "bpe_openai"
+_lock = threading.Lock()
+
+
+def ranks_file(name: str) -> Path:
+    """Where the installed ``bpe-openai`` package keeps the named rank file."""
+    # find_spec locates the package without importing it: its import costs half a second.
+    spec = importlib.util.find_spec(_RANKS_PACKAGE)
+    if spec is None or not spec.submodule_search_locations:
+        raise ModuleNotFoundError(_RANKS_PACKAGE)
+    return Path(list(spec.submodule_search_locations)[0]) / "data" / f"{name}.tiktoken.gz"
+
+
+def _offline_ranks(name: str) -> Any:
+    def load(_url: str, expected_hash: str | None = None) -> dict[bytes, int]:
+        try:
+            packed = ranks_file(name).read_bytes()
+        except (ModuleNotFoundError, FileNotFoundError) as exc:
+            raise ConfigError(
+                f"the {name} token ranks are missing: reinstall briefer's dependencies "
+                "(pip install bpe-openai)"
+            ) from exc
+        data = gzip.decompress(packed)
+        if expected_hash and hashlib.sha256(data).hexdigest() != expected_hash:
+            raise ConfigError(
+                f"the installed {name} token ranks do not match tiktoken's checksum; "
+                "reinstall bpe-openai and tiktoken"
+            )
+        ranks: dict[bytes, int] = {}
+        for line in data.splitlines():
+            if line:
+                token, rank = line.split()
+                ranks[base64.b64decode(token)] = int(rank)
+        return ranks
+
+    return load
+
+
+@lru_cache(maxsize=None)
+def get_encoding(name: str) -> tiktoken.Encoding:
+    """Return the named tiktoken encoding without touching the network."""
+    constructor = openai_public.ENCODING_CONSTRUCTORS.get(name)
+    if constructor is None or name not in ("o200k_base", "cl100k_base"):
+        raise ConfigError(f"unknown tokenizer {name!r}: choose o200k_base or cl100k_base")
+    with _lock:
+        original = openai_public.load_tiktoken_bpe
+        openai_public.load_tiktoken_bpe = _offline_ranks(name)  # type: ignore[assignment]
+        try:
+            spec = constructor()
+        finally:
+            openai_public.load_tiktoken_bpe = original  # type: ignore[assignment]
+    return tiktoken.Encoding(**spec)
+
+
+def count_tokens(text: str, name: str) -> int:
+    """Number of tokens in ``text`` under the named encoding (special tokens treated as text)."""
+    return len(get_encoding(name).encode_ordinary(text))

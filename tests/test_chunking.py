@@ -1,0 +1,114 @@
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from briefer.chunking import chunk_text
+from briefer.errors import ConfigError
+from briefer.tokenizer import get_encoding
+
+WORD = st.text(alphabet="abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789", min_size=1, max_size=12)
+PUNCT = st.sampled_from(["", "", "", ".", ",", "!", "?", ".”", ";"])
+SPACE = st.sampled_from([" ", " ", " ", "  ", "\n", "\n\n", "\t", " \n "])
+
+
+@st.composite
+def documents(draw, max_words=300):
+    words = draw(st.lists(st.tuples(WORD, PUNCT, SPACE), min_size=1, max_size=max_words))
+    lead = draw(st.sampled_from(["", " ", "\n"]))
+    return lead + "".join(w + p + s for w, p, s in words)
+
+
+LIMITS = st.tuples(st.integers(16, 200), st.integers(0, 100)).map(
+    lambda t: (t[0], min(t[1], t[0] // 2))
+)
+FAST = settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+def check_invariants(text, chunks, max_tokens, encoding="o200k_base"):
+    enc = get_encoding(encoding)
+    assert chunks, "a non-empty text has at least one chunk"
+    assert chunks[0].start == 0 and chunks[-1].end == len(text)
+    for i, chunk in enumerate(chunks):
+        assert chunk.index == i
+        assert text[chunk.start : chunk.end] == chunk.text
+        assert chunk.tokens == len(enc.encode_ordinary(chunk.text)) <= max_tokens
+    for before, after in zip(chunks, chunks[1:]):
+        # In order, no gap, and each chunk moves forward.
+        assert before.start < after.start <= before.end < after.end
+
+
+@FAST
+@given(documents(), LIMITS)
+def test_chunks_cover_text_in_order_within_limit(text, limits):
+    max_tokens, overlap = limits
+    chunks = chunk_text(text, max_tokens=max_tokens, overlap=overlap)
+    check_invariants(text, chunks, max_tokens)
+
+
+@FAST
+@given(documents(), st.integers(16, 120))
+def test_chunks_never_split_inside_a_word(text, max_tokens):
+    # Words here are at most 12 ASCII characters, so each fits in a chunk on its own.
+    chunks = chunk_text(text, max_tokens=max_tokens, overlap=0)
+    for chunk in chunks:
+        for edge in (chunk.start, chunk.end):
+            if 0 < edge < len(text):
+                assert text[edge - 1].isspace() or text[edge].isspace(), (edge, text[edge - 5 : edge + 5])
+
+
+@FAST
+@given(documents(), LIMITS)
+def test_without_overlap_chunks_partition_the_text(text, limits):
+    max_tokens, _ = limits
+    chunks = chunk_text(text, max_tokens=max_tokens, overlap=0)
+    assert "".join(c.text for c in chunks) == text
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.text(min_size=1, max_size=400), st.integers(16, 64))
+def test_any_unicode_text_keeps_the_invariants(text, max_tokens):
+    chunks = chunk_text(text, max_tokens=max_tokens, overlap=max_tokens // 4, tokenizer="cl100k_base")
+    if text:
+        check_invariants(text, chunks, max_tokens, "cl100k_base")
+
+
+def test_short_article_is_one_chunk(seed_text):
+    chunks = chunk_text(seed_text, article_id="abc")
+    assert len(chunks) == 1
+    assert chunks[0].text == seed_text and chunks[0].article_id == "abc"
+
+
+def test_paragraph_boundaries_are_preferred(seed_text):
+    chunks = chunk_text(seed_text, max_tokens=120, overlap=0)
+    check_invariants(seed_text, chunks, 120)
+    # Every paragraph of the seed fits in 120 tokens, so every cut falls at a line break.
+    for chunk in chunks[:-1]:
+        assert chunk.text.endswith("\n")
+
+
+def test_overlap_repeats_whole_sentences(seed_text):
+    chunks = chunk_text(seed_text, max_tokens=100, overlap=40)
+    check_invariants(seed_text, chunks, 100)
+    overlapping = [(a, b) for a, b in zip(chunks, chunks[1:]) if b.start < a.end]
+    assert overlapping, "some consecutive chunks share text"
+    for a, b in overlapping:
+        shared = seed_text[b.start : a.end]
+        assert len(get_encoding("o200k_base").encode_ordinary(shared)) <= 40
+        assert shared[0].isupper() or shared[0] in "“\"", shared  # starts a sentence
+
+
+def test_a_word_longer_than_the_limit_is_cut_between_tokens():
+    text = "x" * 3000 + " tail"
+    chunks = chunk_text(text, max_tokens=20, overlap=0)
+    check_invariants(text, chunks, 20)
+    assert len(chunks) > 10
+
+
+def test_empty_text_has_no_chunks():
+    assert chunk_text("") == []
+
+
+@pytest.mark.parametrize("max_tokens,overlap", [(8, 0), (100, 51), (100, -1)])
+def test_invalid_limits_are_rejected(max_tokens, overlap):
+    with pytest.raises(ConfigError):
+        chunk_text("some text", max_tokens=max_tokens, overlap=overlap)

@@ -1,0 +1,45 @@
+from briefer.segmentation import paragraphs, sentences
+
+
+def texts(text, spans):
+    return [text[s.start : s.end] for s in spans]
+
+
+def test_sentences_respect_abbreviations_initials_and_decimals():
+    text = (
+        'Mr. Smith met Dr. Jones at 3 p.m. in the U.S. capital. He said: "It works." '
+        "Then John F. Kennedy left! Why? Prices rose 3.5 percent."
+    )
+    assert texts(text, sentences(text)) == [
+        "Mr. Smith met Dr. Jones at 3 p.m. in the U.S. capital.",
+        'He said: "It works."',
+        "Then John F. Kennedy left!",
+        "Why?",
+        "Prices rose 3.5 percent.",
+    ]
+
+
+def test_closing_curly_quote_stays_with_its_sentence():
+    text = "“We expect it soon.” Officials agreed. "
+    assert texts(text, sentences(text)) == ["“We expect it soon.”", "Officials agreed."]
+
+
+def test_one_line_per_paragraph_text_splits_at_each_newline(seed_text):
+    paras = texts(seed_text, paragraphs(seed_text))
+    assert paras[0] == "Iran, Russia expected to sign new strategic comprehensive agreement"
+    assert len(paras) == len([ln for ln in seed_text.splitlines() if ln.strip()])
+
+
+def test_hard_wrapped_text_splits_only_at_blank_lines():
+    line = "word " * 13
+    wrapped = "\n".join([line.strip()] * 4) + "\n\n" + "\n".join([line.strip()] * 4)
+    paras = paragraphs(wrapped)
+    assert len(paras) == 2
+    # A sentence may run across the wrapped lines of its paragraph.
+    assert "\n" in wrapped[paras[0].start : paras[0].end]
+
+
+def test_spans_map_back_exactly(seed_text):
+    for span in sentences(seed_text):
+        piece = seed_text[span.start : span.end]
+        assert piece == piece.strip() and piece
