@@ -3,14 +3,27 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN     = $(VENV)/bin
 STAMP   = $(VENV)/.installed
+# Debian packages installed when missing (apt-get as root, else through sudo).
+DEBIAN_PACKAGES ?=
 
-.PHONY: demo test bench lint clean
+.PHONY: demo test bench lint clean system-deps
 
 $(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import venv, ensurepip' 2>/dev/null || $(MAKE) --no-print-directory system-deps DEBIAN_PACKAGES="python3-venv $(DEBIAN_PACKAGES)"
+	@[ -z "$(strip $(DEBIAN_PACKAGES))" ] || $(MAKE) --no-print-directory system-deps
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
+
+## system-deps: install the Debian packages in DEBIAN_PACKAGES that are not installed yet
+system-deps:
+	@missing=""; for p in $(DEBIAN_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "Installing Debian packages:$$missing"; \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
+	fi
 
 ## demo: summarize seeds/ offline (no API key) into out/seeds-summary.md and .json
 demo: $(STAMP)
@@ -21,14 +34,16 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest
 
+## lint: ruff and mypy (strict)
+lint: $(STAMP)
+	$(BIN)/ruff check briefer tests bench
+	$(BIN)/ruff format --check briefer tests bench
+	$(BIN)/mypy
+
 ## bench: throughput and memory figures (not part of the tests)
 bench: $(STAMP)
 	$(BIN)/python bench/bench_chunking.py
 	$(BIN)/python bench/bench_extractive.py
 
-lint: $(STAMP)
-	$(BIN)/ruff check briefer tests bench
-	$(BIN)/mypy
-
 clean:
-	rm -rf $(VENV) out build dist .pytest_cache .hypothesis
+	rm -rf $(VENV) out build dist .pytest_cache .hypothesis .mypy_cache .ruff_cache

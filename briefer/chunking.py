@@ -8,7 +8,6 @@ boundary is still seen whole by one chunk.
 
 from __future__ import annotations
 
-import bisect
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -171,7 +170,9 @@ def _pack(
         spans.append((chunk_start, units[j - 1].end, exact))
         if j == len(units):
             break
-        chunk_start = _overlap_start(text, units, i, j, count, overlap) if overlap else units[j].start
+        chunk_start = (
+            _overlap_start(text, units, i, j, count, overlap) if overlap else units[j].start
+        )
         i = j
     return spans
 

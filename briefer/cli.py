@@ -90,53 +90,90 @@ class _Bar:
 @cli.command()
 @click.argument("sources", nargs=-1, required=True)
 @click.option(
-    "-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
     help="Write the summary to FILE (atomically) instead of stdout.",
 )
 @click.option(
-    "-f", "--format", "fmt", type=click.Choice(FORMATS), default="md", show_default=True,
+    "-f",
+    "--format",
+    "fmt",
+    type=click.Choice(FORMATS),
+    default="md",
+    show_default=True,
     help="Output format.",
 )
 @click.option(
-    "--engine", type=click.Choice(ENGINES), default="auto", show_default=True,
+    "--engine",
+    type=click.Choice(ENGINES),
+    default="auto",
+    show_default=True,
     help="Summarizing engine; auto uses the offline extractive engine.",
 )
 @click.option(
-    "-n", "--max-key-points", type=click.IntRange(1, 100), default=DEFAULT_MAX_KEY_POINTS,
-    show_default=True, help="Key points per article.",
+    "-n",
+    "--max-key-points",
+    type=click.IntRange(1, 100),
+    default=DEFAULT_MAX_KEY_POINTS,
+    show_default=True,
+    help="Key points per article.",
 )
 @click.option(
-    "--max-risks", type=click.IntRange(0, 100), default=DEFAULT_MAX_RISKS, show_default=True,
+    "--max-risks",
+    type=click.IntRange(0, 100),
+    default=DEFAULT_MAX_RISKS,
+    show_default=True,
     help="Risks per article.",
 )
 @click.option(
-    "--tokenizer", type=click.Choice(TOKENIZERS), default=DEFAULT_TOKENIZER, show_default=True,
+    "--tokenizer",
+    type=click.Choice(TOKENIZERS),
+    default=DEFAULT_TOKENIZER,
+    show_default=True,
     help="tiktoken encoding used for chunking.",
 )
 @click.option(
-    "--max-tokens", type=click.IntRange(16, 1_000_000), default=DEFAULT_MAX_TOKENS,
-    show_default=True, help="Largest chunk, in tokens.",
+    "--max-tokens",
+    type=click.IntRange(16, 1_000_000),
+    default=DEFAULT_MAX_TOKENS,
+    show_default=True,
+    help="Largest chunk, in tokens.",
 )
 @click.option(
-    "--overlap", type=click.IntRange(0, 500_000), default=DEFAULT_OVERLAP, show_default=True,
+    "--overlap",
+    type=click.IntRange(0, 500_000),
+    default=DEFAULT_OVERLAP,
+    show_default=True,
     help="Tokens of whole sentences repeated between consecutive chunks.",
 )
 @click.option(
-    "--rules", "rules", multiple=True, type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    "--rules",
+    "rules",
+    multiple=True,
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
     help="TOML file of extra risk rules (repeatable); see briefer/data/risk_rules.toml.",
 )
-@click.option("--replace-rules", is_flag=True, help="Use only the --rules files, not the built-in rules.")
 @click.option(
-    "--templates", "templates_dir", type=click.Path(file_okay=False, exists=True, path_type=Path),
+    "--replace-rules", is_flag=True, help="Use only the --rules files, not the built-in rules."
+)
+@click.option(
+    "--templates",
+    "templates_dir",
+    type=click.Path(file_okay=False, exists=True, path_type=Path),
     help="Folder whose templates override the shipped ones (e.g. summary.md.j2).",
 )
 @click.option(
-    "--max-bytes", type=click.IntRange(1), default=DEFAULT_MAX_BYTES, show_default=True,
+    "--max-bytes",
+    type=click.IntRange(1),
+    default=DEFAULT_MAX_BYTES,
+    show_default=True,
     help="Refuse inputs larger than this many bytes.",
 )
 @click.pass_obj
 def summarize(
     state: _State,
+    /,
     sources: tuple[str, ...],
     output: Path | None,
     fmt: str,

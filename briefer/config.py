@@ -49,7 +49,9 @@ class Settings:
                 f"unknown tokenizer {self.tokenizer!r}: choose one of {', '.join(TOKENIZERS)}"
             )
         if self.max_tokens < MIN_MAX_TOKENS:
-            raise ConfigError(f"max tokens must be at least {MIN_MAX_TOKENS}, got {self.max_tokens}")
+            raise ConfigError(
+                f"max tokens must be at least {MIN_MAX_TOKENS}, got {self.max_tokens}"
+            )
         if not 0 <= self.overlap <= self.max_tokens // 2:
             raise ConfigError(
                 f"overlap must be between 0 and half of max tokens ({self.max_tokens // 2}), "

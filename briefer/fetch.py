@@ -94,14 +94,17 @@ def fetch(
                 if len(body) > max_bytes:
                     raise SourceError(
                         label,
-                        f"the page is over the {_mb(max_bytes)} limit; raise --max-bytes to read it",
+                        f"the page is over the {_mb(max_bytes)} limit; "
+                        "raise --max-bytes to read it",
                     )
                 if time.monotonic() > deadline:
                     raise SourceError(label, "the download took too long; try again later")
             media_type, charset = _content_type(resp.headers.get("Content-Type", ""))
             return Download(redact(resp.url or url), bytes(body), media_type, charset)
     except requests.exceptions.TooManyRedirects:
-        raise SourceError(label, f"more than {max_redirects} redirects; check the address") from None
+        raise SourceError(
+            label, f"more than {max_redirects} redirects; check the address"
+        ) from None
     except requests.exceptions.ConnectTimeout:
         raise SourceError(
             label, f"could not connect within {connect_timeout:g} s; check the address or network"

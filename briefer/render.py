@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -20,14 +21,26 @@ from .resources import data_dir
 SCHEMA_VERSION = "1.0"
 FORMATS = ("md", "json")
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|~&])")
-_LINE_START = re.compile(r"^(\s*)(#|[-+=]|\d+[.)])(?=\s|#|$)")
+_LINE_START_MARK = re.compile(r"^(\s*)([#+=-])")
+_LINE_START_NUMBER = re.compile(r"^(\s*\d+)([.)])")
 
 
 def md_escape(value: Any) -> str:
     """Escape text for Markdown so that untrusted text renders as the same text, never markup."""
     text = " ".join(str(value).split())
     text = _MD_SPECIAL.sub(r"\\\1", text)
-    return _LINE_START.sub(lambda m: m.group(1) + "\\" + m.group(2), text)
+    # A value may land at the start of a line: keep it from becoming a heading or a list.
+    text = _LINE_START_MARK.sub(r"\1\\\2", text)
+    return _LINE_START_NUMBER.sub(r"\1\\\2", text)
+
+
+def md_code(value: Any) -> str:
+    """Text as a Markdown code span, with a fence longer than any backtick run inside it."""
+    text = " ".join(str(value).split())
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    fence = "`" * (longest + 1)
+    pad = " " if longest or text.startswith(" ") else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
 
 
 def safe_url(value: Any) -> str | None:
@@ -58,6 +71,7 @@ def environment(templates_dir: Path | None = None) -> jinja2.Environment:
         lstrip_blocks=True,
     )
     env.filters["md"] = md_escape
+    env.filters["md_code"] = md_code
     env.filters["safe_url"] = safe_url
     return env
 
@@ -79,9 +93,7 @@ def run_data(run: SummaryRun) -> dict[str, Any]:
                     for c in digest.chunks
                 ],
                 "key_points": to_data(digest.key_points),
-                "risks": [
-                    {**to_data(r), "cues": list(r.cues)} for r in digest.risks
-                ],
+                "risks": [{**to_data(r), "cues": list(r.cues)} for r in digest.risks],
             }
         )
     return {
@@ -106,7 +118,9 @@ def render(run: SummaryRun, fmt: str = "md", *, templates_dir: Path | None = Non
         template = env.get_template("summary.md.j2")
         return template.render(run=run_data(run))
     except jinja2.TemplateError as exc:
-        where = f" ({exc.filename}:{exc.lineno})" if isinstance(exc, jinja2.TemplateSyntaxError) else ""
+        where = (
+            f" ({exc.filename}:{exc.lineno})" if isinstance(exc, jinja2.TemplateSyntaxError) else ""
+        )
         raise RenderError(f"the summary template failed{where}: {exc}; fix the template") from None
 
 
@@ -126,10 +140,8 @@ def write_atomic(path: Path, text: str) -> None:
             os.fsync(handle.fileno())
         os.replace(tmp, path)
     except BaseException as exc:
-        try:
+        with contextlib.suppress(OSError):
             os.unlink(tmp)
-        except OSError:
-            pass
         if isinstance(exc, OSError):
             raise RenderError(f"{path}: could not be written ({exc.strerror or exc})") from None
         raise

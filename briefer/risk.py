@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import re
 import sys
 from collections.abc import Sequence
@@ -122,7 +123,7 @@ def load_rules(paths: Sequence[Path] = (), *, replace: bool = False) -> RuleSet:
 
 def _rule(raw: dict[str, Any], categories: dict[str, str]) -> Rule:
     where = raw.pop("_where")
-    rid = raw.get("id")
+    rid = str(raw.get("id", ""))
     missing = [k for k in ("id", "category", "title", "cues") if not raw.get(k)]
     if missing:
         raise ConfigError(f"{where}: rule {rid or '(no id)'} lacks {', '.join(missing)}")
@@ -137,7 +138,9 @@ def _rule(raw: dict[str, Any], categories: dict[str, str]) -> Rule:
     if severity not in SEVERITIES:
         raise ConfigError(f"{where}: rule {rid} severity must be one of {', '.join(SEVERITIES)}")
     cues = tuple(raw["cues"])
-    return Rule(rid, raw["category"], raw["title"], severity, cues, _cue_regex(cues, f"{where}: {rid}"))
+    return Rule(
+        rid, raw["category"], raw["title"], severity, cues, _cue_regex(cues, f"{where}: {rid}")
+    )
 
 
 def _distinct(matches: list[str]) -> list[str]:
@@ -152,15 +155,21 @@ def assess(
 ) -> list[Risk]:
     """Risks the rules find in an article, most serious first, each with its evidence."""
     text = article.text
+    starts = [s.start for s in sentences]
     risks: list[Risk] = []
     for rule in rules.rules:
-        hits = []
-        for position, sent in enumerate(sentences):
-            found = _distinct(rule.pattern.findall(text, sent.start, sent.end))
-            if found:
-                hits.append((len(found), -position, sent, found))
-        if not hits:
+        # One scan of the whole text per rule; matches are then filed under their sentence.
+        found_in: dict[int, list[str]] = {}
+        for match in rule.pattern.finditer(text):
+            position = bisect.bisect_right(starts, match.start()) - 1
+            if position >= 0 and match.end() <= sentences[position].end:
+                found_in.setdefault(position, []).append(match.group(0))
+        if not found_in:
             continue
+        hits = []
+        for position, matches in sorted(found_in.items()):
+            found = _distinct(matches)
+            hits.append((len(found), -position, sentences[position], found))
         _, _, best, cues = max(hits, key=lambda h: (h[0], h[1]))
         quote = text[best.start : best.end]
         level = SEVERITIES.index(rule.severity)
@@ -170,7 +179,9 @@ def assess(
         severity = SEVERITIES[max(0, min(level, len(SEVERITIES) - 1))]
         likelihood, because = _likelihood(quote, rules)
         all_cues = _distinct([c for h in hits for c in h[3]])
-        rationale = _rationale(rule, severity, raised, lowered, likelihood, because, all_cues, len(hits))
+        rationale = _rationale(
+            rule, severity, raised, lowered, likelihood, because, all_cues, len(hits)
+        )
         risks.append(
             Risk(
                 title=rule.title,

@@ -85,9 +85,9 @@ def sentences_in(text: str, span: Segment) -> list[Segment]:
     out: list[Segment] = []
     pos = span.start
     for match in _SENTENCE_END.finditer(text, span.start, span.end):
-        if text[match.start()] == "." and match.end() - match.start() == 1:
-            if _is_abbreviation(text, match.start()):
-                continue
+        single_period = text[match.start()] == "." and match.end() - match.start() == 1
+        if single_period and _is_abbreviation(text, match.start()):
+            continue
         _append_trimmed(text, pos, match.end(), out)
         pos = match.end()
     _append_trimmed(text, pos, span.end, out)

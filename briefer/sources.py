@@ -123,7 +123,9 @@ def load(
         raise SourceError(item.label, f"could not be read ({exc.strerror or exc})") from None
     _check_size(item.label, len(data), settings.max_bytes)
     suffix = path.suffix.lower()
-    if suffix in (".html", ".htm", ".xhtml") or (suffix not in SOURCE_EXTENSIONS and _HTML_SNIFF.match(data)):
+    if suffix in (".html", ".htm", ".xhtml") or (
+        suffix not in SOURCE_EXTENSIONS and _HTML_SNIFF.match(data)
+    ):
         kind = "html"
     elif suffix in (".md", ".markdown"):
         kind = "markdown"
@@ -136,7 +138,8 @@ def _check_size(label: str, size: int, limit: int) -> None:
     if size > limit:
         raise SourceError(
             label,
-            f"is larger than the {limit / (1024 * 1024):.1f} MB limit; raise --max-bytes to read it",
+            f"is larger than the {limit / (1024 * 1024):.1f} MB limit; "
+            "raise --max-bytes to read it",
         )
 
 

@@ -11,9 +11,9 @@ from __future__ import annotations
 import base64
 import gzip
 import hashlib
-import threading
-from functools import lru_cache
 import importlib.util
+import threading
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -60,7 +60,7 @@ def _offline_ranks(name: str) -> Any:
     return load
 
 
-@lru_cache(maxsize=None)
+@cache
 def get_encoding(name: str) -> tiktoken.Encoding:
     """Return the named tiktoken encoding without touching the network."""
     constructor = openai_public.ENCODING_CONSTRUCTORS.get(name)
@@ -68,11 +68,11 @@ def get_encoding(name: str) -> tiktoken.Encoding:
         raise ConfigError(f"unknown tokenizer {name!r}: choose o200k_base or cl100k_base")
     with _lock:
         original = openai_public.load_tiktoken_bpe
-        openai_public.load_tiktoken_bpe = _offline_ranks(name)  # type: ignore[assignment]
+        openai_public.load_tiktoken_bpe = _offline_ranks(name)
         try:
             spec = constructor()
         finally:
-            openai_public.load_tiktoken_bpe = original  # type: ignore[assignment]
+            openai_public.load_tiktoken_bpe = original
     return tiktoken.Encoding(**spec)
 
 

@@ -6,7 +6,11 @@ from briefer.chunking import chunk_text
 from briefer.errors import ConfigError
 from briefer.tokenizer import get_encoding
 
-WORD = st.text(alphabet="abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789", min_size=1, max_size=12)
+WORD = st.text(
+    alphabet="abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789",
+    min_size=1,
+    max_size=12,
+)
 PUNCT = st.sampled_from(["", "", "", ".", ",", "!", "?", ".”", ";"])
 SPACE = st.sampled_from([" ", " ", " ", "  ", "\n", "\n\n", "\t", " \n "])
 
@@ -53,7 +57,10 @@ def test_chunks_never_split_inside_a_word(text, max_tokens):
     for chunk in chunks:
         for edge in (chunk.start, chunk.end):
             if 0 < edge < len(text):
-                assert text[edge - 1].isspace() or text[edge].isspace(), (edge, text[edge - 5 : edge + 5])
+                assert text[edge - 1].isspace() or text[edge].isspace(), (
+                    edge,
+                    text[edge - 5 : edge + 5],
+                )
 
 
 @FAST
@@ -67,7 +74,9 @@ def test_without_overlap_chunks_partition_the_text(text, limits):
 @settings(max_examples=40, deadline=None)
 @given(st.text(min_size=1, max_size=400), st.integers(16, 64))
 def test_any_unicode_text_keeps_the_invariants(text, max_tokens):
-    chunks = chunk_text(text, max_tokens=max_tokens, overlap=max_tokens // 4, tokenizer="cl100k_base")
+    chunks = chunk_text(
+        text, max_tokens=max_tokens, overlap=max_tokens // 4, tokenizer="cl100k_base"
+    )
     if text:
         check_invariants(text, chunks, max_tokens, "cl100k_base")
 
@@ -94,7 +103,7 @@ def test_overlap_repeats_whole_sentences(seed_text):
     for a, b in overlapping:
         shared = seed_text[b.start : a.end]
         assert len(get_encoding("o200k_base").encode_ordinary(shared)) <= 40
-        assert shared[0].isupper() or shared[0] in "“\"", shared  # starts a sentence
+        assert shared[0].isupper() or shared[0] in '“"', shared  # starts a sentence
 
 
 def test_a_word_longer_than_the_limit_is_cut_between_tokens():

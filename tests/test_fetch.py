@@ -12,8 +12,8 @@ from .test_sources import HTML_PAGE
 URL = "https://news.example.org/world/iran-russia.html"
 
 
-def load_url(url, settings=Settings()):
-    return load(expand(url)[0], settings)
+def load_url(url, settings=None):
+    return load(expand(url)[0], settings or Settings())
 
 
 @responses.activate
@@ -32,7 +32,9 @@ def test_html_page_is_fetched_with_timeouts_user_agent_and_metadata():
 @responses.activate
 def test_charset_from_the_header_is_honoured():
     body = "Москва и Тегеран готовят новое соглашение о стратегическом партнёрстве.\nВторая строка."
-    responses.get(URL, body=body.encode("windows-1251"), content_type="text/plain; charset=windows-1251")
+    responses.get(
+        URL, body=body.encode("windows-1251"), content_type="text/plain; charset=windows-1251"
+    )
     assert load_url(URL).text == body
 
 
@@ -46,7 +48,9 @@ def test_charset_is_guessed_when_the_header_is_silent():
 @responses.activate
 def test_redirects_are_followed_and_the_final_url_kept():
     responses.get(URL, status=301, headers={"Location": URL + "?page=1"})
-    responses.get(URL + "?page=1", body="Title\nA short article body sentence.", content_type="text/plain")
+    responses.get(
+        URL + "?page=1", body="Title\nA short article body sentence.", content_type="text/plain"
+    )
     assert load_url(URL).url == URL + "?page=1"
 
 
@@ -68,8 +72,14 @@ def test_redirect_loop_is_bounded():
         ({"body": requests.exceptions.ConnectionError("refused")}, "could not connect"),
         ({"body": requests.exceptions.ConnectTimeout()}, "could not connect within 10 s"),
         ({"body": requests.exceptions.ReadTimeout()}, "sent nothing for 30 s"),
-        ({"body": b"%PDF-1.7", "content_type": "application/pdf"}, "application/pdf, not a text or HTML"),
-        ({"body": "<?xml version='1.0'?><rss></rss>", "content_type": "application/rss+xml"}, "RSS/Atom feed"),
+        (
+            {"body": b"%PDF-1.7", "content_type": "application/pdf"},
+            "application/pdf, not a text or HTML",
+        ),
+        (
+            {"body": "<?xml version='1.0'?><rss></rss>", "content_type": "application/rss+xml"},
+            "RSS/Atom feed",
+        ),
     ],
 )
 def test_failures_name_the_url_and_the_reason(kwargs, reason):
@@ -81,7 +91,12 @@ def test_failures_name_the_url_and_the_reason(kwargs, reason):
 
 @responses.activate
 def test_declared_size_over_the_cap_is_refused_without_reading():
-    responses.get(URL, body="x" * 10, headers={"Content-Length": str(50 * 1024 * 1024)}, auto_calculate_content_length=False)
+    responses.get(
+        URL,
+        body="x" * 10,
+        headers={"Content-Length": str(50 * 1024 * 1024)},
+        auto_calculate_content_length=False,
+    )
     with pytest.raises(SourceError, match="50.0 MB, over the 1.0 MB limit"):
         load_url(URL, Settings(max_bytes=1024 * 1024))
 

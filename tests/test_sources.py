@@ -72,7 +72,14 @@ def test_directory_is_walked_recursively_by_extension(tmp_path):
     (tmp_path / "a").mkdir()
     (tmp_path / "a" / "deep").mkdir()
     (tmp_path / ".hidden").mkdir()
-    for rel in ["one.txt", "a/two.md", "a/deep/three.html", "a/skip.pdf", ".hidden/four.txt", "a/.dot.txt"]:
+    for rel in [
+        "one.txt",
+        "a/two.md",
+        "a/deep/three.html",
+        "a/skip.pdf",
+        ".hidden/four.txt",
+        "a/.dot.txt",
+    ]:
         (tmp_path / rel).write_text("content")
     found = [Path(i.location).relative_to(tmp_path).as_posix() for i in expand(str(tmp_path))]
     assert found == ["a/deep/three.html", "a/two.md", "one.txt"]
@@ -88,7 +95,7 @@ def test_empty_directory_and_missing_path_are_named(tmp_path):
 
 def test_stdin_text_and_html():
     item = Input("<stdin>", "stdin", "-")
-    text = load(item, SETTINGS, stdin=io.BytesIO("Headline\nA sentence of text here.".encode()))
+    text = load(item, SETTINGS, stdin=io.BytesIO(b"Headline\nA sentence of text here."))
     assert text.source == "<stdin>" and text.title == "Headline"
     page = load(item, SETTINGS, stdin=io.BytesIO(HTML_PAGE.encode()))
     assert page.kind == "html" and page.author == "Jane Analyst"
@@ -100,7 +107,10 @@ def test_stdin_text_and_html():
         (b"", "is empty"),
         (b"  \n\t \r\n ", "only whitespace"),
         (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)) * 4, "binary"),
-        (bytes(range(128, 256)) * 3 + b"\x81\x8d\x8f\x90\x9d" * 50, "encoding could not be recognised"),
+        (
+            bytes(range(128, 256)) * 3 + b"\x81\x8d\x8f\x90\x9d" * 50,
+            "encoding could not be recognised",
+        ),
     ],
 )
 def test_unusable_files_get_one_clear_reason(tmp_path, data, reason):
@@ -129,7 +139,9 @@ def test_oversized_file_is_refused_before_it_is_read(tmp_path, monkeypatch):
         handle.truncate(50 * 1024 * 1024)  # sparse: the size is real, the disk use is not
     opened = []
     real_open = Path.open
-    monkeypatch.setattr(Path, "open", lambda self, *a, **k: opened.append(self) or real_open(self, *a, **k))
+    monkeypatch.setattr(
+        Path, "open", lambda self, *a, **k: opened.append(self) or real_open(self, *a, **k)
+    )
     with pytest.raises(SourceError, match="larger than the 1.0 MB limit"):
         read(path, Settings(max_bytes=1024 * 1024))
     assert opened == []

@@ -8,6 +8,7 @@ the top of the article, because news puts what matters first.
 from __future__ import annotations
 
 import math
+import operator
 import re
 from collections.abc import Sequence
 
@@ -18,7 +19,7 @@ from ..segmentation import Segment, sentences
 
 DAMPING = 0.85
 ITERATIONS = 60
-TOLERANCE = 1e-7
+TOLERANCE = 1e-6
 MIN_WORDS = 6
 MAX_WORDS = 80
 REDUNDANCY = 0.5  # Jaccard overlap above which a lower-ranked sentence repeats a chosen one
@@ -74,10 +75,9 @@ def rank(term_sets: Sequence[frozenset[str]]) -> list[float]:
             w = _similarity(term_sets[i], term_sets[j])
             weights[i][j] = weights[j][i] = w
     out_sums = [sum(row) for row in weights]
-    # incoming[j]: (i, share of i's score that flows to j), precomputed once.
-    incoming = [
-        [(i, weights[i][j] / out_sums[i]) for i in range(n) if weights[i][j]] for j in range(n)
-    ]
+    # For each node j: the nodes that link to it, and the share of their score that flows to j.
+    sources = [[i for i in range(n) if weights[i][j]] for j in range(n)]
+    shares = [[weights[i][j] / out_sums[i] for i in sources[j]] for j in range(n)]
     dangling_nodes = [i for i in range(n) if out_sums[i] == 0.0]
     prior = [1.0 / math.sqrt(i + 1) for i in range(n)]
     total = sum(prior)
@@ -85,12 +85,14 @@ def rank(term_sets: Sequence[frozenset[str]]) -> list[float]:
     scores = prior[:]
     for _ in range(ITERATIONS):
         dangling = sum(scores[i] for i in dangling_nodes)
+        get = scores.__getitem__
         new = [
             (1 - DAMPING) * prior[j]
-            + DAMPING * (sum(scores[i] * share for i, share in incoming[j]) + dangling * prior[j])
+            + DAMPING
+            * (sum(map(operator.mul, map(get, sources[j]), shares[j])) + dangling * prior[j])
             for j in range(n)
         ]
-        delta = sum(abs(a - b) for a, b in zip(new, scores))
+        delta = sum(map(abs, map(operator.sub, new, scores)))
         scores = new
         if delta < TOLERANCE:
             break

@@ -1,0 +1,160 @@
+import json
+import subprocess
+import sys
+
+import pytest
+from click.testing import CliRunner
+
+from briefer import __version__
+from briefer.cli import cli
+
+from .conftest import ROOT, SEED
+
+
+@pytest.fixture
+def runner():
+    return CliRunner()
+
+
+def test_version(runner):
+    result = runner.invoke(cli, ["--version"])
+    assert result.exit_code == 0
+    assert result.stdout == f"briefer, version {__version__}\n"
+
+
+def test_python_dash_m_runs_the_cli():
+    proc = subprocess.run(
+        [sys.executable, "-m", "briefer", "--version"], capture_output=True, text=True, cwd=ROOT
+    )
+    assert proc.returncode == 0 and proc.stdout.strip() == f"briefer, version {__version__}"
+
+
+def test_every_command_has_help_with_an_example(runner):
+    commands = [[]] + [[name] for name in cli.commands]
+    for command in commands:
+        result = runner.invoke(cli, [*command, "--help"])
+        assert result.exit_code == 0, command
+        assert "Example" in result.stdout, command
+
+
+def test_summarize_seed_prints_markdown(runner, seed_text):
+    result = runner.invoke(cli, ["summarize", str(SEED)])
+    assert result.exit_code == 0, result.stderr
+    assert result.stderr == ""
+    assert result.stdout.startswith("# Summary of 1 article\n")
+    assert (
+        "## 1. Iran, Russia expected to sign new strategic comprehensive agreement" in result.stdout
+    )
+    quotes = [line[2:] for line in result.stdout.splitlines() if line.startswith("> ")]
+    assert len(quotes) >= 4
+    for quote in quotes:
+        assert quote in seed_text
+
+
+def test_one_bad_input_is_reported_and_the_rest_still_summarized(runner, tmp_path):
+    empty = tmp_path / "empty.txt"
+    empty.write_text("")
+    result = runner.invoke(cli, ["summarize", str(SEED), str(tmp_path / "missing.txt"), str(empty)])
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        f"Error: {tmp_path / 'missing.txt'}: no such file or directory; check the path",
+        f"Error: {empty}: is empty; there is nothing to summarize",
+    ]
+    assert "Traceback" not in result.output
+    assert "## 1. Iran, Russia expected" in result.stdout
+    assert "## Inputs that could not be summarized" in result.stdout
+
+
+def test_output_file_is_written_and_reported(runner, tmp_path):
+    out = tmp_path / "briefs" / "seed.json"
+    result = runner.invoke(cli, ["summarize", str(SEED), "--format", "json", "-o", str(out)])
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == ""
+    assert result.stderr == f"Wrote {out} (1 article(s), json).\n"
+    assert json.loads(out.read_text())["articles"][0]["article"]["source"] == str(SEED)
+
+
+def test_quiet_silences_the_status_line(runner, tmp_path):
+    out = tmp_path / "seed.md"
+    result = runner.invoke(cli, ["--quiet", "summarize", str(SEED), "-o", str(out)])
+    assert result.exit_code == 0 and result.stderr == "" and out.exists()
+
+
+def test_when_every_input_fails_no_output_is_left(runner, tmp_path):
+    out = tmp_path / "brief.md"
+    result = runner.invoke(cli, ["summarize", str(tmp_path / "nope.txt"), "-o", str(out)])
+    assert result.exit_code == 1
+    assert (
+        result.stderr
+        == f"Error: {tmp_path / 'nope.txt'}: no such file or directory; check the path\n"
+    )
+    assert not out.exists()
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_stdin_is_read_with_dash(runner, seed_text):
+    result = runner.invoke(cli, ["summarize", "-", "--format", "json"], input=seed_text)
+    assert result.exit_code == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert data["articles"][0]["article"]["source"] == "<stdin>"
+
+
+def test_options_reach_the_engine_and_chunker(runner):
+    result = runner.invoke(
+        cli,
+        [
+            "summarize",
+            str(SEED),
+            "-f",
+            "json",
+            "-n",
+            "2",
+            "--max-risks",
+            "1",
+            "--max-tokens",
+            "100",
+            "--overlap",
+            "20",
+            "--tokenizer",
+            "cl100k_base",
+        ],
+    )
+    assert result.exit_code == 0, result.stderr
+    data = json.loads(result.stdout)
+    article = data["articles"][0]
+    assert len(article["key_points"]) == 2 and len(article["risks"]) == 1
+    assert len(article["chunks"]) > 3 and all(c["tokens"] <= 100 for c in article["chunks"])
+    assert data["settings"]["tokenizer"] == "cl100k_base"
+
+
+@pytest.mark.parametrize(
+    "args,message",
+    [
+        (["summarize"], "Missing argument 'SOURCES...'"),
+        (["summarize", "x.txt", "--format", "pdf"], "Invalid value for '-f' / '--format'"),
+        (["summarize", "x.txt", "--max-tokens", "4"], "Invalid value for '--max-tokens'"),
+        (["frobnicate"], "No such command 'frobnicate'"),
+    ],
+)
+def test_bad_usage_exits_2(runner, args, message):
+    result = runner.invoke(cli, args)
+    assert result.exit_code == 2
+    assert message in result.stderr
+
+
+def test_invalid_setting_is_one_clean_error_line(runner):
+    result = runner.invoke(cli, ["summarize", str(SEED), "--max-tokens", "100", "--overlap", "80"])
+    assert result.exit_code == 1
+    assert result.stderr == "Error: overlap must be between 0 and half of max tokens (50), got 80\n"
+
+
+def test_bad_rules_file_is_one_clean_error_and_debug_shows_the_traceback(runner, tmp_path):
+    rules = tmp_path / "rules.toml"
+    rules.write_text("[[rule]\n")
+    result = runner.invoke(cli, ["summarize", str(SEED), "--rules", str(rules)])
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"Error: {rules}: not valid TOML")
+    assert len(result.stderr.splitlines()) == 1
+    debug = runner.invoke(cli, ["--debug", "summarize", str(SEED), "--rules", str(rules)])
+    assert debug.exit_code == 1
+    assert type(debug.exception).__name__ == "ConfigError"

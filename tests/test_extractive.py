@@ -1,0 +1,170 @@
+import pytest
+
+from briefer.config import Settings
+from briefer.engines.extractive import ExtractiveEngine, rank
+from briefer.errors import ConfigError
+from briefer.models import LIKELIHOODS, SEVERITIES
+from briefer.risk import load_rules
+from briefer.sources import build_article
+
+from .conftest import SEED
+
+
+@pytest.fixture(scope="module")
+def seed_article():
+    return build_article(SEED.read_bytes(), str(SEED), "text")
+
+
+def analyze(article, **kw):
+    return ExtractiveEngine(Settings(**kw)).analyze(article, [])
+
+
+def test_key_points_are_verbatim_sentences_with_exact_spans(seed_article):
+    points, _ = analyze(seed_article)
+    assert len(points) == 5
+    for p in points:
+        assert p.verified and p.text == p.evidence
+        assert seed_article.text[p.span.start : p.span.end] == p.evidence
+    # The lede carries the news and ranks first; the hedge "expected to" survives.
+    assert points[0].text.startswith("Russia and Iran are expected to sign")
+    # The byline and the headline are not key points.
+    texts = " ".join(p.text for p in points)
+    assert "team of journalists" not in texts
+    assert seed_article.title not in [p.text for p in points]
+
+
+def test_key_points_are_not_redundant(seed_article):
+    points, _ = analyze(seed_article, max_key_points=8)
+    assert len({p.text for p in points}) == len(points)
+
+
+def test_seed_risks_are_the_ones_a_reader_would_name(seed_article):
+    _, risks = analyze(seed_article)
+    by_title = {r.title: r for r in risks}
+    drones = by_title["Arms and drone transfers"]
+    assert drones.category == "military"
+    assert any(c.lower().startswith("drone") for c in drones.cues)
+    air = by_title["Air-defence and combat-aircraft transfers"]
+    assert "S-400" in air.evidence and "S-400" in air.cues
+    nuclear = by_title["Nuclear cooperation and proliferation"]
+    assert nuclear.category == "nuclear" and "nuclear" in nuclear.evidence
+    proxies = by_title["Support for armed proxies and terrorist groups"]
+    assert proxies.category == "terrorism"
+    assert {"Hamas", "Hezbollah"} <= set(proxies.cues)
+    for r in risks:
+        assert r.verified
+        assert seed_article.text[r.span.start : r.span.end] == r.evidence
+        assert r.severity in SEVERITIES and r.likelihood in LIKELIHOODS
+        assert r.rationale.startswith("Cues ")
+    assert not [r for r in risks if r.category in ("cyber", "humanitarian")]
+
+
+def test_rationale_names_cues_and_hedges(seed_article):
+    _, risks = analyze(seed_article)
+    air = next(r for r in risks if r.title.startswith("Air-defence"))
+    assert "“S-400”" in air.rationale
+    # "requested" is a request, not a deal: the likelihood stays at possible.
+    assert air.likelihood == "possible" and "“requested”" in air.rationale
+    nuclear = next(r for r in risks if r.category == "nuclear")
+    assert "lowered by “peaceful”" in nuclear.rationale
+
+
+def test_risks_are_ranked_by_severity_times_likelihood(seed_article):
+    _, risks = analyze(seed_article)
+    values = [r.rank_value for r in risks]
+    assert values == sorted(values, reverse=True)
+
+
+def test_engine_is_deterministic(seed_article):
+    assert analyze(seed_article) == analyze(seed_article)
+
+
+def test_limits_are_respected(seed_article):
+    points, risks = analyze(seed_article, max_key_points=2, max_risks=3)
+    assert len(points) == 2 and len(risks) == 3
+
+
+def test_a_one_sentence_article_still_yields_a_key_point():
+    article = build_article(b"Ransomware hit the port.", "x.txt", "text")
+    points, risks = analyze(article)
+    assert [p.text for p in points] == ["Ransomware hit the port."]
+    assert [r.category for r in risks] == ["cyber"]
+
+
+def test_user_rules_extend_and_override(tmp_path, seed_article):
+    extra = tmp_path / "rules.toml"
+    extra.write_text(
+        """
+[categories]
+space = "Space"
+
+[[rule]]
+id = "satellites"
+category = "space"
+title = "Satellite and radar capabilities"
+severity = "low"
+cues = ["radar", "stealth fighter*"]
+
+[[rule]]
+id = "nuclear-cooperation"
+category = "nuclear"
+title = "Civil nuclear build-out"
+severity = "low"
+cues = ["nuclear power plant*"]
+"""
+    )
+    _, risks = analyze(seed_article, rules=(extra,), max_risks=20)
+    titles = {r.title for r in risks}
+    assert "Satellite and radar capabilities" in titles
+    assert "Civil nuclear build-out" in titles
+    assert "Nuclear cooperation and proliferation" not in titles  # replaced by id
+    assert "Arms and drone transfers" in titles  # built-ins kept
+
+
+def test_user_rules_can_replace_the_builtins(tmp_path, seed_article):
+    only = tmp_path / "only.toml"
+    only.write_text(
+        'replace = true\n[categories]\nx = "X"\n[[rule]]\nid = "r"\ncategory = "x"\n'
+        'title = "Only rule"\ncues = ["drone*"]\n'
+    )
+    _, risks = analyze(seed_article, rules=(only,))
+    assert [r.title for r in risks] == ["Only rule"]
+
+
+@pytest.mark.parametrize(
+    "content,message",
+    [
+        (
+            "[[rule]]\nid = 'a'\ncategory = 'nope'\ntitle = 't'\ncues = ['x']\n",
+            "not in \\[categories\\]",
+        ),
+        ("[[rule]]\nid = 'a'\ncategory = 'cyber'\ntitle = 't'\n", "lacks cues"),
+        (
+            "[[rule]]\nid = 'a'\ncategory = 'cyber'\ntitle = 't'\ncues = ['x']\n"
+            "severity = 'huge'\n",
+            "severity must be",
+        ),
+        ("[[rule]\n", "not valid TOML"),
+        ("colour = 1\n", "unknown keys"),
+    ],
+)
+def test_bad_rules_files_are_config_errors(tmp_path, content, message):
+    path = tmp_path / "bad.toml"
+    path.write_text(content)
+    with pytest.raises(ConfigError, match=message) as err:
+        load_rules([path])
+    assert str(path) in str(err.value)
+
+
+def test_rank_prefers_central_sentences():
+    central = frozenset({"iran", "russia", "agreement"})
+    scores = rank(
+        [
+            frozenset({"weather"}),
+            central,
+            frozenset({"iran", "agreement"}),
+            frozenset({"russia", "agreement"}),
+        ]
+    )
+    assert max(range(4), key=scores.__getitem__) == 1
+    assert abs(sum(scores) - 1.0) < 1e-6
