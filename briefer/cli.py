@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -11,18 +13,28 @@ import click
 
 from ._version import __version__
 from .config import (
+    DEFAULT_CONCURRENCY,
     DEFAULT_MAX_BYTES,
     DEFAULT_MAX_KEY_POINTS,
+    DEFAULT_MAX_RETRIES,
     DEFAULT_MAX_RISKS,
     DEFAULT_MAX_TOKENS,
+    DEFAULT_MODEL,
     DEFAULT_OVERLAP,
-    DEFAULT_TOKENIZER,
+    DEFAULT_REPAIR_RETRIES,
+    DEFAULT_REQUEST_TIMEOUT,
     ENGINES,
+    STRUCTURED_MODES,
     TOKENIZERS,
+    Price,
     Settings,
+    find_config_file,
+    resolve,
 )
 from .errors import BrieferError
+from .pipeline import DryRun, dry_run
 from .pipeline import summarize as run_summarize
+from .prompts import list_prompts, load_prompt
 from .render import FORMATS, render, write_atomic
 
 log = logging.getLogger("briefer")
@@ -32,9 +44,10 @@ EXIT_ERROR = 1
 
 
 class _State:
-    def __init__(self, debug: bool, quiet: bool) -> None:
+    def __init__(self, debug: bool, quiet: bool, config: Path | None) -> None:
         self.debug = debug
         self.quiet = quiet
+        self.config = config
 
 
 def _setup_logging(debug: bool, quiet: bool) -> None:
@@ -48,22 +61,47 @@ def _setup_logging(debug: bool, quiet: bool) -> None:
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, "-V", "--version", prog_name="briefer")
+@click.option(
+    "-c",
+    "--config",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Settings file (default: $BRIEFER_CONFIG, else ./briefer.toml if present).",
+)
 @click.option("--debug", is_flag=True, help="Show debug logs and full tracebacks.")
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing on stderr but errors.")
 @click.pass_context
-def cli(ctx: click.Context, debug: bool, quiet: bool) -> None:
+def cli(ctx: click.Context, config: Path | None, debug: bool, quiet: bool) -> None:
     """Automated briefing summarizer: articles in, an evidence-backed brief out.
+
+    Settings come from flags, then the environment (OPENAI_API_KEY, OPENAI_BASE_URL,
+    BRIEFER_MODEL, BRIEFER_ENGINE, BRIEFER_CACHE), then the config file, then defaults.
 
     \b
     Example:
       briefer summarize seeds/ -o brief.md
     """
     _setup_logging(debug, quiet)
-    ctx.obj = _State(debug, quiet)
+    ctx.obj = _State(debug, quiet, config)
 
 
 def _error(message: str) -> None:
     click.echo(f"Error: {message}", err=True)
+
+
+def _handle_errors(func: Callable[..., None]) -> Callable[..., None]:
+    """Turn BrieferError into one clean line and exit 1 (a traceback under --debug)."""
+
+    @functools.wraps(func)
+    def wrapper(state: _State, /, *args: Any, **kwargs: Any) -> None:
+        try:
+            func(state, *args, **kwargs)
+        except BrieferError as exc:
+            if state.debug:
+                raise
+            _error(str(exc))
+            raise click.exceptions.Exit(EXIT_ERROR) from None
+
+    return wrapper
 
 
 class _Bar:
@@ -73,18 +111,63 @@ class _Bar:
         self.enabled = not state.quiet and sys.stderr.isatty()
         self.bar: Any = None
 
-    def __call__(self, index: int, total: int, label: str) -> None:
+    def __call__(self, done: int, total: int, label: str) -> None:
         if not self.enabled or total < 2:
             return
         if self.bar is None:
             self.bar = click.progressbar(length=total, label="Summarizing", file=sys.stderr)
             self.bar.__enter__()
-        self.bar.update(index - self.bar.pos)
+        self.bar.update(done - self.bar.pos)
 
     def close(self) -> None:
         if self.bar is not None:
-            self.bar.update(self.bar.length - self.bar.pos)
             self.bar.__exit__(None, None, None)
+
+
+def _settings(state: _State, options: dict[str, Any]) -> Settings:
+    flags = dict(options)
+    input_price, output_price = flags.pop("input_price"), flags.pop("output_price")
+    flags["rules"] = tuple(flags["rules"]) or None
+    for flag in ("replace_rules", "strict_evidence", "dry_run"):
+        flags[flag] = flags[flag] or None  # an unset switch must not override the file
+    settings = resolve(flags, config_file=find_config_file(state.config))
+    if input_price is not None or output_price is not None:
+        prices = dict(settings.prices)
+        old = prices.get(settings.model, Price(0.0, 0.0))
+        prices[settings.model] = Price(
+            old.input if input_price is None else input_price,
+            old.output if output_price is None else output_price,
+        )
+        settings = settings.with_(prices=prices)
+    return settings
+
+
+def _print_dry_run(plan: DryRun) -> None:
+    if plan.engine != "openai":
+        click.echo(
+            f"Engine extractive: {len(plan.calls)} chunk(s), no model calls, no cost "
+            "(set OPENAI_API_KEY or --base-url to plan LLM calls)."
+        )
+        return
+    click.echo(f"Engine openai: model {plan.model} at {plan.endpoint}")
+    for c in plan.calls:
+        status = "cached, not sent" if c.cached else "would send"
+        cost = "" if c.cost_bound is None else f", at most ${c.cost_bound:.4f}"
+        click.echo(
+            f"  {c.source} chunk {c.chunk}/{c.chunks}: {c.input_tokens} input tokens, "
+            f"up to {c.max_output_tokens} output tokens{cost} ({status})"
+        )
+    to_send = [c for c in plan.calls if not c.cached]
+    tokens = sum(c.input_tokens for c in to_send)
+    bounds = [c.cost_bound for c in to_send]
+    if any(b is None for b in bounds):
+        money = "cost unknown: no price for this model (add [prices] to briefer.toml)"
+    else:
+        money = f"at most ${sum(b or 0.0 for b in bounds):.4f}"
+    click.echo(
+        f"Total: {len(to_send)} call(s) to send, {len(plan.calls) - len(to_send)} cached; "
+        f"{tokens} input tokens; {money}."
+    )
 
 
 @cli.command()
@@ -107,45 +190,39 @@ class _Bar:
 @click.option(
     "--engine",
     type=click.Choice(ENGINES),
-    default="auto",
-    show_default=True,
-    help="Summarizing engine; auto uses the offline extractive engine.",
+    default=None,
+    help="Engine [default: auto: openai if an endpoint or key is set, else extractive].",
 )
 @click.option(
     "-n",
     "--max-key-points",
     type=click.IntRange(1, 100),
-    default=DEFAULT_MAX_KEY_POINTS,
-    show_default=True,
-    help="Key points per article.",
+    default=None,
+    help=f"Key points per article [default: {DEFAULT_MAX_KEY_POINTS}].",
 )
 @click.option(
     "--max-risks",
     type=click.IntRange(0, 100),
-    default=DEFAULT_MAX_RISKS,
-    show_default=True,
-    help="Risks per article.",
+    default=None,
+    help=f"Risks per article [default: {DEFAULT_MAX_RISKS}].",
 )
 @click.option(
     "--tokenizer",
     type=click.Choice(TOKENIZERS),
-    default=DEFAULT_TOKENIZER,
-    show_default=True,
-    help="tiktoken encoding used for chunking.",
+    default=None,
+    help="tiktoken encoding for chunking [default: o200k_base].",
 )
 @click.option(
     "--max-tokens",
     type=click.IntRange(16, 1_000_000),
-    default=DEFAULT_MAX_TOKENS,
-    show_default=True,
-    help="Largest chunk, in tokens.",
+    default=None,
+    help=f"Largest chunk, in tokens [default: {DEFAULT_MAX_TOKENS}].",
 )
 @click.option(
     "--overlap",
     type=click.IntRange(0, 500_000),
-    default=DEFAULT_OVERLAP,
-    show_default=True,
-    help="Tokens of whole sentences repeated between consecutive chunks.",
+    default=None,
+    help=f"Tokens of whole sentences repeated between chunks [default: {DEFAULT_OVERLAP}].",
 )
 @click.option(
     "--rules",
@@ -154,23 +231,124 @@ class _Bar:
     type=click.Path(dir_okay=False, exists=True, path_type=Path),
     help="TOML file of extra risk rules (repeatable); see briefer/data/risk_rules.toml.",
 )
-@click.option(
-    "--replace-rules", is_flag=True, help="Use only the --rules files, not the built-in rules."
-)
+@click.option("--replace-rules", is_flag=True, help="Use only the --rules files.")
 @click.option(
     "--templates",
     "templates_dir",
-    type=click.Path(file_okay=False, exists=True, path_type=Path),
+    type=click.Path(file_okay=False, path_type=Path),
     help="Folder whose templates override the shipped ones (e.g. summary.md.j2).",
 )
 @click.option(
     "--max-bytes",
     type=click.IntRange(1),
-    default=DEFAULT_MAX_BYTES,
-    show_default=True,
-    help="Refuse inputs larger than this many bytes.",
+    default=None,
+    help=f"Refuse inputs larger than this many bytes [default: {DEFAULT_MAX_BYTES}].",
+)
+@click.option(
+    "--model", default=None, help=f"Model name for the LLM engine [default: {DEFAULT_MODEL}]."
+)
+@click.option(
+    "--base-url",
+    default=None,
+    help="OpenAI-compatible endpoint, e.g. http://127.0.0.1:8080/v1 [env: OPENAI_BASE_URL].",
+)
+@click.option(
+    "--api-key",
+    default=None,
+    help="API key [env: OPENAI_API_KEY]; prefer the variable: flags show up in ps.",
+)
+@click.option(
+    "--structured-output",
+    type=click.Choice(STRUCTURED_MODES),
+    default=None,
+    help="How to ask for JSON [default: auto: detected once per endpoint, remembered].",
+)
+@click.option(
+    "--concurrency",
+    type=click.IntRange(1, 256),
+    default=None,
+    help=f"Parallel LLM requests [default: {DEFAULT_CONCURRENCY}].",
+)
+@click.option(
+    "--rpm",
+    "requests_per_minute",
+    type=click.IntRange(0),
+    default=None,
+    help="Requests per minute limit (0: none).",
+)
+@click.option(
+    "--tpm",
+    "tokens_per_minute",
+    type=click.IntRange(0),
+    default=None,
+    help="Tokens per minute limit (0: none).",
+)
+@click.option(
+    "--timeout",
+    "request_timeout",
+    type=click.FloatRange(0.1),
+    default=None,
+    help=f"Seconds to wait for one LLM reply [default: {DEFAULT_REQUEST_TIMEOUT:g}].",
+)
+@click.option(
+    "--max-retries",
+    type=click.IntRange(0, 20),
+    default=None,
+    help=f"Retries of a failed request (429, 5xx, timeout) [default: {DEFAULT_MAX_RETRIES}].",
+)
+@click.option(
+    "--repair-retries",
+    type=click.IntRange(0, 10),
+    default=None,
+    help=f"Repair turns for an invalid reply [default: {DEFAULT_REPAIR_RETRIES}].",
+)
+@click.option(
+    "--prompts",
+    "prompts_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder whose prompt files override the shipped ones.",
+)
+@click.option(
+    "--cache",
+    "cache_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="SQLite cache file [default: briefer.db in the user data folder].",
+)
+@click.option(
+    "--no-cache",
+    "use_cache",
+    flag_value=False,
+    default=None,
+    help="Neither read nor write the reply cache.",
+)
+@click.option(
+    "--dry-run", is_flag=True, help="Print the LLM calls, tokens and cost bound; send nothing."
+)
+@click.option(
+    "--max-cost",
+    type=click.FloatRange(0),
+    default=None,
+    help="Stop before the run could spend more than this many USD.",
+)
+@click.option(
+    "--input-price",
+    type=click.FloatRange(0),
+    default=None,
+    help="USD per million input tokens for --model (overrides [prices]).",
+)
+@click.option(
+    "--output-price",
+    type=click.FloatRange(0),
+    default=None,
+    help="USD per million output tokens for --model (overrides [prices]).",
+)
+@click.option(
+    "--strict-evidence",
+    is_flag=True,
+    help="Drop key points and risks whose evidence is not found in the article.",
 )
 @click.pass_obj
+@_handle_errors
 def summarize(
     state: _State,
     /,
@@ -185,48 +363,95 @@ def summarize(
     URLs, or - for standard input. Inputs that fail are reported on stderr and the
     others are still summarized; the exit code is then 1.
 
+    With no endpoint configured the offline extractive engine runs. Set OPENAI_API_KEY
+    (OpenAI) or --base-url (any OpenAI-compatible server) to use an LLM.
+
     \b
     Examples:
       briefer summarize seeds/000_1786c7b9cbb94b69.txt
       briefer summarize notes/ https://example.org/story.html -o brief.md
       curl -s https://example.org/a.html | briefer summarize - --format json
+      briefer summarize seeds/ --base-url http://127.0.0.1:8080/v1 --model local
+      briefer summarize seeds/ --model gpt-4o-mini --dry-run
     """
-    try:
-        settings = Settings(
-            engine=options["engine"],
-            tokenizer=options["tokenizer"],
-            max_tokens=options["max_tokens"],
-            overlap=options["overlap"],
-            max_key_points=options["max_key_points"],
-            max_risks=options["max_risks"],
-            max_bytes=options["max_bytes"],
-            rules=tuple(options["rules"]),
-            replace_rules=options["replace_rules"],
-            templates_dir=options["templates_dir"],
-        )
-        bar = _Bar(state)
-        try:
-            run = run_summarize(sources, settings, progress=bar)
-        finally:
-            bar.close()
-        for failure in run.failures:
+    settings = _settings(state, options)
+    if settings.dry_run:
+        plan = dry_run(sources, settings)
+        for failure in plan.failures:
             _error(f"{failure.source}: {failure.reason}")
-        if not run.digests:
+        _print_dry_run(plan)
+        if plan.failures:
             raise click.exceptions.Exit(EXIT_ERROR)
-        text = render(run, fmt, templates_dir=settings.templates_dir)
-        if output is None:
-            click.echo(text, nl=False)
-        else:
-            write_atomic(output, text)
-            if not state.quiet:
-                click.echo(f"Wrote {output} ({len(run.digests)} article(s), {fmt}).", err=True)
-    except BrieferError as exc:
-        if state.debug:
-            raise
-        _error(str(exc))
-        raise click.exceptions.Exit(EXIT_ERROR) from None
+        return
+    bar = _Bar(state)
+    try:
+        run = run_summarize(sources, settings, progress=bar)
+    finally:
+        bar.close()
+    for failure in run.failures:
+        _error(f"{failure.source}: {failure.reason}")
+    if not run.digests:
+        raise click.exceptions.Exit(EXIT_ERROR)
+    text = render(run, fmt, templates_dir=settings.templates_dir)
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        write_atomic(output, text)
+        if not state.quiet:
+            click.echo(f"Wrote {output} ({len(run.digests)} article(s), {fmt}).", err=True)
     if run.failures:
         raise click.exceptions.Exit(EXIT_ERROR)
+
+
+@cli.group()
+def prompts() -> None:
+    """List and show the prompt files the LLM engine uses.
+
+    \b
+    Example:
+      briefer prompts list --prompts my_prompts/
+    """
+
+
+@prompts.command("list")
+@click.option(
+    "--prompts",
+    "prompts_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder whose prompt files override the shipped ones.",
+)
+@click.pass_obj
+@_handle_errors
+def prompts_list(state: _State, /, prompts_dir: Path | None) -> None:
+    """List prompts: name, version, file.
+
+    \b
+    Example:
+      briefer prompts list
+    """
+    for prompt in list_prompts(prompts_dir):
+        click.echo(f"{prompt.name}\t{prompt.version}\t{prompt.path}\t{prompt.description}")
+
+
+@prompts.command("show")
+@click.argument("name")
+@click.option(
+    "--prompts",
+    "prompts_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder whose prompt files override the shipped ones.",
+)
+@click.pass_obj
+@_handle_errors
+def prompts_show(state: _State, /, name: str, prompts_dir: Path | None) -> None:
+    """Print a prompt file as it is on disk.
+
+    \b
+    Example:
+      briefer prompts show chunk_findings
+    """
+    prompt = load_prompt(name, prompts_dir)
+    click.echo(prompt.path.read_text(encoding="utf-8"), nl=False)
 
 
 def main() -> None:

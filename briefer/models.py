@@ -59,6 +59,7 @@ class KeyPoint:
     span: Span | None
     verified: bool
     score: float = 0.0
+    match: str | None = "exact"  # how the evidence was found: exact, normalized, fuzzy or None
 
 
 @dataclass(frozen=True)
@@ -76,6 +77,7 @@ class Risk:
     verified: bool
     cues: tuple[str, ...] = ()
     score: float = 0.0
+    match: str | None = "exact"
 
     @property
     def rank_value(self) -> int:
@@ -90,6 +92,49 @@ class EngineInfo:
     name: str
     description: str
     model: str | None = None
+    endpoint: str | None = None
+    prompts: tuple[str, ...] = ()  # name@version of each prompt used
+
+
+@dataclass(frozen=True)
+class Usage:
+    """What the model calls cost: requests sent, cache hits, tokens and money."""
+
+    calls: int = 0  # HTTP requests sent, retries and repairs included
+    cached: int = 0  # chunks answered from the cache, at no cost
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    estimated: bool = False  # some counts are tiktoken estimates: the server sent no usage
+    cost: float | None = None  # USD; None when no price is known for the model
+
+    def __add__(self, other: Usage) -> Usage:
+        cost = (
+            None
+            if self.cost is None and other.cost is None
+            else ((self.cost or 0.0) + (other.cost or 0.0))
+        )
+        return Usage(
+            calls=self.calls + other.calls,
+            cached=self.cached + other.cached,
+            prompt_tokens=self.prompt_tokens + other.prompt_tokens,
+            completion_tokens=self.completion_tokens + other.completion_tokens,
+            estimated=self.estimated or other.estimated,
+            cost=cost,
+        )
+
+    @property
+    def total_tokens(self) -> int:
+        return self.prompt_tokens + self.completion_tokens
+
+
+@dataclass(frozen=True)
+class EngineResult:
+    """An engine's findings for one article, before merging into a digest."""
+
+    key_points: tuple[KeyPoint, ...]
+    risks: tuple[Risk, ...]
+    usage: Usage = field(default_factory=Usage)
+    failed_chunks: tuple[str, ...] = ()  # one reason per chunk that could not be analyzed
 
 
 @dataclass(frozen=True)
@@ -102,6 +147,8 @@ class ArticleDigest:
     risks: tuple[Risk, ...]
     engine: EngineInfo
     tokenizer: str
+    usage: Usage = field(default_factory=Usage)
+    failed_chunks: tuple[str, ...] = ()
 
     @property
     def tokens(self) -> int:
@@ -126,10 +173,18 @@ class SummaryRun:
     engine: EngineInfo
     generated_at: str
     settings: dict[str, Any] = field(default_factory=dict)
+    usage: Usage = field(default_factory=Usage)
 
     @property
     def ok(self) -> bool:
         return not self.failures
+
+    @property
+    def evidence_verified(self) -> tuple[int, int]:
+        """(verified, total) evidence quotes across all digests."""
+        flags = [p.verified for d in self.digests for p in d.key_points]
+        flags += [r.verified for d in self.digests for r in d.risks]
+        return sum(flags), len(flags)
 
 
 def to_data(value: Any) -> Any:

@@ -1,13 +1,16 @@
-"""Wire the steps: sources -> chunking -> engine -> digests. One input's failure stops no other."""
+"""Wire the steps: sources -> chunking -> engine -> merge/verify -> digests.
+
+One input's failure stops no other: failures are collected and returned with the results.
+"""
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass, fields
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 import requests
 
@@ -15,13 +18,16 @@ from .chunking import chunk_article
 from .config import Settings
 from .engines import Engine, get_engine
 from .errors import SourceError
-from .models import ArticleDigest, Failure, SummaryRun
+from .merge import verify_items
+from .models import Article, ArticleDigest, Chunk, Failure, SummaryRun, Usage
 from .sources import Input, expand, load
+from .store import Store
 
 log = logging.getLogger(__name__)
 
-# Called before each input with (index, total, label): lets a caller draw a progress bar.
+# Called as work completes with (done, total, label): lets a caller draw a progress bar.
 Progress = Callable[[int, int, str], None]
+_SECRET_SETTINGS = frozenset({"api_key"})
 
 
 def collect_inputs(sources: Iterable[str | Path]) -> tuple[list[Input], list[Failure]]:
@@ -36,25 +42,18 @@ def collect_inputs(sources: Iterable[str | Path]) -> tuple[list[Input], list[Fai
     return inputs, failures
 
 
-def summarize(
+def prepare(
     sources: Iterable[str | Path],
-    settings: Settings | None = None,
+    settings: Settings,
     *,
-    engine: Engine | None = None,
     stdin: BinaryIO | None = None,
     session: requests.Session | None = None,
-    progress: Progress | None = None,
-    now: datetime | None = None,
-) -> SummaryRun:
-    """Summarize each source; failures are collected, never raised, so the rest still run."""
-    settings = settings or Settings()
-    engine = engine or get_engine(settings)
+) -> tuple[list[tuple[Article, list[Chunk]]], list[Failure]]:
+    """Read, clean and chunk every input; the same text twice is kept once."""
     inputs, failures = collect_inputs(sources)
-    digests: list[ArticleDigest] = []
+    items: list[tuple[Article, list[Chunk]]] = []
     seen: dict[str, str] = {}
-    for index, item in enumerate(inputs):
-        if progress:
-            progress(index, len(inputs), item.label)
+    for item in inputs:
         try:
             article = load(item, settings, stdin=stdin, session=session)
         except SourceError as exc:
@@ -71,7 +70,55 @@ def summarize(
             overlap=settings.overlap,
             tokenizer=settings.tokenizer,
         )
-        key_points, risks = engine.analyze(article, chunks)
+        items.append((article, chunks))
+    return items, failures
+
+
+def open_store(settings: Settings) -> Store | None:
+    """The cache store when this run uses an LLM and caching is on."""
+    if settings.resolved_engine() != "openai" or not settings.use_cache:
+        return None
+    return Store(settings.cache_path)
+
+
+def summarize(
+    sources: Iterable[str | Path],
+    settings: Settings | None = None,
+    *,
+    engine: Engine | None = None,
+    store: Store | None = None,
+    stdin: BinaryIO | None = None,
+    session: requests.Session | None = None,
+    progress: Progress | None = None,
+    now: datetime | None = None,
+) -> SummaryRun:
+    """Summarize each source; failures are collected, never raised, so the rest still run."""
+    settings = settings or Settings()
+    own_store = store is None and engine is None
+    if own_store:
+        store = open_store(settings)
+    try:
+        engine = engine or get_engine(settings, store=store)
+        items, failures = prepare(sources, settings, stdin=stdin, session=session)
+        results = engine.analyze_all(items, progress) if items else []
+    finally:
+        if own_store and store is not None:
+            store.close()
+    digests: list[ArticleDigest] = []
+    usage = Usage()
+    for (article, chunks), result in zip(items, results, strict=True):
+        usage = usage + result.usage
+        for reason in result.failed_chunks:
+            failures.append(Failure(article.source, reason))
+        if chunks and len(result.failed_chunks) == len(chunks):
+            continue  # nothing was learned about this article; its failures say why
+        key_points, risks = verify_items(
+            article,
+            result.key_points,
+            result.risks,
+            fuzzy_threshold=settings.fuzzy_threshold,
+            strict=settings.strict_evidence,
+        )
         digests.append(
             ArticleDigest(
                 article=article,
@@ -80,6 +127,8 @@ def summarize(
                 risks=tuple(risks),
                 engine=engine.info,
                 tokenizer=settings.tokenizer,
+                usage=result.usage,
+                failed_chunks=result.failed_chunks,
             )
         )
     stamp = (now or datetime.now(timezone.utc)).astimezone(timezone.utc)
@@ -88,13 +137,87 @@ def summarize(
         failures=tuple(failures),
         engine=engine.info,
         generated_at=stamp.strftime("%Y-%m-%dT%H:%M:%SZ"),
-        settings=_public_settings(settings),
+        settings=public_settings(settings),
+        usage=usage,
     )
 
 
-def _public_settings(settings: Settings) -> dict[str, object]:
-    # Only what explains the output; paths are shown as given, nothing secret lives here.
-    data = dataclasses.asdict(settings)
-    data["rules"] = [str(p) for p in settings.rules]
-    data["templates_dir"] = str(settings.templates_dir) if settings.templates_dir else None
+@dataclass(frozen=True)
+class PlannedCall:
+    """One model call a run would make."""
+
+    source: str
+    chunk: int
+    chunks: int
+    input_tokens: int
+    max_output_tokens: int
+    cached: bool
+    cost_bound: float | None
+
+
+@dataclass(frozen=True)
+class DryRun:
+    """What a run would send, without sending it."""
+
+    calls: tuple[PlannedCall, ...]
+    failures: tuple[Failure, ...]
+    engine: str
+    model: str | None
+    endpoint: str | None
+
+
+def dry_run(
+    sources: Iterable[str | Path],
+    settings: Settings,
+    *,
+    stdin: BinaryIO | None = None,
+    session: requests.Session | None = None,
+) -> DryRun:
+    """The calls a summarize run would make, their estimated tokens and cost bound."""
+    items, failures = prepare(sources, settings, stdin=stdin, session=session)
+    if settings.resolved_engine() != "openai":
+        calls = tuple(
+            PlannedCall(a.source, c.index + 1, len(cs), 0, 0, False, 0.0)
+            for a, cs in items
+            for c in cs
+        )
+        return DryRun(calls, tuple(failures), "extractive", None, None)
+    from .engines.llm import LLMEngine
+
+    store = open_store(settings)
+    try:
+        engine = LLMEngine(settings, store=store)
+        planned = engine.plan(items)
+    finally:
+        if store is not None:
+            store.close()
+    calls = tuple(
+        PlannedCall(
+            source=c.article.source,
+            chunk=c.chunk.index + 1,
+            chunks=c.chunk_count,
+            input_tokens=c.input_tokens,
+            max_output_tokens=c.max_output_tokens,
+            cached=c.cached,
+            cost_bound=c.cost_bound,
+        )
+        for c in planned
+    )
+    return DryRun(calls, tuple(failures), "openai", engine.model, engine.endpoint)
+
+
+def public_settings(settings: Settings) -> dict[str, Any]:
+    """Settings that explain an output, JSON-ready; secrets are left out."""
+    data: dict[str, Any] = {}
+    for f in fields(settings):
+        if f.name in _SECRET_SETTINGS:
+            continue
+        value = getattr(settings, f.name)
+        if isinstance(value, Path):
+            value = str(value)
+        elif isinstance(value, tuple):
+            value = [str(v) for v in value]
+        elif f.name == "prices":
+            value = {m: {"input": p.input, "output": p.output} for m, p in value.items()}
+        data[f.name] = value
     return data

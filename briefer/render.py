@@ -94,14 +94,23 @@ def run_data(run: SummaryRun) -> dict[str, Any]:
                 ],
                 "key_points": to_data(digest.key_points),
                 "risks": [{**to_data(r), "cues": list(r.cues)} for r in digest.risks],
+                "usage": to_data(digest.usage),
+                "failed_chunks": list(digest.failed_chunks),
             }
         )
+    verified, total = run.evidence_verified
     return {
         "schema_version": SCHEMA_VERSION,
         "generator": {"name": "briefer", "version": __version__},
         "generated_at": run.generated_at,
         "engine": to_data(run.engine),
         "settings": run.settings,
+        "usage": to_data(run.usage),
+        "evidence": {
+            "verified": verified,
+            "total": total,
+            "share": round(verified / total, 4) if total else None,
+        },
         "articles": articles,
         "failures": to_data(run.failures),
     }

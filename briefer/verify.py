@@ -1,25 +1,23 @@
-"""Find an evidence quote in its article: verbatim, or after normalizing case, quotes and spaces."""
+"""Find an evidence quote in its article: verbatim, normalized, or fuzzily above a threshold."""
 
 from __future__ import annotations
 
+import difflib
+import re
+from collections.abc import Sequence
+
+from .config import DEFAULT_FUZZY_THRESHOLD
 from .models import Span
+from .segmentation import Segment, sentences
 
 _QUOTES = str.maketrans(
     {
-        "“": '"',
-        "”": '"',
-        "„": '"',
-        "«": '"',
-        "»": '"',
-        "‘": "'",
-        "’": "'",
-        "‚": "'",
-        "–": "-",
-        "—": "-",
-        "‑": "-",
-        "\u00a0": " ",
+        "“": '"', "”": '"', "„": '"', "«": '"', "»": '"', "‘": "'", "’": "'", "‚": "'",
+        "–": "-", "—": "-", "‑": "-", "\u00a0": " ",
     }
-)
+)  # fmt: skip
+_WORDS = re.compile(r"\w+")
+_MAX_WINDOW = 3  # a quote may run across up to this many consecutive sentences
 
 
 def _normalize(text: str) -> tuple[str, list[int]]:
@@ -43,14 +41,65 @@ def _normalize(text: str) -> tuple[str, list[int]]:
 
 def find_span(text: str, quote: str) -> Span | None:
     """Where ``quote`` occurs in ``text``, verbatim first, then normalized; None if absent."""
+    span, _ = locate(text, quote, fuzzy_threshold=None)
+    return span
+
+
+def locate(
+    text: str,
+    quote: str,
+    *,
+    fuzzy_threshold: float | None = DEFAULT_FUZZY_THRESHOLD,
+    spans: Sequence[Segment] | None = None,
+) -> tuple[Span | None, str | None]:
+    """The quote's span and how it was found: "exact", "normalized", "fuzzy" or (None, None)."""
     if not quote.strip():
-        return None
+        return None, None
     at = text.find(quote)
     if at >= 0:
-        return Span(at, at + len(quote))
+        return Span(at, at + len(quote)), "exact"
     norm_text, index = _normalize(text)
     norm_quote, _ = _normalize(quote.strip())
     at = norm_text.find(norm_quote)
-    if at < 0:
+    if at >= 0:
+        return Span(index[at], index[at + len(norm_quote) - 1] + 1), "normalized"
+    if fuzzy_threshold is None:
+        return None, None
+    found = _fuzzy(
+        text, norm_quote, fuzzy_threshold, spans if spans is not None else sentences(text)
+    )
+    return (found, "fuzzy") if found else (None, None)
+
+
+def _fuzzy(text: str, norm_quote: str, threshold: float, spans: Sequence[Segment]) -> Span | None:
+    # Compare the quote with windows of one to three consecutive sentences: find where in the
+    # window the quote sits, and accept when that passage and the quote are at least
+    # `threshold` alike (difflib's ratio: twice the shared characters over both lengths).
+    quote_words = set(_WORDS.findall(norm_quote))
+    if not quote_words:
         return None
-    return Span(index[at], index[at + len(norm_quote) - 1] + 1)
+    best: tuple[float, int, Span] | None = None
+    for first in range(len(spans)):
+        for last in range(first, min(first + _MAX_WINDOW, len(spans))):
+            start, end = spans[first].start, spans[last].end
+            window, index = _normalize(text[start:end])
+            shared = quote_words & set(_WORDS.findall(window))
+            if len(shared) < threshold * len(quote_words) * 0.8:
+                continue
+            matcher = difflib.SequenceMatcher(None, norm_quote, window, autojunk=False)
+            # Runs of 4+ shared characters mark where the quote sits in the window; stray
+            # single letters matched far away would stretch the region for nothing.
+            blocks = [b for b in matcher.get_matching_blocks() if b.size >= 4]
+            if not blocks:
+                continue
+            lo, hi = blocks[0].b, blocks[-1].b + blocks[-1].size
+            covered = difflib.SequenceMatcher(
+                None, norm_quote, window[lo:hi], autojunk=False
+            ).ratio()
+            if covered < threshold:
+                continue
+            span = Span(start + index[lo], start + index[hi - 1] + 1)
+            key = (covered, -(span.end - span.start), span)
+            if best is None or key[:2] > best[:2]:
+                best = key
+    return best[2] if best else None

@@ -39,3 +39,13 @@ def isolated(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
 @pytest.fixture
 def seed_text() -> str:
     return SEED.read_text(encoding="utf-8")
+
+
+@pytest.fixture
+def fake_llm():
+    """A fake OpenAI-compatible server on 127.0.0.1, stopped after the test."""
+    from .fake_llm import FakeLLM
+
+    server = FakeLLM().start()
+    yield server
+    server.stop()

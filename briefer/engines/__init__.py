@@ -1,13 +1,16 @@
-"""Engines turn an article and its chunks into key points and risks."""
+"""Engines turn articles and their chunks into key points and risks."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Protocol
 
 from ..config import Settings
-from ..errors import ConfigError
-from ..models import Article, Chunk, EngineInfo, KeyPoint, Risk
+from ..models import Article, Chunk, EngineInfo, EngineResult
+from ..store import Store
+
+Items = Sequence[tuple[Article, Sequence[Chunk]]]
+Progress = Callable[[int, int, str], None]
 
 
 class Engine(Protocol):
@@ -15,15 +18,17 @@ class Engine(Protocol):
 
     info: EngineInfo
 
-    def analyze(
-        self, article: Article, chunks: Sequence[Chunk]
-    ) -> tuple[list[KeyPoint], list[Risk]]: ...
+    def analyze_all(self, items: Items, progress: Progress | None = None) -> list[EngineResult]:
+        """One result per item, in order; per-chunk failures are reported, not raised."""
+        ...
 
 
-def get_engine(settings: Settings) -> Engine:
-    """The engine the settings ask for; ``auto`` is the offline extractive engine for now."""
-    if settings.engine in ("auto", "extractive"):
-        from .extractive import ExtractiveEngine
+def get_engine(settings: Settings, *, store: Store | None = None) -> Engine:
+    """The engine the settings ask for: ``auto`` is openai when an endpoint or key is set."""
+    if settings.resolved_engine() == "openai":
+        from .llm import LLMEngine
 
-        return ExtractiveEngine(settings)
-    raise ConfigError(f"unknown engine {settings.engine!r}: choose extractive")
+        return LLMEngine(settings, store=store)
+    from .extractive import ExtractiveEngine
+
+    return ExtractiveEngine(settings)

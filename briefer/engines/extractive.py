@@ -10,10 +10,10 @@ from __future__ import annotations
 import math
 import operator
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from ..config import Settings
-from ..models import Article, Chunk, EngineInfo, KeyPoint, Risk, Span
+from ..models import Article, Chunk, EngineInfo, EngineResult, KeyPoint, Risk, Span
 from ..risk import RuleSet, assess, load_rules
 from ..segmentation import Segment, sentences
 
@@ -111,6 +111,20 @@ class ExtractiveEngine:
         self.max_key_points = settings.max_key_points
         self.max_risks = settings.max_risks
         self.rules = rules or load_rules(settings.rules, replace=settings.replace_rules)
+
+    def analyze_all(
+        self,
+        items: Sequence[tuple[Article, Sequence[Chunk]]],
+        progress: Callable[[int, int, str], None] | None = None,
+    ) -> list[EngineResult]:
+        """Findings for each article; the whole article is ranked, chunks are not needed."""
+        results = []
+        for done, (article, chunks) in enumerate(items):
+            key_points, risks = self.analyze(article, chunks)
+            results.append(EngineResult(tuple(key_points), tuple(risks)))
+            if progress:
+                progress(done + 1, len(items), article.source)
+        return results
 
     def analyze(
         self, article: Article, chunks: Sequence[Chunk]

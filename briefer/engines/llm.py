@@ -1,0 +1,564 @@
+"""The LLM engine: one structured call per chunk to any OpenAI-compatible endpoint.
+
+This is the only module that talks to the ``openai`` SDK or catches its errors. Transient
+failures (429, 5xx, timeouts, dropped connections) are retried a bounded number of times with
+backoff that honours Retry-After; replies that are not the JSON the schema asks for get a
+bounded number of repair turns; only validated replies are cached.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import threading
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+from urllib.parse import urlsplit
+
+import openai
+
+from ..config import Price, Settings
+from ..errors import ConfigError, LLMError
+from ..merge import merge_key_points, merge_risks
+from ..models import Article, Chunk, EngineInfo, EngineResult, KeyPoint, Risk, Usage
+from ..prompts import Prompt, load_prompt, render_messages
+from ..ratelimit import RateLimiter, backoff_delay, retry_after
+from ..risk import load_rules
+from ..schema import SCHEMA_NAME, SCHEMA_VERSION, ChunkReply, ReplyError, json_schema, parse_reply
+from ..store import Store
+from ..tokenizer import get_encoding
+
+log = logging.getLogger(__name__)
+
+PROMPT_NAME = "chunk_findings"
+MODES = ("json_schema", "json_object", "prompt")
+_MESSAGE_OVERHEAD_TOKENS = 4
+_REPAIR = (
+    "Your reply could not be used: {problem}. Reply again with only the JSON object described "
+    "in the instructions: fields key_points and risks, every evidence copied exactly from the "
+    "article."
+)
+_REPAIR_LENGTH = (
+    "Your reply was cut off at the output token limit. Reply again with only the JSON object, "
+    "with fewer and shorter items so that it fits."
+)
+
+
+class _ChunkFailed(Exception):
+    """This chunk cannot be analyzed; the run goes on without it."""
+
+
+class _Unsupported(Exception):
+    """The endpoint rejected this structured-output mode."""
+
+
+@dataclass
+class Call:
+    """One planned chunk call: what a dry run prints and a real run sends."""
+
+    article: Article
+    chunk: Chunk
+    chunk_count: int
+    messages: list[dict[str, str]]
+    key: str
+    input_tokens: int
+    max_output_tokens: int
+    cached: bool = False
+    cost_bound: float | None = None
+
+
+@dataclass
+class _Outcome:
+    reply: ChunkReply | None = None
+    usage: Usage = field(default_factory=Usage)
+    failure: str | None = None
+
+
+class _Budget:
+    """Money reserved before each call and settled after it, so --max-cost is never passed."""
+
+    def __init__(self, limit: float | None) -> None:
+        self.limit = limit
+        self.spent = 0.0
+        self._lock = threading.Lock()
+
+    def reserve(self, amount: float) -> bool:
+        with self._lock:
+            if self.limit is not None and self.spent + amount > self.limit + 1e-12:
+                return False
+            self.spent += amount
+            return True
+
+    def settle(self, reserved: float, actual: float) -> None:
+        with self._lock:
+            self.spent += actual - reserved
+
+
+def _is_loopback(url: str) -> bool:
+    host = (urlsplit(url).hostname or "").lower()
+    return host in ("localhost", "::1") or host.startswith("127.")
+
+
+def _short(text: object, secret: str | None, limit: int = 200) -> str:
+    message = " ".join(str(text).split())
+    if secret:
+        message = message.replace(secret, "***")
+    return message[:limit]
+
+
+class LLMEngine:
+    """Chunk-level key points and risks from an OpenAI-compatible chat-completions endpoint."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        store: Store | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        today: date | None = None,
+    ) -> None:
+        self.settings = settings
+        self.store = store if settings.use_cache else None
+        self.sleep = sleep
+        self.today = (today or date.today()).isoformat()
+        self.prompt: Prompt = load_prompt(PROMPT_NAME, settings.prompts_dir)
+        rules = load_rules(settings.rules, replace=settings.replace_rules)
+        self.categories = sorted(rules.categories)
+        self.schema = json_schema(self.categories)
+        self.client = openai.OpenAI(
+            api_key=settings.api_key or "no-key-needed",
+            base_url=settings.base_url,
+            timeout=settings.request_timeout,
+            max_retries=0,  # retries are ours: bounded, logged, honouring Retry-After
+        )
+        self.endpoint = str(self.client.base_url).rstrip("/")
+        self.model = settings.model
+        price = settings.prices.get(self.model)
+        if price is None and _is_loopback(self.endpoint):
+            price = Price(0.0, 0.0)  # a server on this machine costs nothing per token
+        self.price = price
+        self.limiter = RateLimiter(
+            settings.requests_per_minute, settings.tokens_per_minute, sleep=sleep
+        )
+        self.budget = _Budget(settings.max_cost)
+        self._mode: str | None = (
+            None if settings.structured_output == "auto" else (settings.structured_output)
+        )
+        self._mode_lock = threading.Lock()
+        self._encoding = get_encoding(settings.tokenizer)
+        self.info = EngineInfo(
+            name="openai",
+            description=f"LLM through the OpenAI-compatible endpoint {self.endpoint}",
+            model=self.model,
+            endpoint=self.endpoint,
+            prompts=(self.prompt.label,),
+        )
+        if settings.max_cost is not None and self.price is None:
+            raise ConfigError(
+                f"--max-cost needs a price for model {self.model!r}: add "
+                f'[prices."{self.model}"] with input and output (USD per million tokens) '
+                "to briefer.toml"
+            )
+
+    # ---- planning ---------------------------------------------------------------------
+
+    def _static(self) -> dict[str, Any]:
+        from ..models import LIKELIHOODS, SEVERITIES
+
+        return {
+            "max_key_points": self.settings.max_key_points,
+            "max_risks": self.settings.max_risks,
+            "categories": self.categories,
+            "severities": list(SEVERITIES),
+            "likelihoods": list(LIKELIHOODS),
+        }
+
+    def _cache_key(self, chunk: Chunk) -> str:
+        material = {
+            "endpoint": self.endpoint,
+            "model": self.model,
+            "prompt": [self.prompt.name, self.prompt.sha256],
+            "schema": [SCHEMA_NAME, SCHEMA_VERSION, self.schema],
+            "params": {
+                "temperature": self.settings.temperature,
+                "max_output_tokens": self.settings.max_output_tokens,
+                "max_key_points": self.settings.max_key_points,
+                "max_risks": self.settings.max_risks,
+            },
+            "chunk": chunk.text,
+        }
+        return hashlib.sha256(json.dumps(material, sort_keys=True).encode()).hexdigest()
+
+    def count_tokens(self, messages: Sequence[dict[str, str]]) -> int:
+        """A tiktoken estimate of a request's input tokens."""
+        return sum(
+            len(self._encoding.encode_ordinary(m["content"])) + _MESSAGE_OVERHEAD_TOKENS
+            for m in messages
+        )
+
+    def cost(self, prompt_tokens: int, completion_tokens: int) -> float | None:
+        if self.price is None:
+            return None
+        return (prompt_tokens * self.price.input + completion_tokens * self.price.output) / 1e6
+
+    def plan(self, items: Sequence[tuple[Article, Sequence[Chunk]]]) -> list[Call]:
+        """Every chunk call the items need, with token estimates and cache status."""
+        static = self._static()
+        calls = []
+        for article, chunks in items:
+            for chunk in chunks:
+                header = {
+                    "run_date": self.today,
+                    "title": article.title or "(untitled)",
+                    "source": article.source,
+                    "published": article.published or "unknown",
+                    "chunk_number": chunk.index + 1,
+                    "chunk_count": len(chunks),
+                }
+                messages = render_messages(self.prompt, static, header, chunk.text)
+                if self._mode == "prompt":
+                    messages = self._with_schema_in_prompt(messages)
+                key = self._cache_key(chunk)
+                tokens = self.count_tokens(messages)
+                cached = self.store is not None and self.store.get_reply(key) is not None
+                calls.append(
+                    Call(
+                        article=article,
+                        chunk=chunk,
+                        chunk_count=len(chunks),
+                        messages=messages,
+                        key=key,
+                        input_tokens=tokens,
+                        max_output_tokens=self.settings.max_output_tokens,
+                        cached=cached,
+                        cost_bound=0.0
+                        if cached
+                        else self.cost(tokens, self.settings.max_output_tokens),
+                    )
+                )
+        return calls
+
+    # ---- running ----------------------------------------------------------------------
+
+    def analyze_all(
+        self,
+        items: Sequence[tuple[Article, Sequence[Chunk]]],
+        progress: Callable[[int, int, str], None] | None = None,
+    ) -> list[EngineResult]:
+        """Findings per article; chunks that fail are reported in the result, not raised."""
+        calls = self.plan(items)
+        outcomes: dict[str, _Outcome] = {}
+        pending: list[Call] = []
+        for call in calls:
+            hit = self.store.get_reply(call.key) if self.store and call.cached else None
+            if hit is not None:
+                outcomes[call.key] = _Outcome(ChunkReply.model_validate(hit[0]), Usage(cached=1))
+            else:
+                pending.append(call)
+        done = len(calls) - len(pending)
+        total = len(calls)
+        lock = threading.Lock()
+
+        def finished(call: Call, outcome: _Outcome) -> None:
+            nonlocal done
+            with lock:
+                outcomes[call.key] = outcome
+                done += 1
+                if progress:
+                    progress(done, total, call.article.source)
+
+        # The first uncached call settles the structured-output mode for the rest.
+        if pending and self._mode is None:
+            first = pending.pop(0)
+            finished(first, self._run(first))
+        if pending:
+            with ThreadPoolExecutor(max_workers=self.settings.concurrency) as pool:
+                futures = {pool.submit(self._run, call): call for call in pending}
+                finished_set, _ = wait(futures, return_when=FIRST_EXCEPTION)
+                for future in futures:
+                    error = future.exception() if future.done() else None
+                    if isinstance(error, BaseException):
+                        for other in futures:
+                            other.cancel()
+                        raise error
+                for future, call in futures.items():
+                    finished(call, future.result())
+        return [self._result(article, chunks, calls, outcomes) for article, chunks in items]
+
+    def _result(
+        self,
+        article: Article,
+        chunks: Sequence[Chunk],
+        calls: Sequence[Call],
+        outcomes: dict[str, _Outcome],
+    ) -> EngineResult:
+        usage = Usage(cost=0.0 if self.price is not None else None)
+        point_lists: list[list[KeyPoint]] = []
+        risk_lists: list[list[Risk]] = []
+        failed: list[str] = []
+        for call in calls:
+            if call.article is not article:
+                continue
+            outcome = outcomes[call.key]
+            usage = usage + outcome.usage
+            if outcome.reply is None:
+                failed.append(
+                    f"chunk {call.chunk.index + 1} of {call.chunk_count}: {outcome.failure}"
+                )
+                continue
+            point_lists.append(
+                [
+                    KeyPoint(p.text, p.evidence, article.id, None, False, match=None)
+                    for p in outcome.reply.key_points
+                ]
+            )
+            risk_lists.append(
+                [
+                    Risk(
+                        title=r.title,
+                        category=r.category,
+                        severity=r.severity,
+                        likelihood=r.likelihood,
+                        rationale=r.rationale,
+                        evidence=r.evidence,
+                        article_id=article.id,
+                        span=None,
+                        verified=False,
+                        match=None,
+                    )
+                    for r in outcome.reply.risks
+                ]
+            )
+        return EngineResult(
+            key_points=tuple(merge_key_points(point_lists, self.settings.max_key_points)),
+            risks=tuple(merge_risks(risk_lists, self.settings.max_risks)),
+            usage=usage,
+            failed_chunks=tuple(failed),
+        )
+
+    def _run(self, call: Call) -> _Outcome:
+        outcome = _Outcome()
+        try:
+            reply = self._complete(call, outcome)
+        except _ChunkFailed as exc:
+            outcome.failure = str(exc)
+            log.warning("%s chunk %d: %s", call.article.source, call.chunk.index + 1, exc)
+            return outcome
+        outcome.reply = reply
+        if self.store is not None:
+            self.store.put_reply(
+                call.key,
+                model=self.model,
+                prompt=self.prompt.label,
+                reply=reply.model_dump(),
+                usage={
+                    "prompt_tokens": outcome.usage.prompt_tokens,
+                    "completion_tokens": outcome.usage.completion_tokens,
+                },
+            )
+        return outcome
+
+    def _complete(self, call: Call, outcome: _Outcome) -> ChunkReply:
+        messages = list(call.messages)
+        problem = ""
+        for _ in range(self.settings.repair_retries + 1):
+            response, mode = self._send(call, messages, outcome)
+            if mode == "prompt" and messages is call.messages:
+                messages = self._with_schema_in_prompt(messages)
+            choice = response.choices[0] if response.choices else None
+            if choice is None:
+                problem = "the reply had no choices"
+                content = ""
+            else:
+                content = choice.message.content or ""
+                refusal = getattr(choice.message, "refusal", None)
+                if refusal:
+                    problem = f"the model refused ({_short(refusal, None, 120)})"
+                elif choice.finish_reason == "length":
+                    problem = "the reply was cut off at the output token limit"
+                else:
+                    try:
+                        return parse_reply(content, self.categories)
+                    except ReplyError as exc:
+                        problem = str(exc)
+            log.info(
+                "%s chunk %d: %s; asking for a repair",
+                call.article.source,
+                call.chunk.index + 1,
+                problem,
+            )
+            repair = (
+                _REPAIR_LENGTH
+                if problem.startswith("the reply was cut off")
+                else (_REPAIR.format(problem=problem))
+            )
+            messages = [
+                *messages,
+                {"role": "assistant", "content": content},
+                {"role": "user", "content": repair},
+            ]
+        attempts = self.settings.repair_retries + 1
+        raise _ChunkFailed(f"no valid reply after {attempts} attempt(s): {problem}")
+
+    def _with_schema_in_prompt(self, messages: list[dict[str, str]]) -> list[dict[str, str]]:
+        system = messages[0]["content"] + (
+            "\nThe JSON object must match this JSON Schema:\n" + json.dumps(self.schema) + "\n"
+        )
+        return [{"role": "system", "content": system}, *messages[1:]]
+
+    def _response_format(self, mode: str) -> dict[str, Any] | None:
+        if mode == "json_schema":
+            return {
+                "type": "json_schema",
+                "json_schema": {"name": SCHEMA_NAME, "strict": True, "schema": self.schema},
+            }
+        if mode == "json_object":
+            # llama.cpp's server takes the schema inside json_object and enforces it.
+            return {"type": "json_object", "schema": self.schema}
+        return None
+
+    def _send(
+        self, call: Call, messages: list[dict[str, str]], outcome: _Outcome
+    ) -> tuple[Any, str]:
+        if self._mode is not None:
+            return self._request(call, messages, self._mode, outcome, detecting=False), self._mode
+        with self._mode_lock:
+            if self._mode is not None:
+                mode = self._mode
+                return self._request(call, messages, mode, outcome, detecting=False), mode
+            remembered = (
+                self.store.get_mode(self.endpoint, self.model) if self.store is not None else None
+            )
+            candidates = [remembered] if remembered in MODES else list(MODES)
+            for mode in candidates:
+                is_last = mode == candidates[-1]
+                try:
+                    sent = messages if mode != "prompt" else self._with_schema_in_prompt(messages)
+                    response = self._request(call, sent, mode, outcome, detecting=not is_last)
+                except _Unsupported:
+                    log.info(
+                        "%s does not accept %s output; trying the next mode", self.endpoint, mode
+                    )
+                    continue
+                self._mode = mode
+                if self.store is not None and remembered != mode:
+                    self.store.put_mode(self.endpoint, self.model, mode)
+                log.info("structured output for %s: %s", self.endpoint, mode)
+                return response, mode
+        raise _ChunkFailed("the endpoint accepted no structured-output mode")  # pragma: no cover
+
+    def _request(
+        self,
+        call: Call,
+        messages: list[dict[str, str]],
+        mode: str,
+        outcome: _Outcome,
+        *,
+        detecting: bool,
+    ) -> Any:
+        tokens = self.count_tokens(messages)
+        reserved = self.cost(tokens, self.settings.max_output_tokens) or 0.0
+        last = ""
+        for attempt in range(self.settings.max_retries + 1):
+            if not self.budget.reserve(reserved):
+                raise _ChunkFailed(
+                    f"not sent: it could take the run past --max-cost ${self.settings.max_cost:g}"
+                )
+            self.limiter.acquire(tokens + self.settings.max_output_tokens)
+            outcome.usage = outcome.usage + Usage(calls=1)
+            kwargs: dict[str, Any] = {
+                "model": self.model,
+                "messages": messages,
+                "temperature": self.settings.temperature,
+                "max_tokens": self.settings.max_output_tokens,
+            }
+            response_format = self._response_format(mode)
+            if response_format is not None:
+                kwargs["response_format"] = response_format
+            wait_for: float | None = None
+            try:
+                response = self.client.chat.completions.create(**kwargs)
+            except openai.AuthenticationError as exc:
+                self.budget.settle(reserved, 0.0)
+                raise LLMError(
+                    f"{self.endpoint} refused the API key (HTTP {exc.status_code}); "
+                    "set OPENAI_API_KEY or pass --api-key"
+                ) from None
+            except openai.PermissionDeniedError as exc:
+                self.budget.settle(reserved, 0.0)
+                raise LLMError(
+                    f"{self.endpoint} denied access (HTTP {exc.status_code}): "
+                    f"{_short(exc.message, self.settings.api_key)}"
+                ) from None
+            except openai.NotFoundError:
+                self.budget.settle(reserved, 0.0)
+                raise LLMError(
+                    f"{self.endpoint} has no model {self.model!r} or no chat-completions route "
+                    "(HTTP 404); check --model and --base-url (it usually ends in /v1)"
+                ) from None
+            except (openai.BadRequestError, openai.UnprocessableEntityError) as exc:
+                self.budget.settle(reserved, 0.0)
+                if detecting:
+                    raise _Unsupported() from None
+                raise _ChunkFailed(
+                    f"the endpoint rejected the request (HTTP {exc.status_code}): "
+                    f"{_short(exc.message, self.settings.api_key)}"
+                ) from None
+            except openai.RateLimitError as exc:
+                self.budget.settle(reserved, 0.0)
+                last = "rate limited (HTTP 429)"
+                wait_for = retry_after(exc.response.headers)
+            except openai.APIStatusError as exc:
+                self.budget.settle(reserved, 0.0)
+                if detecting and exc.status_code >= 500:
+                    raise _Unsupported() from None
+                if exc.status_code < 500 and exc.status_code not in (408, 409):
+                    raise _ChunkFailed(
+                        f"the endpoint answered HTTP {exc.status_code}: "
+                        f"{_short(exc.message, self.settings.api_key)}"
+                    ) from None
+                last = f"server error (HTTP {exc.status_code})"
+                wait_for = retry_after(exc.response.headers)
+            except openai.APITimeoutError:
+                self.budget.settle(reserved, 0.0)
+                last = f"no reply within {self.settings.request_timeout:g} s"
+            except openai.APIConnectionError:
+                self.budget.settle(reserved, 0.0)
+                last = "could not connect"
+            except openai.APIError as exc:  # e.g. a 200 whose body is not a completion
+                self.budget.settle(reserved, 0.0)
+                last = f"unusable response ({type(exc).__name__})"
+            else:
+                usage = getattr(response, "usage", None)
+                estimated = usage is None or not getattr(usage, "prompt_tokens", None)
+                if estimated or usage is None:
+                    prompt_tokens = tokens
+                    content = response.choices[0].message.content if response.choices else ""
+                    completion_tokens = len(self._encoding.encode_ordinary(content or ""))
+                else:
+                    prompt_tokens = int(usage.prompt_tokens)
+                    completion_tokens = int(getattr(usage, "completion_tokens", 0) or 0)
+                actual = self.cost(prompt_tokens, completion_tokens)
+                self.budget.settle(reserved, actual or 0.0)
+                outcome.usage = outcome.usage + Usage(
+                    prompt_tokens=prompt_tokens,
+                    completion_tokens=completion_tokens,
+                    estimated=estimated,
+                    cost=actual,
+                )
+                return response
+            if attempt == self.settings.max_retries:
+                break
+            delay = backoff_delay(
+                attempt, self.settings.retry_base_delay, self.settings.max_retry_wait
+            )
+            if wait_for is not None:
+                delay = min(wait_for, self.settings.max_retry_wait)
+            log.info("%s: %s; retrying in %.2f s", self.endpoint, last, delay)
+            self.sleep(delay)
+        raise _ChunkFailed(f"gave up after {self.settings.max_retries + 1} attempts: {last}")

@@ -1,0 +1,86 @@
+"""Merge per-chunk findings into one article's key points and risks, deterministically."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import replace
+
+from .models import Article, KeyPoint, Risk
+from .segmentation import sentences
+from .verify import locate
+
+SAME_POINT = 0.9  # word-set Jaccard from which two key points say the same thing
+_WORD = re.compile(r"\w+")
+
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(_WORD.findall(text.casefold()))
+
+
+def _similar(a: frozenset[str], b: frozenset[str]) -> bool:
+    # Different figures are different facts, however alike the wording.
+    if {w for w in a if w.isdigit()} != {w for w in b if w.isdigit()}:
+        return False
+    union = a | b
+    return bool(union) and len(a & b) / len(union) >= SAME_POINT
+
+
+def merge_key_points(per_chunk: Sequence[Sequence[KeyPoint]], limit: int) -> list[KeyPoint]:
+    """Round-robin over chunks (each chunk's list is ranked), dropping repeats, up to limit."""
+    chosen: list[KeyPoint] = []
+    seen: list[frozenset[str]] = []
+    depth = max((len(points) for points in per_chunk), default=0)
+    for rank in range(depth):
+        for points in per_chunk:
+            if rank >= len(points) or len(chosen) == limit:
+                continue
+            point = points[rank]
+            words = _words(point.text)
+            if any(_similar(words, other) for other in seen):
+                continue
+            seen.append(words)
+            chosen.append(point)
+    return chosen
+
+
+def merge_risks(per_chunk: Sequence[Sequence[Risk]], limit: int) -> list[Risk]:
+    """One risk per (category, title) or shared evidence; the most serious copy wins."""
+    merged: list[Risk] = []
+    for risks in per_chunk:
+        for risk in risks:
+            key = (risk.category, " ".join(sorted(_words(risk.title))))
+            for i, other in enumerate(merged):
+                same_title = key == (other.category, " ".join(sorted(_words(other.title))))
+                same_evidence = _words(risk.evidence) == _words(other.evidence)
+                if same_title or same_evidence:
+                    if risk.rank_value > other.rank_value:
+                        merged[i] = risk
+                    break
+            else:
+                merged.append(risk)
+    order = {id(r): i for i, r in enumerate(merged)}
+    merged.sort(key=lambda r: (-r.rank_value, order[id(r)]))
+    return merged[:limit]
+
+
+def verify_items(
+    article: Article,
+    key_points: Sequence[KeyPoint],
+    risks: Sequence[Risk],
+    *,
+    fuzzy_threshold: float,
+    strict: bool,
+) -> tuple[list[KeyPoint], list[Risk]]:
+    """Check every evidence quote against the article; drop unverified ones when strict."""
+    spans = sentences(article.text)
+
+    def check(item: KeyPoint | Risk) -> KeyPoint | Risk:
+        span, how = locate(
+            article.text, item.evidence, fuzzy_threshold=fuzzy_threshold, spans=spans
+        )
+        return replace(item, span=span, verified=span is not None, match=how)
+
+    points = [p for p in (check(p) for p in key_points) if p.verified or not strict]
+    checked = [r for r in (check(r) for r in risks) if r.verified or not strict]
+    return points, checked  # type: ignore[return-value]

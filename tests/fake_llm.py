@@ -1,0 +1,168 @@
+"""A small OpenAI-compatible chat-completions server on 127.0.0.1 for the tests.
+
+Replies are scripted: each queued step answers one request; with the queue empty, the server
+answers with findings built from the article it was sent, quoting it verbatim. It records
+every request body, and can play servers that reject some structured-output modes.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+ARTICLE = re.compile(r"<<<ARTICLE\n(.*)\nARTICLE>>>", re.S)
+
+
+@dataclass
+class Step:
+    """One scripted answer: a status, a JSON body (or raw bytes), headers, and a delay."""
+
+    status: int = 200
+    body: Any = None
+    headers: dict[str, str] = field(default_factory=dict)
+    delay: float = 0.0
+
+
+def completion(
+    content: str, *, finish_reason: str = "stop", usage: bool = True, refusal: str | None = None
+) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "id": "chatcmpl-test",
+        "object": "chat.completion",
+        "created": 1_700_000_000,
+        "model": "fake-model",
+        "choices": [
+            {
+                "index": 0,
+                "message": {"role": "assistant", "content": content, "refusal": refusal},
+                "finish_reason": finish_reason,
+            }
+        ],
+    }
+    if usage:
+        body["usage"] = {"prompt_tokens": 100, "completion_tokens": 20, "total_tokens": 120}
+    return body
+
+
+def findings_for(article: str) -> dict[str, Any]:
+    """A valid reply that quotes the article: its first full sentence as key point and risk."""
+    pieces = [p.strip() for p in re.split(r"(?<=[.!?])\s|\n", article) if p.strip()]
+    first = next((p for p in pieces if p[-1] in ".!?"), pieces[0] if pieces else "")
+    return {
+        "key_points": [{"text": first, "evidence": first}],
+        "risks": [
+            {
+                "title": "Risk named in the text",
+                "category": "political",
+                "severity": "medium",
+                "likelihood": "possible",
+                "rationale": "The sentence describes it.",
+                "evidence": first,
+            }
+        ],
+    }
+
+
+class FakeLLM:
+    """Start with ``start()``; ``base_url`` then points at it; ``stop()`` shuts it down."""
+
+    def __init__(self) -> None:
+        self.steps: deque[Step] = deque()
+        self.requests: list[dict[str, Any]] = []
+        self.reject_json_schema = False  # like llama.cpp's server: 500 on json_schema
+        self.reject_response_format = False  # a server that knows no response_format: 400
+        self.responder: Callable[[dict[str, Any]], dict[str, Any]] | None = None
+        self.delay = 0.0
+        self.in_flight = 0
+        self.max_in_flight = 0
+        self._lock = threading.Lock()
+        self._server: ThreadingHTTPServer | None = None
+
+    # ---- scripting ----
+    def reply(self, content: Any, **kwargs: Any) -> None:
+        text = content if isinstance(content, str) else json.dumps(content)
+        self.steps.append(Step(body=completion(text, **kwargs)))
+
+    def error(self, status: int, headers: dict[str, str] | None = None, delay: float = 0.0) -> None:
+        body = {"error": {"message": f"scripted {status}", "type": "test", "code": status}}
+        self.steps.append(Step(status=status, body=body, headers=headers or {}, delay=delay))
+
+    def stall(self, seconds: float) -> None:
+        self.steps.append(Step(delay=seconds, body=None))
+
+    # ---- server ----
+    @property
+    def base_url(self) -> str:
+        assert self._server is not None
+        return f"http://127.0.0.1:{self._server.server_address[1]}/v1"
+
+    def start(self) -> FakeLLM:
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args: Any) -> None:
+                pass
+
+            def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+                length = int(self.headers.get("Content-Length", 0))
+                request = json.loads(self.rfile.read(length) or b"{}")
+                with fake._lock:
+                    headers = {k.lower(): v for k, v in self.headers.items()}
+                    fake.requests.append({"path": self.path, "headers": headers, **request})
+                    fake.in_flight += 1
+                    fake.max_in_flight = max(fake.max_in_flight, fake.in_flight)
+                try:
+                    status, body, headers, delay = fake._answer(self.path, request)
+                    time.sleep(delay)
+                    if body is None:  # a stall: the client gives up first
+                        return
+                    data = body if isinstance(body, bytes) else json.dumps(body).encode()
+                    self.send_response(status)
+                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Length", str(len(data)))
+                    for key, value in headers.items():
+                        self.send_header(key, value)
+                    self.end_headers()
+                    self.wfile.write(data)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass
+                finally:
+                    with fake._lock:
+                        fake.in_flight -= 1
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
+        ).start()
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+
+    def _answer(self, path: str, request: dict[str, Any]) -> tuple[int, Any, dict[str, str], float]:
+        if not path.endswith("/chat/completions"):
+            return 404, {"error": {"message": "no such route"}}, {}, 0.0
+        fmt = (request.get("response_format") or {}).get("type")
+        if fmt and self.reject_response_format:
+            return 400, {"error": {"message": "response_format is not supported"}}, {}, 0.0
+        if fmt == "json_schema" and self.reject_json_schema:
+            return 500, {"error": {"message": "json_schema is not supported"}}, {}, 0.0
+        with self._lock:
+            step = self.steps.popleft() if self.steps else None
+        if step is not None:
+            return step.status, step.body, step.headers, step.delay
+        user = next(m["content"] for m in request["messages"] if m["role"] == "user")
+        match = ARTICLE.search(user)
+        article = match.group(1) if match else ""
+        content = self.responder(request) if self.responder else findings_for(article)
+        return 200, completion(json.dumps(content)), {}, self.delay

@@ -1,0 +1,263 @@
+"""The command line with the LLM engine, config file and prompts commands."""
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from briefer.cli import cli
+
+from .conftest import SEED
+
+SECRET = "sk-cli-secret-71c3e0d9a8"
+
+
+@pytest.fixture
+def runner():
+    return CliRunner()
+
+
+@pytest.fixture
+def cache(tmp_path):
+    return str(tmp_path / "cache.db")
+
+
+def test_summarize_against_an_openai_compatible_server(runner, fake_llm, cache):
+    result = runner.invoke(
+        cli,
+        ["summarize", str(SEED), "--base-url", fake_llm.base_url, "--model", "m", "--cache", cache],
+    )
+    assert result.exit_code == 0, result.stderr
+    assert "with the **openai** engine (model m)" in result.stdout
+    assert "> Russia and Iran are expected to sign" in result.stdout
+    assert "cost $0.0000" in result.stdout  # a server on 127.0.0.1 costs nothing per token
+    assert fake_llm.requests[0]["model"] == "m"
+
+
+def test_environment_selects_the_llm_engine(runner, fake_llm, cache, monkeypatch):
+    monkeypatch.setenv("OPENAI_BASE_URL", fake_llm.base_url)
+    monkeypatch.setenv("BRIEFER_MODEL", "env-model")
+    result = runner.invoke(cli, ["summarize", str(SEED), "-f", "json", "--cache", cache])
+    assert result.exit_code == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert data["engine"]["name"] == "openai" and data["engine"]["model"] == "env-model"
+    # The flag wins over the environment.
+    result = runner.invoke(cli, ["summarize", str(SEED), "--engine", "extractive", "-f", "json"])
+    assert json.loads(result.stdout)["engine"]["name"] == "extractive"
+
+
+def test_config_file_sets_endpoint_model_and_prices_and_flags_win(runner, fake_llm, tmp_path):
+    config = tmp_path / "briefer.toml"
+    config.write_text(
+        f"""
+[engine]
+base_url = "{fake_llm.base_url}"
+model = "file-model"
+concurrency = 2
+
+[cache]
+path = "state/cache.db"
+
+[prices."file-model"]
+input = 1000.0
+output = 1000.0
+"""
+    )
+    result = runner.invoke(cli, ["--config", str(config), "summarize", str(SEED), "-f", "json"])
+    assert result.exit_code == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert data["engine"]["model"] == "file-model"
+    assert data["usage"]["cost"] == pytest.approx((100 + 20) * 1000.0 / 1e6)
+    assert (tmp_path / "state" / "cache.db").exists()
+    result = runner.invoke(
+        cli,
+        ["--config", str(config), "summarize", str(SEED), "-f", "json", "--model", "flag-model"],
+    )
+    assert json.loads(result.stdout)["engine"]["model"] == "flag-model"
+
+
+@pytest.mark.parametrize(
+    "content,message",
+    [
+        ("[engine]\nmodle = 'x'\n", "engine.modle: Extra inputs are not permitted"),
+        (
+            "[engine]\nconcurrency = 0\n",
+            "engine.concurrency: Input should be greater than or equal to 1",
+        ),
+        ("[engine]\napi_key = 'sk-1'\n", "api_key does not belong in a config file"),
+        ("[engine\n", "not valid TOML"),
+    ],
+)
+def test_bad_config_file_is_one_clear_error(runner, tmp_path, content, message):
+    config = tmp_path / "briefer.toml"
+    config.write_text(content)
+    result = runner.invoke(cli, ["--config", str(config), "summarize", str(SEED)])
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"Error: {config}")
+    assert message in result.stderr and len(result.stderr.splitlines()) == 1
+
+
+def test_dry_run_prints_calls_tokens_and_cost_without_calling(runner, fake_llm, cache):
+    result = runner.invoke(
+        cli,
+        [
+            "summarize",
+            str(SEED),
+            "--base-url",
+            fake_llm.base_url,
+            "--model",
+            "m",
+            "--cache",
+            cache,
+            "--dry-run",
+            "--input-price",
+            "2.5",
+            "--output-price",
+            "10",
+            "--max-tokens",
+            "200",
+            "--overlap",
+            "0",
+        ],
+    )
+    assert result.exit_code == 0, result.stderr
+    assert fake_llm.requests == []
+    lines = result.stdout.splitlines()
+    assert lines[0] == f"Engine openai: model m at {fake_llm.base_url}"
+    calls = [ln for ln in lines if "chunk " in ln]
+    assert len(calls) >= 3 and all("(would send)" in ln for ln in calls)
+    assert "up to 2000 output tokens, at most $0.0" in calls[0]
+    assert lines[-1].startswith(f"Total: {len(calls)} call(s) to send, 0 cached; ")
+
+
+def test_dry_run_shows_cached_chunks(runner, fake_llm, cache):
+    args = [
+        "summarize",
+        str(SEED),
+        "--base-url",
+        fake_llm.base_url,
+        "--model",
+        "m",
+        "--cache",
+        cache,
+    ]
+    assert runner.invoke(cli, args).exit_code == 0
+    result = runner.invoke(cli, [*args, "--dry-run"])
+    assert "(cached, not sent)" in result.stdout
+    assert "Total: 0 call(s) to send, 1 cached" in result.stdout
+
+
+def test_max_cost_needs_a_price(runner, fake_llm, cache):
+    result = runner.invoke(
+        cli,
+        [
+            "summarize",
+            str(SEED),
+            "--api-key",
+            "k",
+            "--model",
+            "gpt-x",
+            "--max-cost",
+            "1",
+            "--cache",
+            cache,
+        ],
+    )
+    assert result.exit_code == 1
+    assert "--max-cost needs a price for model 'gpt-x'" in result.stderr
+
+
+def test_the_api_key_is_never_printed_logged_or_stored(runner, fake_llm, tmp_path):
+    cache = tmp_path / "cache.db"
+    out = tmp_path / "out.json"
+    base = [
+        "--debug",
+        "summarize",
+        str(SEED),
+        "--base-url",
+        fake_llm.base_url,
+        "--api-key",
+        SECRET,
+        "--cache",
+        str(cache),
+    ]
+    runs = [
+        runner.invoke(cli, [*base, "-f", "json", "-o", str(out)]),
+        runner.invoke(cli, [*base, "--dry-run"]),
+    ]
+    fake_llm.error(401)
+    runs.append(runner.invoke(cli, [*base, "--no-cache", "--structured-output", "json_schema"]))
+    assert fake_llm.requests[0]["headers"]["authorization"] == f"Bearer {SECRET}"
+    for result in runs:
+        assert SECRET not in result.stdout and SECRET not in result.stderr
+        assert SECRET not in repr(result.exception)
+    assert SECRET not in out.read_text()
+    for path in tmp_path.iterdir():
+        assert SECRET.encode() not in path.read_bytes(), path
+
+
+def test_prompts_list_and_show(runner, tmp_path):
+    result = runner.invoke(cli, ["prompts", "list"])
+    assert result.exit_code == 0
+    assert result.stdout.startswith("chunk_findings\t1\t")
+    shown = runner.invoke(cli, ["prompts", "show", "chunk_findings"])
+    assert shown.exit_code == 0 and shown.stdout.startswith("---\nname: chunk_findings\n")
+    missing = runner.invoke(cli, ["prompts", "show", "nope"])
+    assert missing.exit_code == 1
+    assert (
+        missing.stderr
+        == "Error: no prompt named 'nope'; `briefer prompts list` shows the prompts\n"
+    )
+
+
+def test_prompts_can_be_overridden_from_a_folder(runner, fake_llm, tmp_path, cache):
+    mine = tmp_path / "prompts"
+    mine.mkdir()
+    (mine / "custom.md").write_text(
+        "---\nname: chunk_findings\nversion: 7-local\nschema: chunk_findings\n---\n"
+        "Be brief. At most {{ max_key_points }} points.\n\n# INPUT\n\nDate {{ run_date }}\n"
+    )
+    listed = runner.invoke(cli, ["prompts", "list", "--prompts", str(mine)])
+    assert listed.stdout.startswith(f"chunk_findings\t7-local\t{mine / 'custom.md'}")
+    result = runner.invoke(
+        cli,
+        [
+            "summarize",
+            str(SEED),
+            "--base-url",
+            fake_llm.base_url,
+            "--prompts",
+            str(mine),
+            "--cache",
+            cache,
+            "-n",
+            "3",
+        ],
+    )
+    assert result.exit_code == 0, result.stderr
+    assert fake_llm.requests[0]["messages"][0]["content"] == "Be brief. At most 3 points.\n"
+    assert "prompts chunk\\_findings@7-local" in result.stdout
+
+
+def test_a_prompt_with_an_unknown_variable_fails_loudly(runner, fake_llm, tmp_path, cache):
+    mine = tmp_path / "prompts"
+    mine.mkdir()
+    (mine / "p.md").write_text(
+        "---\nname: chunk_findings\nversion: 2\nschema: chunk_findings\n---\n"
+        "{{ nonsense }}\n# INPUT\nx\n"
+    )
+    result = runner.invoke(
+        cli,
+        [
+            "summarize",
+            str(SEED),
+            "--base-url",
+            fake_llm.base_url,
+            "--prompts",
+            str(mine),
+            "--cache",
+            cache,
+        ],
+    )
+    assert result.exit_code == 1
+    assert "the system part failed to render: 'nonsense' is undefined" in result.stderr
