@@ -343,6 +343,13 @@ def _print_dry_run(plan: DryRun) -> None:
     help="USD per million output tokens for --model (overrides [prices]).",
 )
 @click.option(
+    "--consolidate-above",
+    type=click.IntRange(0),
+    default=None,
+    help="Articles with more chunks than this get one more call that merges their findings "
+    "(0: never) [default: 0].",
+)
+@click.option(
     "--strict-evidence",
     is_flag=True,
     help="Drop key points and risks whose evidence is not found in the article.",
@@ -380,6 +387,11 @@ def summarize(
         for failure in plan.failures:
             _error(f"{failure.source}: {failure.reason}")
         _print_dry_run(plan)
+        if settings.consolidate_above and plan.engine == "openai":
+            click.echo(
+                "Not counted: one consolidation call for each article of more than "
+                f"{settings.consolidate_above} chunks."
+            )
         if plan.failures:
             raise click.exceptions.Exit(EXIT_ERROR)
         return

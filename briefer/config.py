@@ -98,6 +98,7 @@ class Settings:
     prices: Mapping[str, Price] = field(default_factory=dict)
     strict_evidence: bool = False
     fuzzy_threshold: float = DEFAULT_FUZZY_THRESHOLD
+    consolidate_above: int = 0  # chunks; a longer article gets one more call to merge findings
 
     def __post_init__(self) -> None:
         if self.engine not in ENGINES:
@@ -170,6 +171,7 @@ class _EngineFile(_Section):
     max_output_tokens: int | None = Field(default=None, ge=16)
     temperature: float | None = Field(default=None, ge=0, le=2)
     max_cost: float | None = Field(default=None, ge=0)
+    consolidate_above: int | None = Field(default=None, ge=0)
     prompts_dir: Path | None = None
 
 
@@ -245,6 +247,7 @@ def read_config_file(path: Path) -> dict[str, Any]:
         "max_output_tokens": e.max_output_tokens,
         "temperature": e.temperature,
         "max_cost": e.max_cost,
+        "consolidate_above": e.consolidate_above,
         "prompts_dir": rel(e.prompts_dir),
         "tokenizer": c.tokenizer,
         "max_tokens": c.max_tokens,

@@ -194,7 +194,7 @@ def dry_run(
     calls = tuple(
         PlannedCall(
             source=c.article.source,
-            chunk=c.chunk.index + 1,
+            chunk=c.chunk.index + 1 if c.chunk else 0,
             chunks=c.chunk_count,
             input_tokens=c.input_tokens,
             max_output_tokens=c.max_output_tokens,

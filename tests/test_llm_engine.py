@@ -313,3 +313,44 @@ def test_unknown_model_is_a_clear_error(fake_llm, settings):
     fake_llm.error(404)
     with pytest.raises(LLMError, match="has no model 'fake-model'"):
         run(settings.with_(structured_output="json_schema"))
+
+
+def test_long_article_gets_one_consolidation_call_above_the_threshold(fake_llm, settings, tmp_path):
+    from .fake_llm import ARTICLE
+
+    text = "\n".join(f"Paragraph {i} says minister {i} warned of sanctions." for i in range(40))
+    long = tmp_path / "long.txt"
+    long.write_text(text)
+
+    def responder(request):
+        system, user = (m["content"] for m in request["messages"])
+        data = ARTICLE.search(user).group(1)
+        if "finishing a briefing" in system:
+            merged = json.loads(data)
+            return {"key_points": merged["key_points"][::-1][:2], "risks": merged["risks"]}
+        return findings_for(data)
+
+    fake_llm.responder = responder
+    tuned = settings.with_(max_tokens=64, overlap=0, consolidate_above=3, max_key_points=20)
+    result = run(tuned, [long])
+    [digest] = result.digests
+    chunk_calls = len(digest.chunks)
+    assert len(fake_llm.requests) == chunk_calls + 1
+    consolidation = fake_llm.requests[-1]
+    assert "finishing a briefing" in consolidation["messages"][0]["content"]
+    sent = json.loads(ARTICLE.search(consolidation["messages"][1]["content"]).group(1))
+    assert len(sent["key_points"]) == chunk_calls  # the merged findings went in as data
+    # The model's choice and order are kept, and the evidence is still checked.
+    assert [p.text for p in digest.key_points] == [
+        sent["key_points"][-1]["text"],
+        sent["key_points"][-2]["text"],
+    ]
+    assert all(p.verified for p in digest.key_points)
+    assert result.usage.calls == chunk_calls + 1
+    # Below the threshold no extra call is made; a second identical run makes none at all.
+    fake_llm.requests.clear()
+    run(tuned.with_(max_tokens=2000))  # the seed: one chunk
+    assert len(fake_llm.requests) == 1
+    fake_llm.requests.clear()
+    run(tuned, [long])
+    assert fake_llm.requests == []

@@ -36,6 +36,7 @@ from ..tokenizer import get_encoding
 log = logging.getLogger(__name__)
 
 PROMPT_NAME = "chunk_findings"
+CONSOLIDATE_PROMPT = "consolidate_findings"
 MODES = ("json_schema", "json_object", "prompt")
 _MESSAGE_OVERHEAD_TOKENS = 4
 _REPAIR = (
@@ -62,7 +63,7 @@ class Call:
     """One planned chunk call: what a dry run prints and a real run sends."""
 
     article: Article
-    chunk: Chunk
+    chunk: Chunk | None  # None for the consolidation call over a whole article
     chunk_count: int
     messages: list[dict[str, str]]
     key: str
@@ -70,6 +71,11 @@ class Call:
     max_output_tokens: int
     cached: bool = False
     cost_bound: float | None = None
+
+    @property
+    def label(self) -> str:
+        where = "consolidation" if self.chunk is None else f"chunk {self.chunk.index + 1}"
+        return f"{self.article.source} {where}"
 
 
 @dataclass
@@ -178,11 +184,22 @@ class LLMEngine:
             "likelihoods": list(LIKELIHOODS),
         }
 
-    def _cache_key(self, chunk: Chunk) -> str:
+    def _header(self, article: Article, chunk_count: int, index: int) -> dict[str, Any]:
+        return {
+            "run_date": self.today,
+            "title": article.title or "(untitled)",
+            "source": article.source,
+            "published": article.published or "unknown",
+            "chunk_number": index + 1,
+            "chunk_count": chunk_count,
+        }
+
+    def _key(self, prompt: Prompt, data: str) -> str:
+        """Cache key: endpoint, model, prompt and its hash, schema, parameters, input text."""
         material = {
             "endpoint": self.endpoint,
             "model": self.model,
-            "prompt": [self.prompt.name, self.prompt.sha256],
+            "prompt": [prompt.name, prompt.sha256],
             "schema": [SCHEMA_NAME, SCHEMA_VERSION, self.schema],
             "params": {
                 "temperature": self.settings.temperature,
@@ -190,7 +207,7 @@ class LLMEngine:
                 "max_key_points": self.settings.max_key_points,
                 "max_risks": self.settings.max_risks,
             },
-            "chunk": chunk.text,
+            "input": data,
         }
         return hashlib.sha256(json.dumps(material, sort_keys=True).encode()).hexdigest()
 
@@ -212,18 +229,11 @@ class LLMEngine:
         calls = []
         for article, chunks in items:
             for chunk in chunks:
-                header = {
-                    "run_date": self.today,
-                    "title": article.title or "(untitled)",
-                    "source": article.source,
-                    "published": article.published or "unknown",
-                    "chunk_number": chunk.index + 1,
-                    "chunk_count": len(chunks),
-                }
+                header = self._header(article, len(chunks), chunk.index)
                 messages = render_messages(self.prompt, static, header, chunk.text)
                 if self._mode == "prompt":
                     messages = self._with_schema_in_prompt(messages)
-                key = self._cache_key(chunk)
+                key = self._key(self.prompt, chunk.text)
                 tokens = self.count_tokens(messages)
                 cached = self.store is not None and self.store.get_reply(key) is not None
                 calls.append(
@@ -252,16 +262,25 @@ class LLMEngine:
     ) -> list[EngineResult]:
         """Findings per article; chunks that fail are reported in the result, not raised."""
         calls = self.plan(items)
+        outcomes = self._execute(calls, progress)
+        results = [self._result(article, calls, outcomes) for article, _ in items]
+        if self.settings.consolidate_above:
+            results = self._consolidate(items, results)
+        return results
+
+    def _execute(
+        self, calls: Sequence[Call], progress: Callable[[int, int, str], None] | None = None
+    ) -> dict[str, _Outcome]:
+        """Answer every call from the cache or the endpoint, at most `concurrency` at once."""
         outcomes: dict[str, _Outcome] = {}
         pending: list[Call] = []
         for call in calls:
-            hit = self.store.get_reply(call.key) if self.store and call.cached else None
+            hit = self.store.get_reply(call.key) if self.store is not None else None
             if hit is not None:
                 outcomes[call.key] = _Outcome(ChunkReply.model_validate(hit[0]), Usage(cached=1))
-            else:
+            elif call.key not in {c.key for c in pending}:
                 pending.append(call)
-        done = len(calls) - len(pending)
-        total = len(calls)
+        done, total = len(calls) - len(pending), len(calls)
         lock = threading.Lock()
 
         def finished(call: Call, outcome: _Outcome) -> None:
@@ -279,23 +298,87 @@ class LLMEngine:
         if pending:
             with ThreadPoolExecutor(max_workers=self.settings.concurrency) as pool:
                 futures = {pool.submit(self._run, call): call for call in pending}
-                finished_set, _ = wait(futures, return_when=FIRST_EXCEPTION)
+                wait(futures, return_when=FIRST_EXCEPTION)
                 for future in futures:
                     error = future.exception() if future.done() else None
-                    if isinstance(error, BaseException):
+                    if error is not None:
                         for other in futures:
                             other.cancel()
                         raise error
                 for future, call in futures.items():
                     finished(call, future.result())
-        return [self._result(article, chunks, calls, outcomes) for article, chunks in items]
+        return outcomes
+
+    def _consolidate(
+        self, items: Sequence[tuple[Article, Sequence[Chunk]]], results: list[EngineResult]
+    ) -> list[EngineResult]:
+        """One more call per long article, merging its chunks' findings into one ranked set."""
+        prompt = load_prompt(CONSOLIDATE_PROMPT, self.settings.prompts_dir)
+        calls: dict[int, Call] = {}
+        for i, ((article, chunks), result) in enumerate(zip(items, results, strict=True)):
+            answered = len(chunks) - len(result.failed_chunks)
+            if len(chunks) <= self.settings.consolidate_above or answered < 2:
+                continue
+            findings = json.dumps(
+                {
+                    "key_points": [
+                        {"text": p.text, "evidence": p.evidence} for p in result.key_points
+                    ],
+                    "risks": [
+                        {
+                            "title": r.title,
+                            "category": r.category,
+                            "severity": r.severity,
+                            "likelihood": r.likelihood,
+                            "rationale": r.rationale,
+                            "evidence": r.evidence,
+                        }
+                        for r in result.risks
+                    ],
+                },
+                ensure_ascii=False,
+                indent=1,
+            )
+            header = self._header(article, len(chunks), 0)
+            messages = render_messages(prompt, self._static(), header, findings)
+            key = self._key(prompt, findings)
+            calls[i] = Call(
+                article,
+                None,
+                len(chunks),
+                messages,
+                key,
+                self.count_tokens(messages),
+                self.settings.max_output_tokens,
+            )
+        if not calls:
+            return results
+        outcomes = self._execute(list(calls.values()))
+        merged = list(results)
+        for i, call in calls.items():
+            outcome = outcomes[call.key]
+            base = results[i]
+            if outcome.reply is None:
+                log.warning(
+                    "%s: consolidation failed (%s); keeping the merged findings",
+                    call.label,
+                    outcome.failure,
+                )
+                merged[i] = EngineResult(
+                    base.key_points, base.risks, base.usage + outcome.usage, base.failed_chunks
+                )
+                continue
+            points, risks = self._convert(call.article, outcome.reply)
+            merged[i] = EngineResult(
+                tuple(points[: self.settings.max_key_points]),
+                tuple(merge_risks([risks], self.settings.max_risks)),
+                base.usage + outcome.usage,
+                base.failed_chunks,
+            )
+        return merged
 
     def _result(
-        self,
-        article: Article,
-        chunks: Sequence[Chunk],
-        calls: Sequence[Call],
-        outcomes: dict[str, _Outcome],
+        self, article: Article, calls: Sequence[Call], outcomes: dict[str, _Outcome]
     ) -> EngineResult:
         usage = Usage(cost=0.0 if self.price is not None else None)
         point_lists: list[list[KeyPoint]] = []
@@ -308,32 +391,13 @@ class LLMEngine:
             usage = usage + outcome.usage
             if outcome.reply is None:
                 failed.append(
-                    f"chunk {call.chunk.index + 1} of {call.chunk_count}: {outcome.failure}"
+                    f"chunk {call.chunk.index + 1 if call.chunk else '?'} of {call.chunk_count}: "
+                    f"{outcome.failure}"
                 )
                 continue
-            point_lists.append(
-                [
-                    KeyPoint(p.text, p.evidence, article.id, None, False, match=None)
-                    for p in outcome.reply.key_points
-                ]
-            )
-            risk_lists.append(
-                [
-                    Risk(
-                        title=r.title,
-                        category=r.category,
-                        severity=r.severity,
-                        likelihood=r.likelihood,
-                        rationale=r.rationale,
-                        evidence=r.evidence,
-                        article_id=article.id,
-                        span=None,
-                        verified=False,
-                        match=None,
-                    )
-                    for r in outcome.reply.risks
-                ]
-            )
+            points, risks = self._convert(article, outcome.reply)
+            point_lists.append(points)
+            risk_lists.append(risks)
         return EngineResult(
             key_points=tuple(merge_key_points(point_lists, self.settings.max_key_points)),
             risks=tuple(merge_risks(risk_lists, self.settings.max_risks)),
@@ -341,13 +405,36 @@ class LLMEngine:
             failed_chunks=tuple(failed),
         )
 
+    @staticmethod
+    def _convert(article: Article, reply: ChunkReply) -> tuple[list[KeyPoint], list[Risk]]:
+        points = [
+            KeyPoint(p.text, p.evidence, article.id, None, False, match=None)
+            for p in reply.key_points
+        ]
+        risks = [
+            Risk(
+                title=r.title,
+                category=r.category,
+                severity=r.severity,
+                likelihood=r.likelihood,
+                rationale=r.rationale,
+                evidence=r.evidence,
+                article_id=article.id,
+                span=None,
+                verified=False,
+                match=None,
+            )
+            for r in reply.risks
+        ]
+        return points, risks
+
     def _run(self, call: Call) -> _Outcome:
         outcome = _Outcome()
         try:
             reply = self._complete(call, outcome)
         except _ChunkFailed as exc:
             outcome.failure = str(exc)
-            log.warning("%s chunk %d: %s", call.article.source, call.chunk.index + 1, exc)
+            log.warning("%s: %s", call.label, exc)
             return outcome
         outcome.reply = reply
         if self.store is not None:
@@ -386,12 +473,7 @@ class LLMEngine:
                         return parse_reply(content, self.categories)
                     except ReplyError as exc:
                         problem = str(exc)
-            log.info(
-                "%s chunk %d: %s; asking for a repair",
-                call.article.source,
-                call.chunk.index + 1,
-                problem,
-            )
+            log.info("%s: %s; asking for a repair", call.label, problem)
             repair = (
                 _REPAIR_LENGTH
                 if problem.startswith("the reply was cut off")
