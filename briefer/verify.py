@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import difflib
 import re
 from collections.abc import Sequence
@@ -65,24 +66,31 @@ def locate(
         return Span(index[at], index[at + len(norm_quote) - 1] + 1), "normalized"
     if fuzzy_threshold is None:
         return None, None
-    found = _fuzzy(
-        text, norm_quote, fuzzy_threshold, spans if spans is not None else sentences(text)
-    )
+    spans = spans if spans is not None else sentences(text)
+    found = _fuzzy(norm_text, index, norm_quote, fuzzy_threshold, spans)
     return (found, "fuzzy") if found else (None, None)
 
 
-def _fuzzy(text: str, norm_quote: str, threshold: float, spans: Sequence[Segment]) -> Span | None:
+def _fuzzy(
+    norm_text: str,
+    index: list[int],
+    norm_quote: str,
+    threshold: float,
+    spans: Sequence[Segment],
+) -> Span | None:
     # Compare the quote with windows of one to three consecutive sentences: find where in the
     # window the quote sits, and accept when that passage and the quote are at least
     # `threshold` alike (difflib's ratio: twice the shared characters over both lengths).
     quote_words = set(_WORDS.findall(norm_quote))
     if not quote_words:
         return None
+    # Sentence boundaries in the normalized text's coordinates.
+    bounds = [(bisect.bisect_left(index, s.start), bisect.bisect_left(index, s.end)) for s in spans]
     best: tuple[float, int, Span] | None = None
-    for first in range(len(spans)):
-        for last in range(first, min(first + _MAX_WINDOW, len(spans))):
-            start, end = spans[first].start, spans[last].end
-            window, index = _normalize(text[start:end])
+    for first in range(len(bounds)):
+        for last in range(first, min(first + _MAX_WINDOW, len(bounds))):
+            start, end = bounds[first][0], bounds[last][1]
+            window = norm_text[start:end]
             shared = quote_words & set(_WORDS.findall(window))
             if len(shared) < threshold * len(quote_words) * 0.8:
                 continue
@@ -92,13 +100,12 @@ def _fuzzy(text: str, norm_quote: str, threshold: float, spans: Sequence[Segment
             blocks = [b for b in matcher.get_matching_blocks() if b.size >= 4]
             if not blocks:
                 continue
-            lo, hi = blocks[0].b, blocks[-1].b + blocks[-1].size
-            covered = difflib.SequenceMatcher(
-                None, norm_quote, window[lo:hi], autojunk=False
-            ).ratio()
+            lo, hi = start + blocks[0].b, start + blocks[-1].b + blocks[-1].size
+            likeness = difflib.SequenceMatcher(None, norm_quote, norm_text[lo:hi], autojunk=False)
+            covered = likeness.ratio()
             if covered < threshold:
                 continue
-            span = Span(start + index[lo], start + index[hi - 1] + 1)
+            span = Span(index[lo], index[hi - 1] + 1)
             key = (covered, -(span.end - span.start), span)
             if best is None or key[:2] > best[:2]:
                 best = key
