@@ -38,7 +38,10 @@ def test_any_substring_is_found_at_a_matching_place(text, data):
 
 
 def test_fuzzy_match_finds_a_quote_with_one_word_changed(seed_text):
-    quote = "Israel is also worried about Russia’s offer to provide Iran with jets and new air defense systems."
+    quote = (
+        "Israel is also worried about Russia’s offer to provide Iran with jets and new air "
+        "defense systems."
+    )
     span, how = locate(seed_text, quote)
     assert how == "fuzzy"
     assert seed_text[span.start : span.end].startswith(
