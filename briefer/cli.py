@@ -303,6 +303,12 @@ def _print_dry_run(plan: DryRun) -> None:
     help=f"Repair turns for an invalid reply [default: {DEFAULT_REPAIR_RETRIES}].",
 )
 @click.option(
+    "--max-output-tokens",
+    type=click.IntRange(16),
+    default=None,
+    help="Largest reply per call, in tokens [default: 2000].",
+)
+@click.option(
     "--prompts",
     "prompts_dir",
     type=click.Path(file_okay=False, path_type=Path),

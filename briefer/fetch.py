@@ -32,6 +32,14 @@ class Download:
     content: bytes
     media_type: str
     charset: str | None
+    status: int = 200
+    etag: str | None = None
+    last_modified: str | None = None
+
+    @property
+    def not_modified(self) -> bool:
+        """The server said 304: nothing changed since the ETag / date we sent."""
+        return self.status == 304
 
 
 def redact(url: str) -> str:
@@ -57,6 +65,8 @@ def fetch(
     read_timeout: float = DEFAULT_READ_TIMEOUT,
     max_redirects: int = DEFAULT_MAX_REDIRECTS,
     session: requests.Session | None = None,
+    headers: dict[str, str] | None = None,
+    accept: str = "text/html,text/plain;q=0.9,*/*;q=0.5",
 ) -> Download:
     """GET ``url`` and return its body; raise SourceError naming the URL on any failure."""
     label = redact(url)
@@ -73,8 +83,18 @@ def fetch(
             url,
             stream=True,
             timeout=(connect_timeout, read_timeout),
-            headers={"User-Agent": USER_AGENT, "Accept": "text/html,text/plain;q=0.9,*/*;q=0.5"},
+            headers={"User-Agent": USER_AGENT, "Accept": accept, **(headers or {})},
         ) as resp:
+            if resp.status_code == 304:
+                return Download(
+                    redact(resp.url or url),
+                    b"",
+                    "",
+                    None,
+                    304,
+                    resp.headers.get("ETag"),
+                    resp.headers.get("Last-Modified"),
+                )
             if resp.status_code >= 400:
                 raise SourceError(
                     label,
@@ -100,7 +120,15 @@ def fetch(
                 if time.monotonic() > deadline:
                     raise SourceError(label, "the download took too long; try again later")
             media_type, charset = _content_type(resp.headers.get("Content-Type", ""))
-            return Download(redact(resp.url or url), bytes(body), media_type, charset)
+            return Download(
+                redact(resp.url or url),
+                bytes(body),
+                media_type,
+                charset,
+                resp.status_code,
+                resp.headers.get("ETag"),
+                resp.headers.get("Last-Modified"),
+            )
     except requests.exceptions.TooManyRedirects:
         raise SourceError(
             label, f"more than {max_redirects} redirects; check the address"

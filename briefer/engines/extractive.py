@@ -16,6 +16,7 @@ from ..config import Settings
 from ..models import Article, Chunk, EngineInfo, EngineResult, KeyPoint, Risk, Span
 from ..risk import RuleSet, assess, load_rules
 from ..segmentation import Segment, sentences
+from ..text import terms
 
 DAMPING = 0.85
 ITERATIONS = 60
@@ -24,37 +25,16 @@ MIN_WORDS = 6
 MAX_WORDS = 80
 REDUNDANCY = 0.5  # Jaccard overlap above which a lower-ranked sentence repeats a chosen one
 
-_WORD = re.compile(r"[^\W_]+(?:[-'’][^\W_]+)*")
 _BOILERPLATE = re.compile(
     r"all rights reserved|copyright|subscribe|newsletter|sign up|click here|read more|"
     r"cookies?\b|advertisement|follow us|contributed to this report|is a team of journalists|"
     r"for more (news|information)|share this article",
     re.IGNORECASE,
 )
-_STOPWORDS = frozenset(
-    """a about above after again against all also am an and any are as at be because been
-    before being below between both but by can could did do does doing down during each few
-    for from further had has have having he her here hers herself him himself his how i if in
-    into is it its itself just me more most my myself no nor not now of off on once only or
-    other our ours ourselves out over own same she should so some such than that the their
-    theirs them themselves then there these they this those through to too under until up very
-    was we were what when where which while who whom why will with would you your yours said
-    says told according since however among very still well""".split()
-)
 
 
 def _terms(sentence: str) -> frozenset[str]:
-    terms = set()
-    for word in _WORD.findall(sentence.lower()):
-        word = word.replace("’", "'")
-        if word.endswith("'s"):
-            word = word[:-2]
-        if len(word) < 3 or word in _STOPWORDS or word.isdigit():
-            continue
-        if len(word) > 4 and word.endswith("s") and not word.endswith("ss"):
-            word = word[:-1]  # plural folding: "drones" and "drone" are one term
-        terms.add(word)
-    return frozenset(terms)
+    return frozenset(terms(sentence))
 
 
 def _similarity(a: frozenset[str], b: frozenset[str]) -> float:
