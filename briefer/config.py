@@ -201,16 +201,46 @@ class _PriceFile(_Section):
     output: float = Field(ge=0)
 
 
+class _BriefFile(_Section):
+    title: str | None = None
+    audience: str | None = None
+    output_dir: Path | None = None
+    formats: list[Literal["md", "json"]] | None = None
+    window_hours: float | None = Field(default=None, gt=0)
+    since_last_run: bool | None = None
+    max_articles: int | None = Field(default=None, ge=1)
+    per_source_limit: int | None = Field(default=None, ge=1)
+    include: list[str] | None = None
+    exclude: list[str] | None = None
+    near_duplicate: float | None = Field(default=None, gt=0, le=1)
+    story_threshold: float | None = Field(default=None, gt=0, le=1)
+    max_stories: int | None = Field(default=None, ge=1)
+    max_top_risks: int | None = Field(default=None, ge=0)
+    summary_items: int | None = Field(default=None, ge=1)
+    full_text_below_words: int | None = Field(default=None, ge=0)
+
+
+class _SourceFile(_Section):
+    name: str | None = None
+    feed: str | None = None
+    urls: list[str] | None = None
+    path: Path | None = None
+    limit: int | None = Field(default=None, ge=1)
+    include: list[str] = []
+    exclude: list[str] = []
+
+
 class _ConfigFile(_Section):
     engine: _EngineFile = _EngineFile()
     chunking: _ChunkingFile = _ChunkingFile()
     summary: _SummaryFile = _SummaryFile()
     cache: _CacheFile = _CacheFile()
     prices: dict[str, _PriceFile] = {}
+    brief: _BriefFile = _BriefFile()
+    source: list[_SourceFile] = []
 
 
-def read_config_file(path: Path) -> dict[str, Any]:
-    """Settings fields from a ``briefer.toml``; relative paths are taken from its folder."""
+def _parse_file(path: Path) -> _ConfigFile:
     try:
         raw = tomllib.loads(Path(path).read_text(encoding="utf-8"))
     except FileNotFoundError:
@@ -222,11 +252,16 @@ def read_config_file(path: Path) -> dict[str, Any]:
             f"{path}: api_key does not belong in a config file; set OPENAI_API_KEY instead"
         )
     try:
-        parsed = _ConfigFile.model_validate(raw)
+        return _ConfigFile.model_validate(raw)
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"])
         raise ConfigError(f"{path}: {where}: {first['msg']}; fix the file") from None
+
+
+def read_config_file(path: Path) -> dict[str, Any]:
+    """Settings fields from a ``briefer.toml``; relative paths are taken from its folder."""
+    parsed = _parse_file(path)
     base = Path(path).resolve().parent
 
     def rel(p: Path | None) -> Path | None:
@@ -311,3 +346,99 @@ def resolve(
     if unknown:  # a programming error, not a user one
         raise TypeError(f"unknown settings: {sorted(unknown)}")
     return Settings(**merged)
+
+
+# ---- the daily brief --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SourceSpec:
+    """One configured source: a feed, a list of page URLs, or a local file or folder."""
+
+    kind: str  # "feed", "urls", "path", or "auto" (named on the command line: sniffed)
+    locations: tuple[str, ...]
+    name: str | None = None
+    limit: int | None = None
+    include: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+
+    @property
+    def label(self) -> str:
+        return self.name or ", ".join(self.locations)
+
+
+@dataclass(frozen=True)
+class BriefConfig:
+    """What goes into the daily brief and where it is written."""
+
+    title: str = "Daily brief"
+    audience: str | None = None
+    output_dir: Path = Path("briefs")
+    formats: tuple[str, ...] = ("md", "json")
+    window_hours: float = 24.0
+    since_last_run: bool = False
+    max_articles: int = 300
+    per_source_limit: int = 50
+    include: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+    near_duplicate: float = 0.8
+    story_threshold: float = 0.2
+    max_stories: int = 25
+    max_top_risks: int = 12
+    summary_items: int = 5
+    full_text_below_words: int = 120  # fetch the page when a feed item carries less than this
+    sources: tuple[SourceSpec, ...] = ()
+
+    def with_(self, **changes: Any) -> BriefConfig:
+        return replace(self, **changes)
+
+
+def read_brief_config(path: Path | None) -> BriefConfig:
+    """The [brief] section and [[source]] list of a config file (defaults without a file)."""
+    if path is None:
+        return BriefConfig()
+    parsed = _parse_file(path)
+    base = Path(path).resolve().parent
+    b = parsed.brief
+    sources = []
+    for i, s in enumerate(parsed.source):
+        given = [k for k in ("feed", "urls", "path") if getattr(s, k)]
+        if len(given) != 1:
+            raise ConfigError(
+                f"{path}: source.{i}: give exactly one of feed, urls or path "
+                f"(found {', '.join(given) or 'none'})"
+            )
+        locations: tuple[str, ...]
+        if s.feed:
+            kind, locations = "feed", (s.feed,)
+        elif s.urls:
+            kind, locations = "urls", tuple(s.urls)
+        else:
+            assert s.path is not None
+            full = s.path if s.path.is_absolute() else base / s.path
+            kind, locations = "path", (str(full),)
+        sources.append(
+            SourceSpec(kind, locations, s.name, s.limit, tuple(s.include), tuple(s.exclude))
+        )
+    values: dict[str, Any] = {
+        "title": b.title,
+        "audience": b.audience,
+        "output_dir": None
+        if b.output_dir is None
+        else (b.output_dir if b.output_dir.is_absolute() else base / b.output_dir),
+        "formats": tuple(b.formats) if b.formats else None,
+        "window_hours": b.window_hours,
+        "since_last_run": b.since_last_run,
+        "max_articles": b.max_articles,
+        "per_source_limit": b.per_source_limit,
+        "include": tuple(b.include) if b.include is not None else None,
+        "exclude": tuple(b.exclude) if b.exclude is not None else None,
+        "near_duplicate": b.near_duplicate,
+        "story_threshold": b.story_threshold,
+        "max_stories": b.max_stories,
+        "max_top_risks": b.max_top_risks,
+        "summary_items": b.summary_items,
+        "full_text_below_words": b.full_text_below_words,
+        "sources": tuple(sources),
+    }
+    return BriefConfig(**{k: v for k, v in values.items() if v is not None})

@@ -196,3 +196,83 @@ def to_data(value: Any) -> Any:
     if isinstance(value, dict):
         return {k: to_data(v) for k, v in value.items()}
     return value
+
+
+# ---- the daily brief -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SourceRef:
+    """A numbered source of the brief: what [n] points to."""
+
+    number: int
+    title: str
+    outlet: str | None
+    url: str | None
+    published: str | None
+    article_id: str
+    location: str  # the file, URL or feed item it came from
+
+
+@dataclass(frozen=True)
+class Cited:
+    """A statement of the brief with the numbers of the sources that back it."""
+
+    text: str
+    sources: tuple[int, ...]
+    evidence: str | None = None
+    verified: bool = True
+
+
+@dataclass(frozen=True)
+class BriefRisk:
+    """A risk as the brief ranks it, citing every source that raised it."""
+
+    risk: Risk
+    sources: tuple[int, ...]
+    story: str
+
+
+@dataclass(frozen=True)
+class Story:
+    """One event, possibly reported by several outlets, with what they say about it."""
+
+    title: str
+    key_points: tuple[Cited, ...]
+    risks: tuple[BriefRisk, ...]
+    sources: tuple[int, ...]
+    importance: float
+    names: tuple[str, ...]
+    continues: bool = False  # the previous brief had a story about the same event
+
+
+@dataclass(frozen=True)
+class Changes:
+    """What moved since the previous brief."""
+
+    previous_date: str | None
+    new_risks: tuple[str, ...] = ()
+    raised: tuple[str, ...] = ()
+    lowered: tuple[str, ...] = ()
+    continuing: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Brief:
+    """The daily brief, ready to render."""
+
+    title: str
+    audience: str | None
+    date: str
+    generated_at: str
+    executive_summary: tuple[Cited, ...]
+    summary_method: str  # "llm" or "offline"
+    stories: tuple[Story, ...]
+    top_risks: tuple[BriefRisk, ...]
+    changes: Changes
+    sources: tuple[SourceRef, ...]
+    failures: tuple[Failure, ...]
+    engine: EngineInfo
+    usage: Usage
+    evidence: tuple[int, int]  # (verified, total)
+    stats: dict[str, int] = field(default_factory=dict)

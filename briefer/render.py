@@ -15,7 +15,7 @@ import jinja2
 
 from ._version import __version__
 from .errors import RenderError
-from .models import SummaryRun, to_data
+from .models import LIKELIHOODS, SEVERITIES, Brief, SummaryRun, to_data
 from .resources import data_dir
 
 SCHEMA_VERSION = "1.0"
@@ -131,6 +131,55 @@ def render(run: SummaryRun, fmt: str = "md", *, templates_dir: Path | None = Non
             f" ({exc.filename}:{exc.lineno})" if isinstance(exc, jinja2.TemplateSyntaxError) else ""
         )
         raise RenderError(f"the summary template failed{where}: {exc}; fix the template") from None
+
+
+BRIEF_SCHEMA_VERSION = "1.0"
+BRIEF_FORMATS = ("md", "json")
+
+
+def brief_data(brief: Brief, settings: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The JSON-ready form of a brief; the Markdown template renders the same data."""
+    data = to_data(brief)
+    verified, total = brief.evidence
+    data["evidence"] = {
+        "verified": verified,
+        "total": total,
+        "share": round(verified / total, 4) if total else None,
+    }
+    for item in data["top_risks"]:
+        item["rank_value"] = (SEVERITIES.index(item["risk"]["severity"]) + 1) * (
+            LIKELIHOODS.index(item["risk"]["likelihood"]) + 1
+        )
+    categories: dict[str, list[int]] = {}
+    for i, item in enumerate(data["top_risks"]):
+        categories.setdefault(item["risk"]["category"], []).append(i)
+    data["risk_categories"] = [{"category": c, "risks": idx} for c, idx in categories.items()]
+    return {
+        "schema_version": BRIEF_SCHEMA_VERSION,
+        "generator": {"name": "briefer", "version": __version__},
+        **data,
+        "settings": settings or {},
+    }
+
+
+def render_brief(
+    brief: Brief,
+    fmt: str = "md",
+    *,
+    settings: dict[str, Any] | None = None,
+    templates_dir: Path | None = None,
+) -> str:
+    """The brief as Markdown (templates/brief.md.j2) or JSON."""
+    data = brief_data(brief, settings)
+    if fmt == "json":
+        return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+    if fmt != "md":
+        raise RenderError(f"unknown brief format {fmt!r}: choose one of {', '.join(BRIEF_FORMATS)}")
+    env = environment(templates_dir)
+    try:
+        return env.get_template("brief.md.j2").render(brief=data)
+    except jinja2.TemplateError as exc:
+        raise RenderError(f"the brief template failed: {exc}; fix the template") from None
 
 
 def write_atomic(path: Path, text: str) -> None:

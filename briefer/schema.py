@@ -107,3 +107,59 @@ def parse_reply(content: str | None, categories: Sequence[str]) -> ChunkReply:
                 f"risks.{i}.category: {risk.category!r} is not one of {', '.join(sorted(allowed))}"
             )
     return reply
+
+
+SYNTHESIS_NAME = "brief_summary"
+
+
+class SummaryLine(_Strict):
+    text: str = Field(min_length=1, max_length=1000)
+    sources: list[int] = Field(min_length=1)
+
+
+class SynthesisReply(_Strict):
+    summary: list[SummaryLine] = Field(min_length=1)
+
+
+def synthesis_schema() -> dict[str, Any]:
+    """The JSON Schema of an executive-summary reply."""
+    line = {
+        "type": "object",
+        "properties": {
+            "text": {"type": "string"},
+            "sources": {"type": "array", "items": {"type": "integer"}},
+        },
+        "required": ["text", "sources"],
+        "additionalProperties": False,
+    }
+    return {
+        "type": "object",
+        "properties": {"summary": {"type": "array", "items": line}},
+        "required": ["summary"],
+        "additionalProperties": False,
+    }
+
+
+def parse_synthesis(content: str | None, valid: set[int]) -> SynthesisReply:
+    """Validate an executive summary; every cited number must be a source of the brief."""
+    if content is None or not content.strip():
+        raise ReplyError("the reply was empty; reply with the JSON object")
+    text = content.strip()
+    fenced = _FENCE.match(text)
+    if fenced:
+        text = fenced.group(1)
+    try:
+        reply = SynthesisReply.model_validate(json.loads(text))
+    except json.JSONDecodeError as exc:
+        raise ReplyError(f"the reply is not valid JSON ({exc.msg} at position {exc.pos})") from None
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        where = ".".join(str(p) for p in err["loc"]) or "(top level)"
+        raise ReplyError(f"the JSON does not match the schema: {where}: {err['msg']}") from None
+    for i, line in enumerate(reply.summary):
+        wrong = [n for n in line.sources if n not in valid]
+        if wrong:
+            raise ReplyError(
+                f"summary.{i}.sources: {wrong} are not source numbers; use only {sorted(valid)}"
+            )
+    return reply

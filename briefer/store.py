@@ -1,4 +1,4 @@
-"""The embedded SQLite store: LLM reply cache and what was learned about each endpoint.
+"""The embedded SQLite store: reply cache, endpoint modes, and the daily brief's state.
 
 One file (in the user data folder unless told otherwise), WAL journal and a busy timeout, so a
 second process waits instead of failing and a killed process leaves a consistent database.
@@ -11,6 +11,7 @@ import json
 import sqlite3
 import threading
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +35,39 @@ CREATE TABLE IF NOT EXISTS endpoint_modes (
     detected REAL NOT NULL,
     PRIMARY KEY (endpoint, model)
 );
+CREATE TABLE IF NOT EXISTS seen (
+    key TEXT PRIMARY KEY,
+    first_seen REAL NOT NULL,
+    run_id INTEGER
+);
+CREATE TABLE IF NOT EXISTS feeds (
+    url TEXT PRIMARY KEY,
+    etag TEXT,
+    last_modified TEXT,
+    checked REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS runs (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    started REAL NOT NULL,
+    finished REAL,
+    brief_date TEXT,
+    status TEXT NOT NULL,
+    articles INTEGER NOT NULL DEFAULT 0,
+    failures INTEGER NOT NULL DEFAULT 0,
+    usage TEXT,
+    outputs TEXT
+);
+CREATE TABLE IF NOT EXISTS brief_items (
+    run_id INTEGER NOT NULL,
+    kind TEXT NOT NULL,
+    key TEXT NOT NULL,
+    title TEXT NOT NULL,
+    category TEXT,
+    severity TEXT,
+    likelihood TEXT,
+    names TEXT
+);
+CREATE INDEX IF NOT EXISTS brief_items_run ON brief_items (run_id);
 """
 
 
@@ -114,3 +148,131 @@ class Store:
     def count_replies(self) -> int:
         with self._lock:
             return int(self._db.execute("SELECT COUNT(*) FROM responses").fetchone()[0])
+
+    # ---- daily brief state ---------------------------------------------------------------
+
+    def seen_keys(self, keys: list[str]) -> set[str]:
+        """Which of these article keys earlier briefs already included."""
+        found: set[str] = set()
+        with self._lock:
+            for start in range(0, len(keys), 500):
+                part = keys[start : start + 500]
+                marks = ",".join("?" * len(part))
+                rows = self._db.execute(f"SELECT key FROM seen WHERE key IN ({marks})", part)
+                found.update(r[0] for r in rows)
+        return found
+
+    def feed_validators(self, url: str) -> tuple[str | None, str | None]:
+        with self._lock:
+            row = self._db.execute(
+                "SELECT etag, last_modified FROM feeds WHERE url = ?", (url,)
+            ).fetchone()
+        return (row[0], row[1]) if row else (None, None)
+
+    def put_feed_validators(self, url: str, etag: str | None, last_modified: str | None) -> None:
+        with self._lock, self._db:
+            self._db.execute(
+                "INSERT OR REPLACE INTO feeds (url, etag, last_modified, checked) "
+                "VALUES (?, ?, ?, ?)",
+                (url, etag, last_modified, time.time()),
+            )
+
+    def start_run(self, brief_date: str) -> int:
+        with self._lock, self._db:
+            cursor = self._db.execute(
+                "INSERT INTO runs (started, brief_date, status) VALUES (?, ?, 'running')",
+                (time.time(), brief_date),
+            )
+        return int(cursor.lastrowid or 0)
+
+    def finish_run(
+        self,
+        run_id: int,
+        *,
+        status: str,
+        articles: int,
+        failures: int,
+        usage: dict[str, Any],
+        outputs: list[str],
+        seen: Sequence[str] = (),
+        items: Sequence[dict[str, Any]] = (),
+    ) -> None:
+        """Record the outcome, the articles now seen and the brief's items, in one transaction."""
+        now = time.time()
+        with self._lock, self._db:
+            self._db.execute(
+                "UPDATE runs SET finished = ?, status = ?, articles = ?, failures = ?, usage = ?, "
+                "outputs = ? WHERE id = ?",
+                (now, status, articles, failures, json.dumps(usage), json.dumps(outputs), run_id),
+            )
+            self._db.executemany(
+                "INSERT OR IGNORE INTO seen (key, first_seen, run_id) VALUES (?, ?, ?)",
+                [(key, now, run_id) for key in seen],
+            )
+            self._db.executemany(
+                "INSERT INTO brief_items (run_id, kind, key, title, category, severity, "
+                "likelihood, names) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    (
+                        run_id,
+                        item["kind"],
+                        item["key"],
+                        item["title"],
+                        item.get("category"),
+                        item.get("severity"),
+                        item.get("likelihood"),
+                        json.dumps(item.get("names", [])),
+                    )
+                    for item in items
+                ],
+            )
+
+    def last_brief(self, before_run: int | None = None) -> dict[str, Any] | None:
+        """The latest run that wrote a brief (status ok or partial), before the given run."""
+        query = "SELECT id, started, brief_date FROM runs WHERE status IN ('ok', 'partial')"
+        args: tuple[Any, ...] = ()
+        if before_run is not None:
+            query += " AND id < ?"
+            args = (before_run,)
+        with self._lock:
+            row = self._db.execute(query + " ORDER BY id DESC LIMIT 1", args).fetchone()
+        if row is None:
+            return None
+        return {"id": row[0], "started": row[1], "brief_date": row[2]}
+
+    def brief_items(self, run_id: int) -> list[dict[str, Any]]:
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT kind, key, title, category, severity, likelihood, names FROM brief_items "
+                "WHERE run_id = ?",
+                (run_id,),
+            ).fetchall()
+        return [
+            {
+                "kind": r[0],
+                "key": r[1],
+                "title": r[2],
+                "category": r[3],
+                "severity": r[4],
+                "likelihood": r[5],
+                "names": json.loads(r[6] or "[]"),
+            }
+            for r in rows
+        ]
+
+    def runs(self, limit: int = 20) -> list[dict[str, Any]]:
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT id, started, finished, brief_date, status, articles, failures, usage, "
+                "outputs FROM runs ORDER BY id DESC LIMIT ?",
+                (limit,),
+            ).fetchall()
+        keys = ("id", "started", "finished", "brief_date", "status", "articles", "failures")
+        return [
+            {
+                **dict(zip(keys, r[:7], strict=True)),
+                "usage": json.loads(r[7] or "{}"),
+                "outputs": json.loads(r[8] or "[]"),
+            }
+            for r in rows
+        ]

@@ -21,6 +21,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import openai
+from pydantic import BaseModel
 
 from ..config import Price, Settings
 from ..errors import ConfigError, LLMError
@@ -29,7 +30,18 @@ from ..models import Article, Chunk, EngineInfo, EngineResult, KeyPoint, Risk, U
 from ..prompts import Prompt, load_prompt, render_messages
 from ..ratelimit import RateLimiter, backoff_delay, retry_after
 from ..risk import load_rules
-from ..schema import SCHEMA_NAME, SCHEMA_VERSION, ChunkReply, ReplyError, json_schema, parse_reply
+from ..schema import (
+    SCHEMA_NAME,
+    SCHEMA_VERSION,
+    SYNTHESIS_NAME,
+    ChunkReply,
+    ReplyError,
+    SynthesisReply,
+    json_schema,
+    parse_reply,
+    parse_synthesis,
+    synthesis_schema,
+)
 from ..store import Store
 from ..tokenizer import get_encoding
 
@@ -37,6 +49,7 @@ log = logging.getLogger(__name__)
 
 PROMPT_NAME = "chunk_findings"
 CONSOLIDATE_PROMPT = "consolidate_findings"
+SYNTHESIS_PROMPT = "brief_synthesis"
 MODES = ("json_schema", "json_object", "prompt")
 _MESSAGE_OVERHEAD_TOKENS = 4
 _REPAIR = (
@@ -71,6 +84,11 @@ class Call:
     max_output_tokens: int
     cached: bool = False
     cost_bound: float | None = None
+    # What the reply must be: its schema and a parser; the chunk-findings ones by default.
+    schema_name: str = SCHEMA_NAME
+    schema: dict[str, Any] | None = None
+    model: type[BaseModel] = ChunkReply
+    parse: Callable[[str | None], BaseModel] | None = None
 
     @property
     def label(self) -> str:
@@ -80,7 +98,7 @@ class Call:
 
 @dataclass
 class _Outcome:
-    reply: ChunkReply | None = None
+    reply: Any = None  # the validated pydantic reply
     usage: Usage = field(default_factory=Usage)
     failure: str | None = None
 
@@ -277,7 +295,7 @@ class LLMEngine:
         for call in calls:
             hit = self.store.get_reply(call.key) if self.store is not None else None
             if hit is not None:
-                outcomes[call.key] = _Outcome(ChunkReply.model_validate(hit[0]), Usage(cached=1))
+                outcomes[call.key] = _Outcome(call.model.model_validate(hit[0]), Usage(cached=1))
             elif call.key not in {c.key for c in pending}:
                 pending.append(call)
         done, total = len(calls) - len(pending), len(calls)
@@ -405,6 +423,45 @@ class LLMEngine:
             failed_chunks=tuple(failed),
         )
 
+    def synthesize(
+        self,
+        *,
+        title: str,
+        audience: str | None,
+        findings: dict[str, Any],
+        valid_sources: set[int],
+        summary_items: int,
+    ) -> tuple[list[tuple[str, tuple[int, ...]]], Usage] | None:
+        """An executive summary written by the model from the brief's findings, or None."""
+        prompt = load_prompt(SYNTHESIS_PROMPT, self.settings.prompts_dir)
+        static = {**self._static(), "audience": audience, "summary_items": summary_items}
+        header = {"run_date": self.today, "title": title}
+        data = json.dumps(findings, ensure_ascii=False, indent=1)
+        messages = render_messages(prompt, static, header, data)
+        placeholder = Article(id="", text="", source=title)
+        call = Call(
+            placeholder,
+            None,
+            0,
+            messages,
+            self._key(prompt, data + json.dumps([audience, summary_items])),
+            self.count_tokens(messages),
+            self.settings.max_output_tokens,
+            schema_name=SYNTHESIS_NAME,
+            schema=synthesis_schema(),
+            model=SynthesisReply,
+            parse=lambda content: parse_synthesis(content, valid_sources),
+        )
+        outcome = self._execute([call])[call.key]
+        if outcome.reply is None:
+            log.warning(
+                "the executive summary call failed (%s); using the offline summary", outcome.failure
+            )
+            return None
+        reply: SynthesisReply = outcome.reply
+        lines = [(line.text, tuple(sorted(set(line.sources)))) for line in reply.summary]
+        return lines[:summary_items], outcome.usage
+
     @staticmethod
     def _convert(article: Article, reply: ChunkReply) -> tuple[list[KeyPoint], list[Risk]]:
         points = [
@@ -450,13 +507,13 @@ class LLMEngine:
             )
         return outcome
 
-    def _complete(self, call: Call, outcome: _Outcome) -> ChunkReply:
+    def _complete(self, call: Call, outcome: _Outcome) -> BaseModel:
         messages = list(call.messages)
         problem = ""
         for _ in range(self.settings.repair_retries + 1):
             response, mode = self._send(call, messages, outcome)
             if mode == "prompt" and messages is call.messages:
-                messages = self._with_schema_in_prompt(messages)
+                messages = self._with_schema_in_prompt(messages, call)
             choice = response.choices[0] if response.choices else None
             if choice is None:
                 problem = "the reply had no choices"
@@ -470,6 +527,8 @@ class LLMEngine:
                     problem = "the reply was cut off at the output token limit"
                 else:
                     try:
+                        if call.parse is not None:
+                            return call.parse(content)
                         return parse_reply(content, self.categories)
                     except ReplyError as exc:
                         problem = str(exc)
@@ -487,21 +546,25 @@ class LLMEngine:
         attempts = self.settings.repair_retries + 1
         raise _ChunkFailed(f"no valid reply after {attempts} attempt(s): {problem}")
 
-    def _with_schema_in_prompt(self, messages: list[dict[str, str]]) -> list[dict[str, str]]:
+    def _with_schema_in_prompt(
+        self, messages: list[dict[str, str]], call: Call | None = None
+    ) -> list[dict[str, str]]:
+        schema = call.schema if call is not None and call.schema is not None else self.schema
         system = messages[0]["content"] + (
-            "\nThe JSON object must match this JSON Schema:\n" + json.dumps(self.schema) + "\n"
+            "\nThe JSON object must match this JSON Schema:\n" + json.dumps(schema) + "\n"
         )
         return [{"role": "system", "content": system}, *messages[1:]]
 
-    def _response_format(self, mode: str) -> dict[str, Any] | None:
+    def _response_format(self, mode: str, call: Call) -> dict[str, Any] | None:
+        schema = call.schema if call.schema is not None else self.schema
         if mode == "json_schema":
             return {
                 "type": "json_schema",
-                "json_schema": {"name": SCHEMA_NAME, "strict": True, "schema": self.schema},
+                "json_schema": {"name": call.schema_name, "strict": True, "schema": schema},
             }
         if mode == "json_object":
             # llama.cpp's server takes the schema inside json_object and enforces it.
-            return {"type": "json_object", "schema": self.schema}
+            return {"type": "json_object", "schema": schema}
         return None
 
     def _send(
@@ -520,7 +583,11 @@ class LLMEngine:
             for mode in candidates:
                 is_last = mode == candidates[-1]
                 try:
-                    sent = messages if mode != "prompt" else self._with_schema_in_prompt(messages)
+                    sent = (
+                        messages
+                        if mode != "prompt"
+                        else self._with_schema_in_prompt(messages, call)
+                    )
                     response = self._request(call, sent, mode, outcome, detecting=not is_last)
                 except _Unsupported:
                     log.info(
@@ -559,7 +626,7 @@ class LLMEngine:
                 "temperature": self.settings.temperature,
                 "max_tokens": self.settings.max_output_tokens,
             }
-            response_format = self._response_format(mode)
+            response_format = self._response_format(mode, call)
             if response_format is not None:
                 kwargs["response_format"] = response_format
             wait_for: float | None = None

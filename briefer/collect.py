@@ -1,0 +1,270 @@
+"""Gather the day's candidates from configured sources, then turn each into an Article.
+
+Gathering is cheap (feeds, directory listings): it applies the time window, keyword filters,
+per-source limits and the seen set before anything expensive is fetched or summarized.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from pathlib import Path
+
+import requests
+
+from .config import BriefConfig, Settings, SourceSpec
+from .dedup import normalize_url
+from .errors import SourceError
+from .feeds import FeedItem, fetch_feed, parse_feed, text_words
+from .fetch import fetch
+from .models import Article, Failure
+from .sources import Input, build_article, expand, is_url, load
+from .store import Store
+
+log = logging.getLogger(__name__)
+
+_FEED_TYPES = ("application/rss+xml", "application/atom+xml", "application/xml", "text/xml")
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """Something that may become an article of today's brief."""
+
+    key: str  # the seen-set key
+    label: str
+    source: SourceSpec
+    title: str | None = None
+    link: str | None = None
+    published: datetime | None = None
+    summary: str = ""
+    outlet: str | None = None
+    path: str | None = None
+    body: bytes | None = None  # a page already downloaded while sniffing it
+    media_type: str | None = None
+
+
+@dataclass
+class Gathered:
+    """Candidates, what failed, and bookkeeping to save once the brief is written."""
+
+    candidates: list[Candidate] = field(default_factory=list)
+    failures: list[Failure] = field(default_factory=list)
+    skipped_seen: int = 0
+    skipped_window: int = 0
+    skipped_filter: int = 0
+    feed_validators: dict[str, tuple[str | None, str | None]] = field(default_factory=dict)
+    unchanged_feeds: int = 0
+
+
+def _matches(text: str, include: Sequence[str], exclude: Sequence[str]) -> bool:
+    low = text.casefold()
+    if include and not any(word.casefold() in low for word in include):
+        return False
+    return not any(word.casefold() in low for word in exclude)
+
+
+def _item_candidate(item: FeedItem, spec: SourceSpec) -> Candidate:
+    key = f"url:{normalize_url(item.link)}" if item.link else f"guid:{item.feed}|{item.id}"
+    return Candidate(
+        key=key,
+        label=item.link or f"{item.feed} ({item.id})",
+        source=spec,
+        title=item.title,
+        link=item.link,
+        published=item.published,
+        summary=item.summary,
+        outlet=item.feed_title,
+    )
+
+
+def gather(
+    config: BriefConfig,
+    settings: Settings,
+    *,
+    window: tuple[datetime, datetime],
+    store: Store | None,
+    include_seen: bool = False,
+    session: requests.Session | None = None,
+) -> Gathered:
+    """Candidates from every source, filtered and limited; one source's failure stops none."""
+    out = Gathered()
+    for spec in config.sources:
+        try:
+            found = _from_source(spec, settings, out, store, include_seen, session)
+        except SourceError as exc:
+            out.failures.append(Failure(exc.source, exc.reason))
+            continue
+        kept = []
+        for cand in found:
+            if cand.published is not None and not window[0] <= cand.published <= window[1]:
+                out.skipped_window += 1
+                continue
+            text = f"{cand.title or ''}\n{cand.summary}"
+            if cand.title or cand.summary:
+                include = (*config.include, *spec.include)
+                if not _matches(text, include, (*config.exclude, *spec.exclude)):
+                    out.skipped_filter += 1
+                    continue
+            kept.append(cand)
+        kept.sort(
+            key=lambda c: (c.published is None, -(c.published.timestamp() if c.published else 0))
+        )
+        out.candidates.extend(kept[: spec.limit or config.per_source_limit])
+    # The same item can come from two sources: keep the first.
+    unique: dict[str, Candidate] = {}
+    for cand in out.candidates:
+        unique.setdefault(cand.key, cand)
+    candidates = list(unique.values())
+    if store is not None and not include_seen:
+        seen = store.seen_keys([c.key for c in candidates])
+        out.skipped_seen = len(seen)
+        candidates = [c for c in candidates if c.key not in seen]
+    candidates.sort(
+        key=lambda c: (c.published is None, -(c.published.timestamp() if c.published else 0))
+    )
+    if len(candidates) > config.max_articles:
+        log.warning(
+            "%d candidates; keeping the newest %d (max_articles)",
+            len(candidates),
+            config.max_articles,
+        )
+    out.candidates = candidates[: config.max_articles]
+    return out
+
+
+def _from_source(
+    spec: SourceSpec,
+    settings: Settings,
+    out: Gathered,
+    store: Store | None,
+    include_seen: bool,
+    session: requests.Session | None,
+) -> list[Candidate]:
+    found: list[Candidate] = []
+    for location in spec.locations:
+        kind = spec.kind
+        if kind == "auto":
+            kind = "page" if is_url(location) else "path"
+        if kind == "feed":
+            etag, modified = (None, None)
+            if store is not None and not include_seen:
+                etag, modified = store.feed_validators(location)
+            result = fetch_feed(
+                location, settings, etag=etag, last_modified=modified, session=session
+            )
+            if result.not_modified:
+                out.unchanged_feeds += 1
+                log.info("%s: not modified since the last run", location)
+            out.feed_validators[location] = (result.etag, result.last_modified)
+            found.extend(_item_candidate(item, spec) for item in result.items)
+        elif kind == "urls":
+            found.append(Candidate(f"url:{normalize_url(location)}", location, spec, link=location))
+        elif kind == "page":
+            found.extend(_sniff_url(location, spec, settings, out, session))
+        else:
+            try:
+                inputs = expand(location)
+            except SourceError as exc:
+                out.failures.append(Failure(exc.source, exc.reason))
+                continue
+            for item in inputs:
+                found.append(
+                    Candidate(
+                        _file_key(item.location),
+                        item.label,
+                        spec,
+                        path=item.location,
+                    )
+                )
+    return found
+
+
+def _file_key(path: str) -> str:
+    # An edited file is news again: the key carries its size and modification time.
+    full = Path(path).resolve()
+    try:
+        stat = full.stat()
+    except OSError:
+        return f"file:{full}"
+    return f"file:{full}|{stat.st_mtime_ns}|{stat.st_size}"
+
+
+def _sniff_url(
+    url: str, spec: SourceSpec, settings: Settings, out: Gathered, session: requests.Session | None
+) -> list[Candidate]:
+    """A URL named on the command line: a feed gives its items, a page is one candidate."""
+    download = fetch(
+        url,
+        max_bytes=settings.max_bytes,
+        connect_timeout=settings.connect_timeout,
+        read_timeout=settings.read_timeout,
+        max_redirects=settings.max_redirects,
+        session=session,
+    )
+    head = download.content.lstrip()[:200].lower()
+    if download.media_type in _FEED_TYPES or head.startswith((b"<?xml", b"<rss", b"<feed")):
+        return [_item_candidate(item, spec) for item in parse_feed(download.content, url).items]
+    return [
+        Candidate(
+            f"url:{normalize_url(url)}",
+            url,
+            spec,
+            link=url,
+            body=download.content,
+            media_type=download.media_type,
+        )
+    ]
+
+
+def materialize(
+    cand: Candidate,
+    config: BriefConfig,
+    settings: Settings,
+    *,
+    session: requests.Session | None = None,
+) -> Article:
+    """The candidate's article: the feed's own text when it is the whole story, else the page."""
+    if cand.path is not None:
+        return load(Input(cand.label, "file", cand.path), settings)
+    if cand.body is not None:
+        kind = "html" if (cand.media_type or "").endswith(("html", "xml")) else "text"
+        return build_article(cand.body, cand.label, kind, url=cand.link)
+    article: Article | None = None
+    if cand.summary and text_words(cand.summary) >= config.full_text_below_words:
+        article = _from_summary(cand)
+    elif cand.link:
+        try:
+            article = load(Input(cand.label, "url", cand.link), settings, session=session)
+        except SourceError as exc:
+            if not cand.summary.strip():
+                raise
+            log.info("%s: %s; using the feed's summary instead", cand.label, exc.reason)
+            article = _from_summary(cand)
+    elif cand.summary.strip():
+        article = _from_summary(cand)
+    if article is None:
+        raise SourceError(cand.label, "the feed item has neither text nor a link to fetch")
+    return replace(
+        article,
+        title=article.title or cand.title,
+        url=article.url or cand.link,
+        published=article.published
+        or (cand.published.date().isoformat() if cand.published else None),
+        site=article.site or cand.outlet,
+        source=cand.label,
+    )
+
+
+def _from_summary(cand: Candidate) -> Article:
+    import lxml.html
+
+    try:
+        text = lxml.html.fromstring(f"<div>{cand.summary}</div>").text_content()
+    except Exception:  # lxml raises several types on junk; the raw text is still usable
+        text = cand.summary
+    if cand.title and not text.lstrip().startswith(cand.title):
+        text = f"{cand.title}\n{text}"
+    article = build_article(text.encode("utf-8"), cand.label, "text", url=cand.link)
+    return replace(article, title=cand.title or article.title)

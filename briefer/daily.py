@@ -1,0 +1,354 @@
+"""The daily brief job: gather, de-duplicate, summarize, cluster, synthesize, write, remember.
+
+Safe to run from cron: one run at a time (a lock), outputs written atomically to a dated path
+and a stable ``latest`` name, state recorded only once the brief is on disk, and a clear
+outcome with an exit code: 0 ok, 1 error, 3 partial, 75 another run holds the lock.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta, timezone
+from pathlib import Path
+
+import requests
+
+from .chunking import chunk_article
+from .cluster import story_groups
+from .collect import Candidate, gather, materialize
+from .config import BriefConfig, Settings
+from .dedup import duplicate_groups
+from .engines import Engine, get_engine
+from .errors import SourceError
+from .lock import EX_TEMPFAIL, RunLock
+from .merge import verify_items
+from .models import Article, ArticleDigest, Brief, Chunk, Failure, Usage, to_data
+from .pipeline import public_settings
+from .render import render_brief, write_atomic
+from .store import Store
+from .synthesis import Entry, Origin, SummaryLines, build, state_items
+
+log = logging.getLogger(__name__)
+
+EXIT_OK = 0
+EXIT_ERROR = 1
+EXIT_PARTIAL = 3
+EXIT_LOCKED = EX_TEMPFAIL
+
+Progress = Callable[[int, int, str], None]
+
+
+@dataclass(frozen=True)
+class DailyResult:
+    """How a daily run ended, and what it wrote."""
+
+    status: str  # "ok", "partial", "nothing-new" or "error"
+    message: str
+    brief: Brief | None = None
+    outputs: tuple[Path, ...] = ()
+    failures: tuple[Failure, ...] = ()
+    stats: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def exit_code(self) -> int:
+        return {"ok": EXIT_OK, "nothing-new": EXIT_OK, "partial": EXIT_PARTIAL}.get(
+            self.status, EXIT_ERROR
+        )
+
+
+def window(
+    config: BriefConfig, brief_date: date, now: datetime, last_start: float | None
+) -> tuple[datetime, datetime]:
+    """The time range whose items belong in the brief for ``brief_date``."""
+    today = now.astimezone().date()
+    if brief_date >= today:
+        end = now
+    else:
+        end = datetime.combine(brief_date, time(23, 59, 59)).astimezone()
+    start = end - timedelta(hours=config.window_hours)
+    if config.since_last_run and last_start is not None:
+        start = datetime.fromtimestamp(last_start, tz=timezone.utc)
+    return start.astimezone(timezone.utc), end.astimezone(timezone.utc)
+
+
+def output_paths(config: BriefConfig, brief_date: date, formats: tuple[str, ...]) -> list[Path]:
+    """Dated paths that do not overwrite an earlier brief of the same day."""
+    base = config.output_dir / brief_date.isoformat()
+    for n in range(1, 1000):
+        stem = base if n == 1 else base.with_name(f"{base.name}.{n}")
+        paths = [stem.with_name(f"{stem.name}.{fmt}") for fmt in formats]
+        if not any(p.exists() for p in paths):
+            return paths
+    raise SourceError(str(config.output_dir), "more than 999 briefs for one day")
+
+
+def run_daily(
+    config: BriefConfig,
+    settings: Settings,
+    *,
+    brief_date: date | None = None,
+    include_seen: bool = False,
+    wait: float | None = None,
+    session: requests.Session | None = None,
+    progress: Progress | None = None,
+    now: datetime | None = None,
+    engine: Engine | None = None,
+) -> DailyResult:
+    """Produce today's brief; raises LockedError when another run holds the lock."""
+    now = now or datetime.now(timezone.utc)
+    brief_date = brief_date or now.astimezone().date()
+    store = Store(settings.cache_path)
+    try:
+        with RunLock(store.path.with_name(store.path.name + ".lock"), wait=wait):
+            return _run(
+                config, settings, store, brief_date, include_seen, session, progress, now, engine
+            )
+    finally:
+        store.close()
+
+
+def _run(
+    config: BriefConfig,
+    settings: Settings,
+    store: Store,
+    brief_date: date,
+    include_seen: bool,
+    session: requests.Session | None,
+    progress: Progress | None,
+    now: datetime,
+    engine: Engine | None,
+) -> DailyResult:
+    run_id = store.start_run(brief_date.isoformat())
+    previous = store.last_brief(before_run=run_id)
+    span = window(config, brief_date, now, previous["started"] if previous else None)
+    log.info("window %s to %s", span[0].isoformat(), span[1].isoformat())
+    try:
+        gathered = gather(
+            config, settings, window=span, store=store, include_seen=include_seen, session=session
+        )
+        failures = list(gathered.failures)
+        stats = {
+            "candidates": len(gathered.candidates),
+            "already_seen": gathered.skipped_seen,
+            "outside_window": gathered.skipped_window,
+            "filtered_out": gathered.skipped_filter,
+            "unchanged_feeds": gathered.unchanged_feeds,
+        }
+        if not gathered.candidates:
+            return _nothing_new(store, run_id, gathered, failures, stats)
+
+        articles: list[tuple[Candidate, Article]] = []
+        for done, cand in enumerate(gathered.candidates):
+            if progress:
+                progress(done, len(gathered.candidates), "Fetching")
+            try:
+                articles.append((cand, materialize(cand, config, settings, session=session)))
+            except SourceError as exc:
+                failures.append(Failure(exc.source, exc.reason))
+        if progress:
+            progress(len(gathered.candidates), len(gathered.candidates), "Fetching")
+
+        groups = duplicate_groups(
+            [a.text for _, a in articles],
+            [a.url for _, a in articles],
+            threshold=config.near_duplicate,
+        )
+        stats["duplicates"] = len(articles) - len(groups)
+        engine = engine or get_engine(settings, store=store if settings.use_cache else None)
+        items: list[tuple[Article, list[Chunk]]] = []
+        for group in groups:
+            article = articles[group[0]][1]
+            chunks = chunk_article(
+                article,
+                max_tokens=settings.max_tokens,
+                overlap=settings.overlap,
+                tokenizer=settings.tokenizer,
+            )
+            items.append((article, chunks))
+
+        def engine_progress(done: int, total: int, _label: str) -> None:
+            if progress:
+                progress(done, total, "Summarizing")
+
+        results = engine.analyze_all(items, engine_progress)
+        entries: list[Entry] = []
+        usage = Usage()
+        seen: list[str] = []
+        for group, (article, chunks), result in zip(groups, items, results, strict=True):
+            usage = usage + result.usage
+            for reason in result.failed_chunks:
+                failures.append(Failure(article.source, reason))
+            if chunks and len(result.failed_chunks) == len(chunks):
+                continue
+            key_points, risks = verify_items(
+                article,
+                result.key_points,
+                result.risks,
+                fuzzy_threshold=settings.fuzzy_threshold,
+                strict=settings.strict_evidence,
+            )
+            digest = ArticleDigest(
+                article,
+                tuple(chunks),
+                tuple(key_points),
+                tuple(risks),
+                engine.info,
+                settings.tokenizer,
+                result.usage,
+                result.failed_chunks,
+            )
+            origins = tuple(_origin(*articles[i]) for i in group)
+            entries.append(Entry(digest, origins))
+            seen.extend(articles[i][0].key for i in group)
+        stats["articles"] = len(entries)
+        if not entries:
+            raise _NoBrief(failures, stats)
+
+        stories = story_groups(
+            [(e.digest.article.title or "", e.digest.article.text) for e in entries],
+            threshold=config.story_threshold,
+        )
+        stats["stories"] = len(stories)
+        summarizer = _summarizer(engine, config)
+        brief = build(
+            entries,
+            stories,
+            config,
+            date=brief_date.isoformat(),
+            generated_at=now.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            engine=engine.info,
+            usage=usage,
+            failures=failures,
+            previous=store.brief_items(previous["id"]) if previous else None,
+            previous_date=previous["brief_date"] if previous else None,
+            max_key_points=settings.max_key_points,
+            summarizer=summarizer,
+            stats=stats,
+        )
+        texts = {
+            fmt: render_brief(
+                brief, fmt, settings=public_settings(settings), templates_dir=settings.templates_dir
+            )
+            for fmt in config.formats
+        }
+        paths = output_paths(config, brief_date, config.formats)
+        for path, fmt in zip(paths, config.formats, strict=True):
+            write_atomic(path, texts[fmt])
+            write_atomic(config.output_dir / f"latest.{fmt}", texts[fmt])
+        status = "partial" if failures else "ok"
+        store.finish_run(
+            run_id,
+            status=status,
+            articles=len(entries),
+            failures=len(failures),
+            usage=to_data(usage),
+            outputs=[str(p) for p in paths],
+            seen=seen,
+            items=state_items(brief),
+        )
+        for url, (etag, modified) in gathered.feed_validators.items():
+            store.put_feed_validators(url, etag, modified)
+        message = (
+            f"Wrote {', '.join(str(p) for p in paths)}: {len(entries)} article(s) in "
+            f"{len(brief.stories)} stor{'y' if len(brief.stories) == 1 else 'ies'}"
+            + (f"; {len(failures)} input(s) failed" if failures else "")
+            + "."
+        )
+        return DailyResult(status, message, brief, tuple(paths), tuple(failures), stats)
+    except _NoBrief as nothing:
+        store.finish_run(
+            run_id, status="error", articles=0, failures=len(nothing.failures), usage={}, outputs=[]
+        )
+        return DailyResult(
+            "error",
+            f"No brief written: none of the {nothing.stats.get('candidates', 0)} new item(s) "
+            "could be summarized.",
+            failures=tuple(nothing.failures),
+            stats=nothing.stats,
+        )
+    except BaseException:
+        store.finish_run(run_id, status="error", articles=0, failures=0, usage={}, outputs=[])
+        raise
+
+
+class _NoBrief(Exception):
+    def __init__(self, failures: list[Failure], stats: dict[str, int]) -> None:
+        super().__init__("no article could be summarized")
+        self.failures = failures
+        self.stats = stats
+
+
+def _nothing_new(
+    store: Store,
+    run_id: int,
+    gathered: object,
+    failures: list[Failure],
+    stats: dict[str, int],
+) -> DailyResult:
+    from .collect import Gathered
+
+    assert isinstance(gathered, Gathered)
+    status = "error" if failures and not stats["already_seen"] else "nothing-new"
+    store.finish_run(
+        run_id, status=status, articles=0, failures=len(failures), usage={}, outputs=[]
+    )
+    if status == "nothing-new":
+        for url, (etag, modified) in gathered.feed_validators.items():
+            store.put_feed_validators(url, etag, modified)
+    parts = []
+    if stats["already_seen"]:
+        parts.append(f"{stats['already_seen']} item(s) already in earlier briefs")
+    if stats["outside_window"]:
+        parts.append(f"{stats['outside_window']} outside the time window")
+    if stats["filtered_out"]:
+        parts.append(f"{stats['filtered_out']} filtered out")
+    if stats["unchanged_feeds"]:
+        parts.append(f"{stats['unchanged_feeds']} feed(s) unchanged")
+    detail = f" ({'; '.join(parts)})" if parts else ""
+    hint = " Use --all to include items already briefed." if stats["already_seen"] else ""
+    if status == "error":
+        return DailyResult(
+            status, "No brief written: every source failed.", None, (), tuple(failures), stats
+        )
+    return DailyResult(
+        status,
+        f"Nothing new to brief{detail}; no brief written.{hint}",
+        None,
+        (),
+        tuple(failures),
+        stats,
+    )
+
+
+def _origin(cand: Candidate, article: Article) -> Origin:
+    return Origin(
+        location=cand.label,
+        title=article.title or cand.title,
+        outlet=article.site or cand.outlet or cand.source.name,
+        url=article.url or cand.link,
+        published=article.published,
+    )
+
+
+def _summarizer(
+    engine: Engine, config: BriefConfig
+) -> Callable[..., tuple[SummaryLines, Usage] | None] | None:
+    synthesize = getattr(engine, "synthesize", None)
+    if synthesize is None:
+        return None
+
+    def summarize(
+        findings: dict[str, object], valid: set[int]
+    ) -> tuple[SummaryLines, Usage] | None:
+        answer: tuple[SummaryLines, Usage] | None = synthesize(
+            title=config.title,
+            audience=config.audience,
+            findings=findings,
+            valid_sources=valid,
+            summary_items=config.summary_items,
+        )
+        return answer
+
+    return summarize

@@ -1,0 +1,332 @@
+"""Assemble the daily brief: stories from clusters, ranked risks, numbered sources, a summary.
+
+Every statement carries the numbers of the sources behind it, so a reader can go from any line
+of the brief to the articles it rests on.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from .config import BriefConfig
+from .models import (
+    SEVERITIES,
+    ArticleDigest,
+    Brief,
+    BriefRisk,
+    Changes,
+    Cited,
+    EngineInfo,
+    Failure,
+    KeyPoint,
+    Risk,
+    SourceRef,
+    Story,
+    Usage,
+)
+from .text import entities
+
+_WORD = re.compile(r"\w+")
+SAME_POINT = 0.75
+NAMES_PER_STORY = 12
+CONTINUES = 0.3  # name-set Jaccard from which a story continues one of the previous brief
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where one copy of an article came from (the article itself or a duplicate of it)."""
+
+    location: str
+    title: str | None
+    outlet: str | None
+    url: str | None
+    published: str | None
+
+
+@dataclass(frozen=True)
+class Entry:
+    """A summarized article with every source that carried it."""
+
+    digest: ArticleDigest
+    origins: tuple[Origin, ...]
+
+
+SummaryLines = list[tuple[str, tuple[int, ...]]]
+# Given the brief's findings and the valid source numbers: summary lines and their usage.
+Summarizer = Callable[[dict[str, object], set[int]], tuple[SummaryLines, Usage] | None]
+
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(_WORD.findall(text.casefold()))
+
+
+def _same(a: frozenset[str], b: frozenset[str]) -> bool:
+    if {w for w in a if w.isdigit()} != {w for w in b if w.isdigit()}:
+        return False
+    union = a | b
+    return bool(union) and len(a & b) / len(union) >= SAME_POINT
+
+
+def risk_key(risk: Risk) -> str:
+    """Identity of a risk across articles and days: category plus the words of its title."""
+    return f"{risk.category}|{' '.join(sorted(_words(risk.title)))}"
+
+
+def _story_importance(entries: Sequence[Entry]) -> float:
+    risks = sorted((r.rank_value for e in entries for r in e.digest.risks), reverse=True)
+    outlets = {o.outlet or o.location for e in entries for o in e.origins}
+    return 2.0 * sum(risks[:3]) + 3.0 * len(outlets)
+
+
+def _story_names(entries: Sequence[Entry]) -> tuple[str, ...]:
+    counts: Counter[str] = Counter()
+    for e in entries:
+        a = e.digest.article
+        counts.update(entities(f"{a.title or ''}.\n{' '.join(a.text.split()[:150])}"))
+    return tuple(sorted(name for name, _ in counts.most_common(NAMES_PER_STORY)))
+
+
+def build(
+    entries: Sequence[Entry],
+    groups: Sequence[Sequence[int]],
+    config: BriefConfig,
+    *,
+    date: str,
+    generated_at: str,
+    engine: EngineInfo,
+    usage: Usage,
+    failures: Sequence[Failure],
+    previous: list[dict[str, object]] | None,
+    previous_date: str | None,
+    max_key_points: int,
+    summarizer: Summarizer | None = None,
+    stats: dict[str, int] | None = None,
+) -> Brief:
+    """The brief for these summarized articles, grouped into stories."""
+    ordered = sorted(
+        (list(g) for g in groups),
+        key=lambda g: (-_story_importance([entries[i] for i in g]), min(g)),
+    )[: config.max_stories]
+    sources: list[SourceRef] = []
+    numbers: dict[int, tuple[int, ...]] = {}
+    for group in ordered:
+        for i in group:
+            entry = entries[i]
+            mine = []
+            for origin in entry.origins:
+                sources.append(
+                    SourceRef(
+                        number=len(sources) + 1,
+                        title=origin.title or entry.digest.article.title or origin.location,
+                        outlet=origin.outlet,
+                        url=origin.url,
+                        published=origin.published,
+                        article_id=entry.digest.article.id,
+                        location=origin.location,
+                    )
+                )
+                mine.append(len(sources))
+            numbers[i] = tuple(mine)
+
+    stories = [
+        _story([entries[i] for i in g], [numbers[i] for i in g], max_key_points) for g in ordered
+    ]
+    stories = _mark_continuing(stories, previous)
+    top = _top_risks(stories, config.max_top_risks)
+    summary: tuple[Cited, ...] = ()
+    method = "offline"
+    if summarizer is not None and stories:
+        findings = _findings(stories, top)
+        answer = summarizer(findings, {s.number for s in sources})
+        if answer is not None:
+            lines, extra = answer
+            usage = usage + extra
+            summary = tuple(Cited(text, cites) for text, cites in lines)
+            method = "llm"
+    if not summary:
+        summary = tuple(
+            Cited(s.key_points[0].text, s.key_points[0].sources)
+            for s in stories[: config.summary_items]
+            if s.key_points
+        )
+    flags = [p.verified for e in entries for p in e.digest.key_points]
+    flags += [r.verified for e in entries for r in e.digest.risks]
+    verified, total = sum(flags), len(flags)
+    return Brief(
+        title=config.title,
+        audience=config.audience,
+        date=date,
+        generated_at=generated_at,
+        executive_summary=summary,
+        summary_method=method,
+        stories=tuple(stories),
+        top_risks=tuple(top),
+        changes=_changes(stories, top, previous, previous_date),
+        sources=tuple(sources),
+        failures=tuple(failures),
+        engine=engine,
+        usage=usage,
+        evidence=(verified, total),
+        stats=dict(stats or {}),
+    )
+
+
+def _story(entries: Sequence[Entry], cites: Sequence[tuple[int, ...]], limit: int) -> Story:
+    points: list[Cited] = []
+    point_words: list[frozenset[str]] = []
+    depth = max((len(e.digest.key_points) for e in entries), default=0)
+    for rank in range(depth):  # round-robin: each outlet's best point before anyone's second
+        for entry, numbers in zip(entries, cites, strict=True):
+            if rank >= len(entry.digest.key_points):
+                continue
+            kp: KeyPoint = entry.digest.key_points[rank]
+            words = _words(kp.text)
+            for j, other in enumerate(point_words):
+                if _same(words, other):
+                    merged = tuple(sorted(set(points[j].sources) | set(numbers)))
+                    points[j] = Cited(
+                        points[j].text, merged, points[j].evidence, points[j].verified
+                    )
+                    break
+            else:
+                if len(points) < limit:
+                    points.append(Cited(kp.text, tuple(numbers), kp.evidence, kp.verified))
+                    point_words.append(words)
+    risks: dict[str, BriefRisk] = {}
+    title = entries[0].digest.article.title or entries[0].digest.article.source
+    for entry, numbers in zip(entries, cites, strict=True):
+        for risk in entry.digest.risks:
+            key = risk_key(risk)
+            if key in risks:
+                old = risks[key]
+                keep = risk if risk.rank_value > old.risk.rank_value else old.risk
+                risks[key] = BriefRisk(keep, tuple(sorted(set(old.sources) | set(numbers))), title)
+            else:
+                risks[key] = BriefRisk(risk, tuple(numbers), title)
+    ranked = sorted(risks.values(), key=lambda r: (-r.risk.rank_value, -len(r.sources)))
+    all_sources = tuple(n for numbers in cites for n in numbers)
+    return Story(
+        title=title,
+        key_points=tuple(points),
+        risks=tuple(ranked),
+        sources=all_sources,
+        importance=round(_story_importance(entries), 2),
+        names=_story_names(entries),
+    )
+
+
+def _top_risks(stories: Sequence[Story], limit: int) -> list[BriefRisk]:
+    """Every story's risks, most serious first; ties go to the more important story.
+
+    Risks are not merged across stories: two stories may raise risks of the same kind, and
+    each stays tied to its own event and sources.
+    """
+    ranked = [
+        (-item.risk.rank_value, position, -len(item.sources), item)
+        for position, story in enumerate(stories)
+        for item in story.risks
+    ]
+    ranked.sort(key=lambda t: t[:3])
+    return [t[3] for t in ranked[:limit]]
+
+
+def _findings(stories: Sequence[Story], top: Sequence[BriefRisk]) -> dict[str, object]:
+    return {
+        "stories": [
+            {
+                "title": s.title,
+                "sources": list(s.sources),
+                "key_points": [{"text": p.text, "sources": list(p.sources)} for p in s.key_points],
+            }
+            for s in stories
+        ],
+        "top_risks": [
+            {
+                "title": r.risk.title,
+                "category": r.risk.category,
+                "severity": r.risk.severity,
+                "likelihood": r.risk.likelihood,
+                "rationale": r.risk.rationale,
+                "sources": list(r.sources),
+            }
+            for r in top
+        ],
+    }
+
+
+def _mark_continuing(stories: list[Story], previous: list[dict[str, object]] | None) -> list[Story]:
+    if not previous:
+        return stories
+    earlier = [_names(p) for p in previous if p.get("kind") == "story"]
+    out = []
+    for story in stories:
+        names = frozenset(story.names)
+        continues = any(
+            names and old and len(names & old) / len(names | old) >= CONTINUES for old in earlier
+        )
+        out.append(Story(**{**story.__dict__, "continues": continues}))
+    return out
+
+
+def _names(item: dict[str, object]) -> frozenset[str]:
+    names = item.get("names")
+    return frozenset(str(n) for n in names) if isinstance(names, list) else frozenset()
+
+
+def _changes(
+    stories: Sequence[Story],
+    top: Sequence[BriefRisk],
+    previous: list[dict[str, object]] | None,
+    previous_date: str | None,
+) -> Changes:
+    if previous is None:
+        return Changes(previous_date=None)
+    before: dict[str, int] = {}
+    for p in previous:
+        if p.get("kind") == "risk" and p.get("severity") in SEVERITIES:
+            key = str(p["key"])
+            before[key] = max(before.get(key, 0), SEVERITIES.index(str(p["severity"])))
+    now: dict[str, tuple[int, str]] = {}
+    for item in top:  # the most serious instance of each kind of risk
+        key = risk_key(item.risk)
+        level = SEVERITIES.index(item.risk.severity)
+        if key not in now or level > now[key][0]:
+            now[key] = (level, item.risk.title)
+    new, raised, lowered = [], [], []
+    for key, (level, title) in now.items():
+        if key not in before:
+            new.append(title)
+        elif level > before[key]:
+            raised.append(f"{title} ({SEVERITIES[before[key]]} → {SEVERITIES[level]})")
+        elif level < before[key]:
+            lowered.append(f"{title} ({SEVERITIES[before[key]]} → {SEVERITIES[level]})")
+    return Changes(
+        previous_date=previous_date,
+        new_risks=tuple(new),
+        raised=tuple(raised),
+        lowered=tuple(lowered),
+        continuing=tuple(s.title for s in stories if s.continues),
+    )
+
+
+def state_items(brief: Brief) -> list[dict[str, object]]:
+    """What the store keeps of a brief, for the next brief's "changes" section."""
+    items: list[dict[str, object]] = [
+        {
+            "kind": "risk",
+            "key": risk_key(r.risk),
+            "title": r.risk.title,
+            "category": r.risk.category,
+            "severity": r.risk.severity,
+            "likelihood": r.risk.likelihood,
+        }
+        for r in brief.top_risks
+    ]
+    items += [
+        {"kind": "story", "key": s.title, "title": s.title, "names": list(s.names)}
+        for s in brief.stories
+    ]
+    return items
