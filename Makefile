@@ -25,10 +25,10 @@ system-deps:
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
 	fi
 
-## demo: summarize seeds/ offline (no API key) into out/seeds-summary.md and .json
+## demo: the daily brief of seeds/ offline (no API key) into out/briefs/, and a summary
 demo: $(STAMP)
+	$(BIN)/briefer brief seeds/ --output-dir out/briefs --cache out/briefer.db --all
 	$(BIN)/briefer summarize seeds/ -o out/seeds-summary.md
-	$(BIN)/briefer summarize seeds/ --format json -o out/seeds-summary.json
 
 ## test: the whole test suite, offline
 test: $(STAMP)

@@ -112,11 +112,9 @@ def gather(
             key=lambda c: (c.published is None, -(c.published.timestamp() if c.published else 0))
         )
         out.candidates.extend(kept[: spec.limit or config.per_source_limit])
-    # The same item can come from two sources: keep the first.
-    unique: dict[str, Candidate] = {}
-    for cand in out.candidates:
-        unique.setdefault(cand.key, cand)
-    candidates = list(unique.values())
+    # The same item may come from two sources: both stay, so that de-duplication lists
+    # both as sources; the daily job fetches it once.
+    candidates = out.candidates
     if store is not None and not include_seen:
         seen = store.seen_keys([c.key for c in candidates])
         out.skipped_seen = len(seen)

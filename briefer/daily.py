@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
 
@@ -140,13 +140,23 @@ def _run(
             return _nothing_new(store, run_id, gathered, failures, stats)
 
         articles: list[tuple[Candidate, Article]] = []
+        fetched: dict[str, Article | None] = {}
         for done, cand in enumerate(gathered.candidates):
             if progress:
                 progress(done, len(gathered.candidates), "Fetching")
+            if cand.key in fetched:  # the same item from another source: fetched once
+                earlier = fetched[cand.key]
+                if earlier is not None:
+                    articles.append((cand, replace(earlier, source=cand.label, site=cand.outlet)))
+                continue
             try:
-                articles.append((cand, materialize(cand, config, settings, session=session)))
+                article = materialize(cand, config, settings, session=session)
             except SourceError as exc:
+                fetched[cand.key] = None
                 failures.append(Failure(exc.source, exc.reason))
+                continue
+            fetched[cand.key] = article
+            articles.append((cand, article))
         if progress:
             progress(len(gathered.candidates), len(gathered.candidates), "Fetching")
 
@@ -234,9 +244,7 @@ def _run(
             for fmt in config.formats
         }
         paths = output_paths(config, brief_date, config.formats)
-        for path, fmt in zip(paths, config.formats, strict=True):
-            write_atomic(path, texts[fmt])
-            write_atomic(config.output_dir / f"latest.{fmt}", texts[fmt])
+        _write_all(paths, config, texts)
         status = "partial" if failures else "ok"
         store.finish_run(
             run_id,
@@ -273,6 +281,21 @@ def _run(
         raise
 
 
+def _write_all(paths: list[Path], config: BriefConfig, texts: dict[str, str]) -> None:
+    """Dated files first, then latest.*; if any write fails, remove this run's dated files."""
+    written: list[Path] = []
+    try:
+        for path, fmt in zip(paths, config.formats, strict=True):
+            write_atomic(path, texts[fmt])
+            written.append(path)
+    except BaseException:
+        for path in written:
+            path.unlink(missing_ok=True)
+        raise
+    for fmt in config.formats:
+        write_atomic(config.output_dir / f"latest.{fmt}", texts[fmt])
+
+
 class _NoBrief(Exception):
     def __init__(self, failures: list[Failure], stats: dict[str, int]) -> None:
         super().__init__("no article could be summarized")
@@ -290,7 +313,8 @@ def _nothing_new(
     from .collect import Gathered
 
     assert isinstance(gathered, Gathered)
-    status = "error" if failures and not stats["already_seen"] else "nothing-new"
+    # Nothing to write. With failed sources that is an error: their items may be missing.
+    status = "error" if failures else "nothing-new"
     store.finish_run(
         run_id, status=status, articles=0, failures=len(failures), usage={}, outputs=[]
     )
@@ -310,7 +334,13 @@ def _nothing_new(
     hint = " Use --all to include items already briefed." if stats["already_seen"] else ""
     if status == "error":
         return DailyResult(
-            status, "No brief written: every source failed.", None, (), tuple(failures), stats
+            status,
+            f"No brief written: nothing new from the sources that answered{detail}, and "
+            f"{len(failures)} input(s) failed.",
+            None,
+            (),
+            tuple(failures),
+            stats,
         )
     return DailyResult(
         status,

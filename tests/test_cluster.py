@@ -1,0 +1,38 @@
+from pathlib import Path
+
+from briefer.cluster import DEFAULT_STORY_THRESHOLD, pair_scores, story_groups
+
+STORIES = Path(__file__).parent / "data" / "stories"
+
+
+def labelled():
+    """The labelled set: files named EVENT-N.txt; same EVENT means same story."""
+    docs, truth = [], {}
+    for i, path in enumerate(sorted(STORIES.glob("*.txt"))):
+        title, _, body = path.read_text(encoding="utf-8").partition("\n")
+        docs.append((title, body))
+        truth.setdefault(path.stem.split("-")[0], []).append(i)
+    return docs, list(truth.values())
+
+
+def test_labelled_set_precision_and_recall():
+    docs, truth = labelled()
+    same = sum(len(g) * (len(g) - 1) // 2 for g in truth)
+    assert len(docs) == 22 and same == 20  # 20 same-event pairs, 211 different-event pairs
+    precision, recall = pair_scores(story_groups(docs, threshold=DEFAULT_STORY_THRESHOLD), truth)
+    print(f"story clustering on the labelled set: precision {precision:.2f}, recall {recall:.2f}")
+    assert precision >= 0.9 and recall >= 0.9
+
+
+def test_stories_sharing_names_but_not_the_event_stay_apart():
+    docs, _ = labelled()
+    names = [p.stem for p in sorted(STORIES.glob("*.txt"))]
+    groups = story_groups(docs)
+    where = {names[i]: n for n, g in enumerate(groups) for i in g}
+    # Iran appears in the pact, factory and IAEA stories; Russia in pact, factory, pipeline.
+    assert len({where["pact-1"], where["factory-1"], where["iaea-1"], where["pipeline-1"]}) == 4
+
+
+def test_pair_scores():
+    assert pair_scores([[0, 1, 2]], [[0, 1], [2]]) == (1 / 3, 1.0)
+    assert pair_scores([[0], [1]], [[0, 1]]) == (1.0, 0.0)

@@ -1,0 +1,77 @@
+import pytest
+import responses
+
+from briefer.config import Settings
+from briefer.errors import SourceError
+from briefer.feeds import fetch_feed, parse_feed
+
+RSS = """<?xml version="1.0" encoding="UTF-8"?>
+<rss version="2.0"><channel><title>Example World</title>
+<item><title>Iran and Russia near a pact</title>
+<link>https://news.example.org/pact?utm_source=rss</link>
+<guid isPermaLink="false">ex-1</guid>
+<pubDate>Sun, 29 Nov 2026 05:00:00 GMT</pubDate>
+<description>&lt;p&gt;Officials &lt;b&gt;expect&lt;/b&gt; a signing soon.&lt;/p&gt;</description></item>
+<item><title>No guid here</title><link>https://news.example.org/noguid</link>
+<pubDate>Sat, 28 Nov 2026 22:00:00 GMT</pubDate><description>Short.</description></item>
+<item><title>Neither guid nor link</title><description>Lost.</description></item>
+</channel></rss>"""
+
+ATOM = """<?xml version="1.0" encoding="utf-8"?>
+<feed xmlns="http://www.w3.org/2005/Atom"><title>Atom Desk</title>
+<entry><id>tag:atom.example,2026:1</id><title>Port hit by ransomware</title>
+<link href="https://atom.example/port"/><updated>2026-11-29T04:00:00Z</updated>
+<summary>Short summary.</summary>
+<content type="html">&lt;p&gt;The full text of the story is carried in the feed itself.&lt;/p&gt;</content>
+</entry></feed>"""
+
+
+def test_rss_items_have_ids_links_dates_and_summaries():
+    result = parse_feed(RSS.encode(), "https://news.example.org/rss")
+    assert result.title == "Example World"
+    first, second = result.items  # the entry with neither guid nor link is skipped
+    assert first.id == "ex-1" and first.link == "https://news.example.org/pact?utm_source=rss"
+    assert first.published.isoformat() == "2026-11-29T05:00:00+00:00"
+    assert "<b>expect</b>" in first.summary
+    assert second.id == "https://news.example.org/noguid"  # no guid: the link stands in
+
+
+def test_atom_prefers_full_content_over_summary():
+    [entry] = parse_feed(ATOM.encode(), "https://atom.example/feed").items
+    assert entry.id == "tag:atom.example,2026:1"
+    assert "full text of the story" in entry.summary
+    assert entry.feed_title == "Atom Desk"
+
+
+def test_malformed_feed_keeps_what_it_can_and_junk_is_an_error():
+    broken = RSS.replace("</channel></rss>", "")  # truncated document
+    assert len(parse_feed(broken.encode(), "u").items) == 2
+    with pytest.raises(SourceError, match="not a readable RSS/Atom feed"):
+        parse_feed(b"<html><body>Not a feed at all", "https://x.example/page")
+
+
+@responses.activate
+def test_conditional_get_sends_validators_and_understands_304():
+    url = "https://news.example.org/rss"
+    responses.get(
+        url,
+        body=RSS,
+        content_type="application/rss+xml",
+        headers={"ETag": '"v1"', "Last-Modified": "Sun, 29 Nov 2026 05:00:00 GMT"},
+    )
+    first = fetch_feed(url, Settings())
+    assert (first.etag, first.last_modified) == ('"v1"', "Sun, 29 Nov 2026 05:00:00 GMT")
+    responses.replace(responses.GET, url, status=304)
+    again = fetch_feed(url, Settings(), etag=first.etag, last_modified=first.last_modified)
+    assert again.not_modified and again.items == ()
+    sent = responses.calls[1].request.headers
+    assert sent["If-None-Match"] == '"v1"'
+    assert sent["If-Modified-Since"] == "Sun, 29 Nov 2026 05:00:00 GMT"
+
+
+@responses.activate
+def test_feed_http_errors_name_the_feed():
+    responses.get("https://news.example.org/gone.rss", status=404)
+    with pytest.raises(SourceError, match="HTTP 404") as err:
+        fetch_feed("https://news.example.org/gone.rss", Settings())
+    assert err.value.source == "https://news.example.org/gone.rss"
