@@ -44,6 +44,7 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/bench_chunking.py
 	$(BIN)/python bench/bench_extractive.py
+	$(BIN)/python bench/bench_dedup_cluster.py
 
 clean:
 	rm -rf $(VENV) out build dist .pytest_cache .hypothesis .mypy_cache .ruff_cache

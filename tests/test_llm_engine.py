@@ -323,7 +323,7 @@ def test_long_article_gets_one_consolidation_call_above_the_threshold(fake_llm, 
     long.write_text(text)
 
     def responder(request):
-        system, user = (m["content"] for m in request["messages"])
+        system, user = request["messages"][0]["content"], request["messages"][1]["content"]
         data = ARTICLE.search(user).group(1)
         if "finishing a briefing" in system:
             merged = json.loads(data)
