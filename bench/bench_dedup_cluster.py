@@ -12,7 +12,6 @@ import random
 import sys
 import time
 import tracemalloc
-from itertools import combinations
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
