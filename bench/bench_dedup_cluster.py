@@ -106,8 +106,8 @@ def main() -> None:
     words = sum(len(t.split()) for _, t, _ in articles) / len(articles)
     copies = sum(1 for i, o in enumerate(original) if o != i)
     print(
-        f"input: {len(articles)} articles ({words:.0f} words on average), {copies} near-duplicate copies, "
-        f"{len(set(event_of))} events"
+        f"input: {len(articles)} articles ({words:.0f} words on average), "
+        f"{copies} near-duplicate copies, {len(set(event_of))} events"
     )
 
     start = time.perf_counter()
@@ -154,7 +154,8 @@ def main() -> None:
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     print(
-        f"memory: peak Python allocations in dedup {peak / 1e6:.1f} MB; process peak RSS {peak_rss_mb():.0f} MB"
+        f"memory: peak Python allocations in dedup {peak / 1e6:.1f} MB; "
+        f"process peak RSS {peak_rss_mb():.0f} MB"
     )
 
     # The labelled set of real-looking articles that the tests use, for comparison.
