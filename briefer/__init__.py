@@ -9,11 +9,13 @@ Library use::
 
 from ._version import __version__
 from .chunking import chunk_article, chunk_text
-from .config import Settings
+from .config import BriefConfig, Settings, SourceSpec
+from .daily import DailyResult, run_daily
 from .errors import BrieferError, ConfigError, LLMError, RenderError, SourceError
 from .models import (
     Article,
     ArticleDigest,
+    Brief,
     Chunk,
     EngineInfo,
     Failure,
@@ -23,10 +25,16 @@ from .models import (
     SummaryRun,
 )
 from .pipeline import summarize
-from .render import render
+from .render import render, render_brief
 
 __all__ = [
     "Article",
+    "Brief",
+    "BriefConfig",
+    "DailyResult",
+    "SourceSpec",
+    "render_brief",
+    "run_daily",
     "ArticleDigest",
     "BrieferError",
     "Chunk",
