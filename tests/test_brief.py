@@ -293,3 +293,23 @@ def test_cron_prints_crontab_and_systemd_units(tmp_path, monkeypatch):
     assert "ExecStart=" in result.stdout and "Persistent=true" in result.stdout
     bad = runner.invoke(cli, ["--config", "briefer.toml", "cron", "--at", "25:00"])
     assert bad.exit_code == 2
+
+
+def test_quiet_run_with_a_log_file(tmp_path):
+    log = tmp_path / "logs" / "briefer.log"
+    args = [
+        "--quiet",
+        "--log-file",
+        str(log),
+        "brief",
+        str(SEED),
+        "-o",
+        str(tmp_path / "b"),
+        "--cache",
+        str(tmp_path / "s.db"),
+    ]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 0 and result.stderr == "" and result.stdout == ""
+    text = log.read_text()
+    assert "INFO briefer.daily: window " in text
+    assert "INFO briefer: brief finished: Wrote " in text
