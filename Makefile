@@ -4,7 +4,9 @@ VENV   ?= .venv
 BIN     = $(VENV)/bin
 STAMP   = $(VENV)/.installed
 # Debian packages installed when missing (apt-get as root, else through sudo).
-DEBIAN_PACKAGES ?=
+# weasyprint (PDF) needs Pango and HarfBuzz; fonts cover Latin, Arabic/Persian and CJK text.
+DEBIAN_PACKAGES ?= libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core \
+	fonts-dejavu-extra fonts-droid-fallback
 
 .PHONY: demo test bench lint clean system-deps
 
@@ -27,7 +29,7 @@ system-deps:
 
 ## demo: the daily brief of seeds/ offline (no API key) into out/briefs/, and a summary
 demo: $(STAMP)
-	$(BIN)/briefer brief seeds/ --output-dir out/briefs --cache out/briefer.db --all
+	$(BIN)/briefer brief seeds/ --output-dir out/briefs --cache out/briefer.db --all --format md,json,html,pdf
 	$(BIN)/briefer summarize seeds/ -o out/seeds-summary.md
 
 ## test: the whole test suite, offline

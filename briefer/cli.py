@@ -467,8 +467,8 @@ def summarize(
     "--format",
     "formats",
     default=None,
-    metavar="md,json",
-    help="Comma-separated output formats [default: md,json].",
+    metavar="md,json,html,pdf",
+    help="Comma-separated output formats [default: md,json,html].",
 )
 @click.option(
     "--date",
@@ -549,10 +549,10 @@ def brief(
         changes["output_dir"] = output_dir
     if formats is not None:
         wanted = tuple(f.strip() for f in formats.split(",") if f.strip())
-        unknown = [f for f in wanted if f not in ("md", "json")]
+        unknown = [f for f in wanted if f not in ("md", "json", "html", "pdf")]
         if unknown or not wanted:
             raise click.BadParameter(
-                f"unknown format(s) {unknown}; use md and/or json", param_hint="--format"
+                f"unknown format(s) {unknown}; use md, json, html, pdf", param_hint="--format"
             )
         changes["formats"] = wanted
     for key, value in (

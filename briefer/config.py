@@ -205,7 +205,8 @@ class _BriefFile(_Section):
     title: str | None = None
     audience: str | None = None
     output_dir: Path | None = None
-    formats: list[Literal["md", "json"]] | None = None
+    formats: list[Literal["md", "json", "html", "pdf"]] | None = None
+    page_size: Literal["A4", "Letter"] | None = None
     window_hours: float | None = Field(default=None, gt=0)
     since_last_run: bool | None = None
     max_articles: int | None = Field(default=None, ge=1)
@@ -374,7 +375,8 @@ class BriefConfig:
     title: str = "Daily brief"
     audience: str | None = None
     output_dir: Path = Path("briefs")
-    formats: tuple[str, ...] = ("md", "json")
+    formats: tuple[str, ...] = ("md", "json", "html")
+    page_size: str = "A4"
     window_hours: float = 24.0
     since_last_run: bool = False
     max_articles: int = 300
@@ -427,6 +429,7 @@ def read_brief_config(path: Path | None) -> BriefConfig:
         if b.output_dir is None
         else (b.output_dir if b.output_dir.is_absolute() else base / b.output_dir),
         "formats": tuple(b.formats) if b.formats else None,
+        "page_size": b.page_size,
         "window_hours": b.window_hours,
         "since_last_run": b.since_last_run,
         "max_articles": b.max_articles,

@@ -21,7 +21,7 @@ from .collect import Candidate, gather, materialize
 from .config import BriefConfig, Settings
 from .dedup import duplicate_groups
 from .engines import Engine, get_engine
-from .errors import SourceError
+from .errors import RenderError, SourceError
 from .lock import EX_TEMPFAIL, RunLock
 from .merge import verify_items
 from .models import Article, ArticleDigest, Brief, Chunk, Failure, Usage, to_data
@@ -237,14 +237,25 @@ def _run(
             summarizer=summarizer,
             stats=stats,
         )
-        texts = {
-            fmt: render_brief(
-                brief, fmt, settings=public_settings(settings), templates_dir=settings.templates_dir
-            )
-            for fmt in config.formats
-        }
-        paths = output_paths(config, brief_date, config.formats)
-        _write_all(paths, config, texts)
+        texts: dict[str, str | bytes] = {}
+        for fmt in config.formats:
+            try:
+                texts[fmt] = render_brief(
+                    brief,
+                    fmt,
+                    settings=public_settings(settings),
+                    templates_dir=settings.templates_dir,
+                    page_size=config.page_size,
+                )
+            except RenderError as exc:
+                if fmt != "pdf" or len(config.formats) == 1:
+                    raise
+                # A missing PDF toolchain must not cost the reader the other formats.
+                failures.append(Failure("PDF output", str(exc)))
+                log.error("PDF output: %s", exc)
+        formats = tuple(texts)
+        paths = output_paths(config, brief_date, formats)
+        _write_all(paths, config.output_dir, formats, texts)
         status = "partial" if failures else "ok"
         store.finish_run(
             run_id,
@@ -281,19 +292,21 @@ def _run(
         raise
 
 
-def _write_all(paths: list[Path], config: BriefConfig, texts: dict[str, str]) -> None:
+def _write_all(
+    paths: list[Path], folder: Path, formats: tuple[str, ...], texts: dict[str, str | bytes]
+) -> None:
     """Dated files first, then latest.*; if any write fails, remove this run's dated files."""
     written: list[Path] = []
     try:
-        for path, fmt in zip(paths, config.formats, strict=True):
+        for path, fmt in zip(paths, formats, strict=True):
             write_atomic(path, texts[fmt])
             written.append(path)
     except BaseException:
         for path in written:
             path.unlink(missing_ok=True)
         raise
-    for fmt in config.formats:
-        write_atomic(config.output_dir / f"latest.{fmt}", texts[fmt])
+    for fmt in formats:
+        write_atomic(folder / f"latest.{fmt}", texts[fmt])
 
 
 class _NoBrief(Exception):

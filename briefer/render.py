@@ -65,7 +65,8 @@ def environment(templates_dir: Path | None = None) -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.ChoiceLoader(loaders),
         undefined=jinja2.StrictUndefined,
-        autoescape=False,  # Markdown: escaping is explicit, through the md filter
+        # HTML templates escape everything; Markdown ones escape explicitly with |md.
+        autoescape=lambda name: bool(name) and name.endswith((".html.j2", ".html")),
         keep_trailing_newline=True,
         trim_blocks=True,
         lstrip_blocks=True,
@@ -134,7 +135,8 @@ def render(run: SummaryRun, fmt: str = "md", *, templates_dir: Path | None = Non
 
 
 BRIEF_SCHEMA_VERSION = "1.0"
-BRIEF_FORMATS = ("md", "json")
+BRIEF_FORMATS = ("md", "json", "html", "pdf")
+PAGE_SIZES = ("A4", "Letter")
 
 
 def brief_data(brief: Brief, settings: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -168,21 +170,49 @@ def render_brief(
     *,
     settings: dict[str, Any] | None = None,
     templates_dir: Path | None = None,
-) -> str:
-    """The brief as Markdown (templates/brief.md.j2) or JSON."""
+    page_size: str = "A4",
+) -> str | bytes:
+    """The brief as Markdown, HTML (templates/brief.*.j2), JSON, or PDF bytes (from the HTML)."""
     data = brief_data(brief, settings)
     if fmt == "json":
         return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
-    if fmt != "md":
+    if fmt not in BRIEF_FORMATS:
         raise RenderError(f"unknown brief format {fmt!r}: choose one of {', '.join(BRIEF_FORMATS)}")
+    if page_size not in PAGE_SIZES:
+        raise RenderError(f"unknown page size {page_size!r}: choose A4 or Letter")
     env = environment(templates_dir)
+    name = "brief.md.j2" if fmt == "md" else "brief.html.j2"
     try:
-        return env.get_template("brief.md.j2").render(brief=data)
+        template = env.get_template(name)
+        if fmt == "md":
+            return template.render(brief=data)
+        from markupsafe import Markup
+
+        from .charts import category_bars, risk_matrix
+
+        risks = [(r.risk.severity, r.risk.likelihood) for r in brief.top_risks]
+        html = template.render(
+            brief=data,
+            page_size=page_size,
+            matrix_svg=Markup(risk_matrix(risks)),
+            bars_svg=Markup(category_bars([r.risk.category for r in brief.top_risks])),
+        )
     except jinja2.TemplateError as exc:
-        raise RenderError(f"the brief template failed: {exc}; fix the template") from None
+        raise RenderError(f"the {name} template failed: {exc}; fix the template") from None
+    if fmt == "html":
+        return html
+    from .pdf import html_to_pdf
+
+    return html_to_pdf(html)
 
 
-def write_atomic(path: Path, text: str) -> None:
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def write_atomic(path: Path, text: str | bytes) -> None:
     """Write ``text`` to ``path`` through a temporary file and a rename: never half a file."""
     path = Path(path)
     directory = path.parent if str(path.parent) else Path(".")
@@ -192,10 +222,13 @@ def write_atomic(path: Path, text: str) -> None:
     except OSError as exc:
         raise RenderError(f"{path}: cannot write here ({exc.strerror or exc})") from None
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
+        data = text if isinstance(text, bytes) else text.encode("utf-8")
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
+        # mkstemp makes owner-only files; a brief gets the usual mode for new files.
+        os.chmod(tmp, 0o666 & ~_umask())
         os.replace(tmp, path)
     except BaseException as exc:
         with contextlib.suppress(OSError):
