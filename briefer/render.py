@@ -66,7 +66,7 @@ def environment(templates_dir: Path | None = None) -> jinja2.Environment:
         loader=jinja2.ChoiceLoader(loaders),
         undefined=jinja2.StrictUndefined,
         # HTML templates escape everything; Markdown ones escape explicitly with |md.
-        autoescape=lambda name: bool(name) and name.endswith((".html.j2", ".html")),
+        autoescape=lambda name: name is not None and name.endswith((".html.j2", ".html")),
         keep_trailing_newline=True,
         trim_blocks=True,
         lstrip_blocks=True,

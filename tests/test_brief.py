@@ -143,7 +143,11 @@ def test_a_day_of_feeds_becomes_one_brief(config, settings, tmp_path):
     assert outlets == {"World Desk", "Desk"}  # one article, both sources listed
     # The feed carried only a summary: the full page was fetched and summarized.
     assert any("S-400" in r.risk.evidence for r in pact.risks)
-    assert [p.stem for p in result.outputs] == ["2026-11-29", "2026-11-29"]
+    assert [p.name for p in result.outputs] == [
+        "2026-11-29.md",
+        "2026-11-29.json",
+        "2026-11-29.html",
+    ]
     md = (config.output_dir / "2026-11-29.md").read_text()
     assert md == (config.output_dir / "latest.md").read_text()
     assert md.startswith("# Morning brief — 2026-11-29\n")
