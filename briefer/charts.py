@@ -52,10 +52,10 @@ def risk_matrix(pairs: Sequence[tuple[str, str]], *, cell: int = 56) -> str:
                     f'font-size="20" font-weight="bold" fill="{ink}">{n}</text>'
                 )
     for col, likelihood in enumerate(LIKELIHOODS):
-        x = left + col * cell + cell / 2
-        y = top + cell * len(SEVERITIES) + 16
+        cx = left + col * cell + cell / 2
+        cy = top + cell * len(SEVERITIES) + 16
         label = escape(likelihood)
-        parts.append(f'<text x="{x}" y="{y}" text-anchor="middle" font-size="9.5">{label}</text>')
+        parts.append(f'<text x="{cx}" y="{cy}" text-anchor="middle" font-size="9.5">{label}</text>')
     parts.append(
         f'<text x="14" y="{top + cell * 2}" font-size="12" font-weight="bold" '
         f'transform="rotate(-90 14 {top + cell * 2})" text-anchor="middle">Severity</text>'

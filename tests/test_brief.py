@@ -174,10 +174,13 @@ def test_second_run_summarizes_nothing_new_and_says_so(config, settings):
     assert third.message.startswith("Nothing new to brief (")
     assert "already in earlier briefs" in third.message
     assert sorted(p.name for p in config.output_dir.iterdir()) == [
+        "2026-11-29.2.html",
         "2026-11-29.2.json",
         "2026-11-29.2.md",
+        "2026-11-29.html",
         "2026-11-29.json",
         "2026-11-29.md",
+        "latest.html",
         "latest.json",
         "latest.md",
     ]
