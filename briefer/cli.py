@@ -674,6 +674,21 @@ def cron(state: _State, /, at_time: str) -> None:
     click.echo("\n# then: systemctl daemon-reload && systemctl enable --now briefer.timer")
 
 
+@cli.command()
+def schema() -> None:
+    """Print the JSON Schema of the brief's JSON export.
+
+    \b
+    Example:
+      briefer schema > brief.schema.json
+    """
+    import json
+
+    from .render import brief_json_schema
+
+    click.echo(json.dumps(brief_json_schema(), indent=2))
+
+
 @cli.group()
 def prompts() -> None:
     """List and show the prompt files the LLM engine uses.

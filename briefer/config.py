@@ -231,6 +231,27 @@ class _SourceFile(_Section):
     exclude: list[str] = []
 
 
+class _EmailFile(_Section):
+    host: str
+    port: int = Field(default=587, ge=1, le=65535)
+    sender: str = Field(default="briefer@localhost", alias="from")
+    to: list[str] = Field(min_length=1)
+    starttls: bool = True
+    ssl: bool = False
+    subject: str = "{title} — {date}"
+    cafile: Path | None = None
+    attach_pdf: bool = True
+
+
+class _WebhookFile(_Section):
+    url: str
+
+
+class _DeliveryFile(_Section):
+    email: _EmailFile | None = None
+    webhook: _WebhookFile | None = None
+
+
 class _ConfigFile(_Section):
     engine: _EngineFile = _EngineFile()
     chunking: _ChunkingFile = _ChunkingFile()
@@ -239,6 +260,7 @@ class _ConfigFile(_Section):
     prices: dict[str, _PriceFile] = {}
     brief: _BriefFile = _BriefFile()
     source: list[_SourceFile] = []
+    delivery: _DeliveryFile = _DeliveryFile()
 
 
 def _parse_file(path: Path) -> _ConfigFile:
@@ -390,6 +412,8 @@ class BriefConfig:
     summary_items: int = 5
     full_text_below_words: int = 120  # fetch the page when a feed item carries less than this
     sources: tuple[SourceSpec, ...] = ()
+    email: Any = None  # deliver.EmailTarget, when [delivery.email] is configured
+    webhook: Any = None  # deliver.WebhookTarget, when [delivery.webhook] is configured
 
     def with_(self, **changes: Any) -> BriefConfig:
         return replace(self, **changes)
@@ -444,4 +468,26 @@ def read_brief_config(path: Path | None) -> BriefConfig:
         "full_text_below_words": b.full_text_below_words,
         "sources": tuple(sources),
     }
+    from .deliver import EmailTarget, WebhookTarget
+
+    email = parsed.delivery.email
+    if email is not None:
+        cafile = (
+            email.cafile
+            if email.cafile is None or email.cafile.is_absolute()
+            else base / email.cafile
+        )
+        values["email"] = EmailTarget(
+            host=email.host,
+            port=email.port,
+            sender=email.sender,
+            to=tuple(email.to),
+            starttls=email.starttls,
+            ssl=email.ssl,
+            subject=email.subject,
+            cafile=str(cafile) if cafile else None,
+            attach_pdf=email.attach_pdf,
+        )
+    if parsed.delivery.webhook is not None:
+        values["webhook"] = WebhookTarget(parsed.delivery.webhook.url)
     return BriefConfig(**{k: v for k, v in values.items() if v is not None})

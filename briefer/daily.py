@@ -256,6 +256,7 @@ def _run(
         formats = tuple(texts)
         paths = output_paths(config, brief_date, formats)
         _write_all(paths, config.output_dir, formats, texts)
+        failures.extend(_deliver(brief, config, settings, texts, session))
         status = "partial" if failures else "ok"
         store.finish_run(
             run_id,
@@ -290,6 +291,53 @@ def _run(
     except BaseException:
         store.finish_run(run_id, status="error", articles=0, failures=0, usage={}, outputs=[])
         raise
+
+
+def _deliver(
+    brief: Brief,
+    config: BriefConfig,
+    settings: Settings,
+    texts: dict[str, str | bytes],
+    session: requests.Session | None,
+) -> list[Failure]:
+    """Email and webhook, as configured; each failure is reported, none undoes the brief."""
+    from .deliver import DeliveryError, post_webhook, send_email
+
+    failures: list[Failure] = []
+    if config.email is not None:
+
+        def text_of(fmt: str) -> str | bytes:
+            if fmt in texts:
+                return texts[fmt]
+            return render_brief(
+                brief,
+                fmt,
+                settings=public_settings(settings),
+                templates_dir=settings.templates_dir,
+                page_size=config.page_size,
+            )
+
+        try:
+            pdf: bytes | None = None
+            if config.email.attach_pdf:
+                try:
+                    rendered = text_of("pdf")
+                    pdf = rendered if isinstance(rendered, bytes) else None
+                except RenderError as exc:
+                    log.warning("email goes without the PDF: %s", exc)
+            send_email(
+                brief, config.email, html=str(text_of("html")), text=str(text_of("md")), pdf=pdf
+            )
+        except DeliveryError as exc:
+            failures.append(Failure("email delivery", str(exc)))
+            log.error("%s", exc)
+    if config.webhook is not None:
+        try:
+            post_webhook(brief, config.webhook, session=session)
+        except DeliveryError as exc:
+            failures.append(Failure("webhook delivery", str(exc)))
+            log.error("%s", exc)
+    return failures
 
 
 def _write_all(

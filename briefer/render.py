@@ -164,6 +164,63 @@ def brief_data(brief: Brief, settings: dict[str, Any] | None = None) -> dict[str
     }
 
 
+def brief_json_schema() -> dict[str, Any]:
+    """The published JSON Schema of the brief's JSON export (``briefer schema`` prints it)."""
+    import pydantic
+
+    schema = pydantic.TypeAdapter(Brief).json_schema()
+    props = schema["properties"]
+    props["evidence"] = {
+        "type": "object",
+        "properties": {
+            "verified": {"type": "integer", "minimum": 0},
+            "total": {"type": "integer", "minimum": 0},
+            "share": {"type": ["number", "null"], "minimum": 0, "maximum": 1},
+        },
+        "required": ["verified", "total", "share"],
+        "description": "Evidence quotes found in their articles, out of all quotes.",
+    }
+    props["schema_version"] = {"const": BRIEF_SCHEMA_VERSION}
+    props["generator"] = {
+        "type": "object",
+        "properties": {"name": {"const": "briefer"}, "version": {"type": "string"}},
+        "required": ["name", "version"],
+    }
+    props["settings"] = {"type": "object", "description": "Settings of the run, no secrets."}
+    props["risk_categories"] = {
+        "type": "array",
+        "items": {
+            "type": "object",
+            "properties": {
+                "category": {"type": "string"},
+                "risks": {"type": "array", "items": {"type": "integer", "minimum": 0}},
+            },
+            "required": ["category", "risks"],
+        },
+        "description": "Indices into top_risks, grouped by category.",
+    }
+    schema["required"] = sorted(
+        {
+            *schema.get("required", []),
+            "schema_version",
+            "generator",
+            "evidence",
+            "risk_categories",
+            "settings",
+        }
+    )
+    risk_item = schema["$defs"]["BriefRisk"]
+    risk_item["properties"]["rank_value"] = {"type": "integer", "minimum": 1, "maximum": 16}
+    risk_def = schema["$defs"]["Risk"]["properties"]
+    risk_def["severity"] = {"enum": list(SEVERITIES)}
+    risk_def["likelihood"] = {"enum": list(LIKELIHOODS)}
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": "briefer daily brief",
+        **{k: v for k, v in schema.items() if k != "title"},
+    }
+
+
 def render_brief(
     brief: Brief,
     fmt: str = "md",
