@@ -8,7 +8,7 @@ STAMP   = $(VENV)/.installed
 DEBIAN_PACKAGES ?= libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core \
 	fonts-dejavu-extra fonts-droid-fallback
 
-.PHONY: demo test bench lint clean system-deps
+.PHONY: demo test bench lint clean system-deps preview
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import venv, ensurepip' 2>/dev/null || $(MAKE) --no-print-directory system-deps DEBIAN_PACKAGES="python3-venv $(DEBIAN_PACKAGES)"
@@ -47,6 +47,13 @@ bench: $(STAMP)
 	$(BIN)/python bench/bench_chunking.py
 	$(BIN)/python bench/bench_extractive.py
 	$(BIN)/python bench/bench_dedup_cluster.py
+	$(BIN)/python bench/bench_render.py
+
+## preview: page 1 of the seed brief's PDF as docs/seed-brief-page1.png (needs poppler-utils)
+preview: demo
+	$(MAKE) --no-print-directory system-deps DEBIAN_PACKAGES=poppler-utils
+	mkdir -p docs
+	pdftoppm -png -r 80 -f 1 -l 1 -singlefile out/briefs/latest.pdf docs/seed-brief-page1
 
 clean:
 	rm -rf $(VENV) out build dist .pytest_cache .hypothesis .mypy_cache .ruff_cache

@@ -28,7 +28,7 @@ from briefer.config import BriefConfig, Settings, SourceSpec
 from briefer.daily import run_daily
 from briefer.deliver import EmailTarget, WebhookTarget
 from briefer.pdf import html_to_pdf
-from briefer.render import brief_json_schema
+from briefer.render import brief_json_schema, render_brief
 
 from .conftest import SEED
 
@@ -373,3 +373,17 @@ def test_webhook_gets_summary_and_top_risks_and_failures_keep_the_brief(tmp_path
         assert (tmp_path / "o2" / "latest.md").exists()
     finally:
         server.stop()
+
+
+def test_letter_pages_and_template_overrides(brief_files, tmp_path):
+    result, _ = brief_files
+    letter = pypdf.PdfReader(BytesIO(render_brief(result.brief, "pdf", page_size="Letter")))
+    box = letter.pages[0].mediabox
+    assert (round(float(box.width)), round(float(box.height))) == (612, 792)
+    (tmp_path / "brief.html.j2").write_text(
+        "<p>{{ brief.title }} has {{ brief.stories | length }} stories</p>\n"
+    )
+    html = render_brief(result.brief, "html", templates_dir=tmp_path)
+    assert (
+        html == f"<p>Morning &lt;b&gt;brief&lt;/b&gt; has {len(result.brief.stories)} stories</p>\n"
+    )
