@@ -14,16 +14,18 @@ SAME_POINT = 0.9  # word-set Jaccard from which two key points say the same thin
 _WORD = re.compile(r"\w+")
 
 
-def _words(text: str) -> frozenset[str]:
+def words(text: str) -> frozenset[str]:
+    """The casefolded word set of a text: what "saying the same thing" is judged on."""
     return frozenset(_WORD.findall(text.casefold()))
 
 
-def _similar(a: frozenset[str], b: frozenset[str]) -> bool:
+def similar(a: frozenset[str], b: frozenset[str], threshold: float = SAME_POINT) -> bool:
+    """Two word sets state the same point: Jaccard at least ``threshold``, same figures."""
     # Different figures are different facts, however alike the wording.
     if {w for w in a if w.isdigit()} != {w for w in b if w.isdigit()}:
         return False
     union = a | b
-    return bool(union) and len(a & b) / len(union) >= SAME_POINT
+    return bool(union) and len(a & b) / len(union) >= threshold
 
 
 def merge_key_points(per_chunk: Sequence[Sequence[KeyPoint]], limit: int) -> list[KeyPoint]:
@@ -36,10 +38,10 @@ def merge_key_points(per_chunk: Sequence[Sequence[KeyPoint]], limit: int) -> lis
             if rank >= len(points) or len(chosen) == limit:
                 continue
             point = points[rank]
-            words = _words(point.text)
-            if any(_similar(words, other) for other in seen):
+            mine = words(point.text)
+            if any(similar(mine, other) for other in seen):
                 continue
-            seen.append(words)
+            seen.append(mine)
             chosen.append(point)
     return chosen
 
@@ -49,10 +51,10 @@ def merge_risks(per_chunk: Sequence[Sequence[Risk]], limit: int) -> list[Risk]:
     merged: list[Risk] = []
     for risks in per_chunk:
         for risk in risks:
-            key = (risk.category, " ".join(sorted(_words(risk.title))))
+            key = (risk.category, " ".join(sorted(words(risk.title))))
             for i, other in enumerate(merged):
-                same_title = key == (other.category, " ".join(sorted(_words(other.title))))
-                same_evidence = _words(risk.evidence) == _words(other.evidence)
+                same_title = key == (other.category, " ".join(sorted(words(other.title))))
+                same_evidence = words(risk.evidence) == words(other.evidence)
                 if same_title or same_evidence:
                     if risk.rank_value > other.rank_value:
                         merged[i] = risk

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Sequence
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -80,8 +80,11 @@ def json_schema(categories: Sequence[str]) -> dict[str, Any]:
     )
 
 
-def parse_reply(content: str | None, categories: Sequence[str]) -> ChunkReply:
-    """Validate a reply's text; raise ReplyError with a message the model can act on."""
+M = TypeVar("M", bound=BaseModel)
+
+
+def _validated(content: str | None, model: type[M]) -> M:
+    """The reply's JSON (a Markdown fence around it is tolerated) validated as ``model``."""
     if content is None or not content.strip():
         raise ReplyError("the reply was empty; reply with the JSON object")
     text = content.strip()
@@ -93,13 +96,18 @@ def parse_reply(content: str | None, categories: Sequence[str]) -> ChunkReply:
     except json.JSONDecodeError as exc:
         raise ReplyError(f"the reply is not valid JSON ({exc.msg} at position {exc.pos})") from None
     try:
-        reply = ChunkReply.model_validate(data)
+        return model.model_validate(data)
     except ValidationError as exc:
         problems = []
         for err in exc.errors()[:5]:
             where = ".".join(str(p) for p in err["loc"]) or "(top level)"
             problems.append(f"{where}: {err['msg']}")
         raise ReplyError("the JSON does not match the schema: " + "; ".join(problems)) from None
+
+
+def parse_reply(content: str | None, categories: Sequence[str]) -> ChunkReply:
+    """Validate a reply's text; raise ReplyError with a message the model can act on."""
+    reply = _validated(content, ChunkReply)
     allowed = set(categories)
     for i, risk in enumerate(reply.risks):
         if risk.category not in allowed:
@@ -142,20 +150,7 @@ def synthesis_schema() -> dict[str, Any]:
 
 def parse_synthesis(content: str | None, valid: set[int]) -> SynthesisReply:
     """Validate an executive summary; every cited number must be a source of the brief."""
-    if content is None or not content.strip():
-        raise ReplyError("the reply was empty; reply with the JSON object")
-    text = content.strip()
-    fenced = _FENCE.match(text)
-    if fenced:
-        text = fenced.group(1)
-    try:
-        reply = SynthesisReply.model_validate(json.loads(text))
-    except json.JSONDecodeError as exc:
-        raise ReplyError(f"the reply is not valid JSON ({exc.msg} at position {exc.pos})") from None
-    except ValidationError as exc:
-        err = exc.errors()[0]
-        where = ".".join(str(p) for p in err["loc"]) or "(top level)"
-        raise ReplyError(f"the JSON does not match the schema: {where}: {err['msg']}") from None
+    reply = _validated(content, SynthesisReply)
     for i, line in enumerate(reply.summary):
         wrong = [n for n in line.sources if n not in valid]
         if wrong:

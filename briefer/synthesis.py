@@ -6,12 +6,12 @@ of the brief to the articles it rests on.
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from .config import BriefConfig
+from .merge import similar, words
 from .models import (
     SEVERITIES,
     ArticleDigest,
@@ -29,7 +29,6 @@ from .models import (
 )
 from .text import entities
 
-_WORD = re.compile(r"\w+")
 SAME_POINT = 0.75
 NAMES_PER_STORY = 12
 CONTINUES = 0.3  # name-set Jaccard from which a story continues one of the previous brief
@@ -59,20 +58,9 @@ SummaryLines = list[tuple[str, tuple[int, ...]]]
 Summarizer = Callable[[dict[str, object], set[int]], tuple[SummaryLines, Usage] | None]
 
 
-def _words(text: str) -> frozenset[str]:
-    return frozenset(_WORD.findall(text.casefold()))
-
-
-def _same(a: frozenset[str], b: frozenset[str]) -> bool:
-    if {w for w in a if w.isdigit()} != {w for w in b if w.isdigit()}:
-        return False
-    union = a | b
-    return bool(union) and len(a & b) / len(union) >= SAME_POINT
-
-
 def risk_key(risk: Risk) -> str:
     """Identity of a risk across articles and days: category plus the words of its title."""
-    return f"{risk.category}|{' '.join(sorted(_words(risk.title)))}"
+    return f"{risk.category}|{' '.join(sorted(words(risk.title)))}"
 
 
 def _story_importance(entries: Sequence[Entry]) -> float:
@@ -183,9 +171,9 @@ def _story(entries: Sequence[Entry], cites: Sequence[tuple[int, ...]], limit: in
             if rank >= len(entry.digest.key_points):
                 continue
             kp: KeyPoint = entry.digest.key_points[rank]
-            words = _words(kp.text)
+            mine = words(kp.text)
             for j, other in enumerate(point_words):
-                if _same(words, other):
+                if similar(mine, other, SAME_POINT):
                     merged = tuple(sorted(set(points[j].sources) | set(numbers)))
                     points[j] = Cited(
                         points[j].text, merged, points[j].evidence, points[j].verified
@@ -194,7 +182,7 @@ def _story(entries: Sequence[Entry], cites: Sequence[tuple[int, ...]], limit: in
             else:
                 if len(points) < limit:
                     points.append(Cited(kp.text, tuple(numbers), kp.evidence, kp.verified))
-                    point_words.append(words)
+                    point_words.append(mine)
     risks: dict[str, BriefRisk] = {}
     title = entries[0].digest.article.title or entries[0].digest.article.source
     for entry, numbers in zip(entries, cites, strict=True):
