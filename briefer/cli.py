@@ -148,7 +148,7 @@ def _settings(state: _State, options: dict[str, Any]) -> Settings:
     flags = dict(options)
     input_price, output_price = flags.pop("input_price"), flags.pop("output_price")
     flags["rules"] = tuple(flags["rules"]) or None
-    for flag in ("replace_rules", "strict_evidence", "dry_run"):
+    for flag in ("replace_rules", "strict_evidence", "dry_run", "allow_private"):
         flags[flag] = flags[flag] or None  # an unset switch must not override the file
     settings = resolve(flags, config_file=find_config_file(state.config))
     if input_price is not None or output_price is not None:
@@ -249,6 +249,11 @@ _SETTINGS_OPTIONS = [
         type=click.IntRange(1),
         default=None,
         help=f"Refuse inputs larger than this many bytes [default: {DEFAULT_MAX_BYTES}].",
+    ),
+    click.option(
+        "--allow-private",
+        is_flag=True,
+        help="Fetch URLs that resolve to loopback, private or link-local addresses.",
     ),
     click.option(
         "--model", default=None, help=f"Model name for the LLM engine [default: {DEFAULT_MODEL}]."

@@ -199,6 +199,7 @@ def _sniff_url(
         connect_timeout=settings.connect_timeout,
         read_timeout=settings.read_timeout,
         max_redirects=settings.max_redirects,
+        allow_private=settings.allow_private,
         session=session,
     )
     head = download.content.lstrip()[:200].lower()

@@ -72,6 +72,7 @@ class Settings:
     connect_timeout: float = DEFAULT_CONNECT_TIMEOUT
     read_timeout: float = DEFAULT_READ_TIMEOUT
     max_redirects: int = DEFAULT_MAX_REDIRECTS
+    allow_private: bool = False  # fetch URLs on loopback, private or link-local addresses
     rules: tuple[Path, ...] = field(default_factory=tuple)
     replace_rules: bool = False
     templates_dir: Path | None = None

@@ -121,6 +121,7 @@ def _run(
     engine: Engine | None,
 ) -> DailyResult:
     run_id = store.start_run(brief_date.isoformat())
+    _remove_stale_temporaries(config.output_dir)
     previous = store.last_brief(before_run=run_id)
     span = window(config, brief_date, now, previous["started"] if previous else None)
     log.info("window %s to %s", span[0].isoformat(), span[1].isoformat())
@@ -291,6 +292,19 @@ def _run(
     except BaseException:
         store.finish_run(run_id, status="error", articles=0, failures=0, usage={}, outputs=[])
         raise
+
+
+def _remove_stale_temporaries(folder: Path) -> None:
+    """Temporary files left by a run that was killed mid-write; we hold the lock, so no live
+    run owns them."""
+    if not folder.is_dir():
+        return
+    for stale in folder.glob(".*.tmp"):
+        try:
+            stale.unlink()
+            log.info("removed %s, left by an interrupted run", stale.name)
+        except OSError:
+            pass
 
 
 def _deliver(

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import ipaddress
 import logging
+import socket
 import time
 from dataclasses import dataclass
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 import requests
 
@@ -57,6 +59,47 @@ def _mb(n: int) -> str:
     return f"{n / (1024 * 1024):.1f} MB"
 
 
+def resolve_host(host: str) -> list[str]:
+    """The addresses a host name resolves to ([] when it does not resolve)."""
+    try:
+        infos = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
+    except (socket.gaierror, UnicodeError):
+        return []
+    return sorted({str(info[4][0]) for info in infos})
+
+
+def check_address(url: str, label: str) -> None:
+    """Refuse URLs whose host is, or resolves to, a loopback, private or link-local address.
+
+    A page or feed must not be able to point briefer at the machine it runs on or at the
+    private network around it (cloud metadata services live on link-local addresses).
+    """
+    host = (urlsplit(url).hostname or "").strip("[]")
+    if not host:
+        raise SourceError(label, "the URL has no host; check the address")
+    try:
+        addresses = [ipaddress.ip_address(host)]
+    except ValueError:
+        addresses = [ipaddress.ip_address(a.split("%")[0]) for a in resolve_host(host)]
+    for address in addresses:
+        if not address.is_global:
+            raise SourceError(
+                label,
+                f"{host} is a {_kind(address)} address ({address}); pass --allow-private to "
+                "fetch from this machine or a private network",
+            )
+
+
+def _kind(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> str:
+    if address.is_loopback:
+        return "loopback"
+    if address.is_link_local:
+        return "link-local"
+    if address.is_private:
+        return "private"
+    return "non-public"
+
+
 def fetch(
     url: str,
     *,
@@ -67,72 +110,35 @@ def fetch(
     session: requests.Session | None = None,
     headers: dict[str, str] | None = None,
     accept: str = "text/html,text/plain;q=0.9,*/*;q=0.5",
+    allow_private: bool = False,
 ) -> Download:
     """GET ``url`` and return its body; raise SourceError naming the URL on any failure."""
     label = redact(url)
-    if urlsplit(url).scheme.lower() not in ("http", "https"):
-        raise SourceError(label, "only http and https URLs can be fetched")
     own_session = session is None
     session = session or requests.Session()
-    session.max_redirects = max_redirects
     # Socket timeouts bound each read; this bounds the whole body of a slow, endless page.
     deadline = time.monotonic() + connect_timeout + 2 * read_timeout
     try:
-        log.debug("fetching %s", label)
-        with session.get(
-            url,
-            stream=True,
-            timeout=(connect_timeout, read_timeout),
-            headers={"User-Agent": USER_AGENT, "Accept": accept, **(headers or {})},
-        ) as resp:
-            if resp.status_code == 304:
-                return Download(
-                    redact(resp.url or url),
-                    b"",
-                    "",
-                    None,
-                    304,
-                    resp.headers.get("ETag"),
-                    resp.headers.get("Last-Modified"),
-                )
-            if resp.status_code >= 400:
-                raise SourceError(
-                    label,
-                    f"the server answered HTTP {resp.status_code} {resp.reason or ''}".rstrip()
-                    + "; check the address or try again later",
-                )
-            declared = resp.headers.get("Content-Length", "")
-            if declared.isdigit() and int(declared) > max_bytes:
-                raise SourceError(
-                    label,
-                    f"the page is {_mb(int(declared))}, over the {_mb(max_bytes)} limit; "
-                    "raise --max-bytes to read it",
-                )
-            body = bytearray()
-            for piece in resp.iter_content(_CHUNK_BYTES):
-                body.extend(piece)
-                if len(body) > max_bytes:
-                    raise SourceError(
-                        label,
-                        f"the page is over the {_mb(max_bytes)} limit; "
-                        "raise --max-bytes to read it",
-                    )
-                if time.monotonic() > deadline:
-                    raise SourceError(label, "the download took too long; try again later")
-            media_type, charset = _content_type(resp.headers.get("Content-Type", ""))
-            return Download(
-                redact(resp.url or url),
-                bytes(body),
-                media_type,
-                charset,
-                resp.status_code,
-                resp.headers.get("ETag"),
-                resp.headers.get("Last-Modified"),
-            )
-    except requests.exceptions.TooManyRedirects:
-        raise SourceError(
-            label, f"more than {max_redirects} redirects; check the address"
-        ) from None
+        current = url
+        for _hop in range(max_redirects + 1):
+            # Every hop is checked: a public page may redirect to a private address.
+            if urlsplit(current).scheme.lower() not in ("http", "https"):
+                raise SourceError(label, "only http and https URLs can be fetched")
+            if not allow_private:
+                check_address(current, label)
+            log.debug("fetching %s", redact(current))
+            with session.get(
+                current,
+                stream=True,
+                allow_redirects=False,
+                timeout=(connect_timeout, read_timeout),
+                headers={"User-Agent": USER_AGENT, "Accept": accept, **(headers or {})},
+            ) as resp:
+                if resp.is_redirect and resp.headers.get("Location"):
+                    current = urljoin(current, resp.headers["Location"])
+                    continue
+                return _read(resp, current, label, max_bytes, deadline)
+        raise SourceError(label, f"more than {max_redirects} redirects; check the address")
     except requests.exceptions.ConnectTimeout:
         raise SourceError(
             label, f"could not connect within {connect_timeout:g} s; check the address or network"
@@ -148,6 +154,49 @@ def fetch(
     finally:
         if own_session:
             session.close()
+
+
+def _read(
+    resp: requests.Response, url: str, label: str, max_bytes: int, deadline: float
+) -> Download:
+    if resp.status_code == 304:
+        return Download(
+            redact(url), b"", "", None, 304,
+            resp.headers.get("ETag"), resp.headers.get("Last-Modified"),
+        )  # fmt: skip
+    if resp.status_code >= 400:
+        raise SourceError(
+            label,
+            f"the server answered HTTP {resp.status_code} {resp.reason or ''}".rstrip()
+            + "; check the address or try again later",
+        )
+    declared = resp.headers.get("Content-Length", "")
+    if declared.isdigit() and int(declared) > max_bytes:
+        raise SourceError(
+            label,
+            f"the page is {_mb(int(declared))}, over the {_mb(max_bytes)} limit; "
+            "raise --max-bytes to read it",
+        )
+    body = bytearray()
+    for piece in resp.iter_content(_CHUNK_BYTES):
+        body.extend(piece)
+        if len(body) > max_bytes:
+            raise SourceError(
+                label,
+                f"the page is over the {_mb(max_bytes)} limit; raise --max-bytes to read it",
+            )
+        if time.monotonic() > deadline:
+            raise SourceError(label, "the download took too long; try again later")
+    media_type, charset = _content_type(resp.headers.get("Content-Type", ""))
+    return Download(
+        redact(url),
+        bytes(body),
+        media_type,
+        charset,
+        resp.status_code,
+        resp.headers.get("ETag"),
+        resp.headers.get("Last-Modified"),
+    )
 
 
 def _content_type(header: str) -> tuple[str, str | None]:

@@ -28,7 +28,11 @@ _TEXT_TYPES = ("text/plain", "text/markdown", "text/x-markdown", "")
 _FEED_TYPES = ("application/rss+xml", "application/atom+xml", "application/xml", "text/xml")
 _HTML_SNIFF = re.compile(rb"^\s*(<!doctype\s+html|<html|<head|<body|<article|<meta|<title)", re.I)
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-_LATIN_PAGES = re.compile(r"^(cp125[0-8]|latin|iso8859|mac_|cp8[0-9]{2}|cp775)")
+# Western code pages that short texts are easily mistaken for one another; Cyrillic, Greek,
+# Turkish, Hebrew and Arabic pages (cp1251, cp1253-cp1256) are not among them.
+_LATIN_PAGES = re.compile(
+    r"^(cp1250|cp1252|cp1257|latin_1|iso8859_(1|2|15)|mac_(roman|latin2|iceland)|cp850|cp437)$"
+)
 _MD_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(.+?)\s*#*\s*$", re.M)
 
 
@@ -86,6 +90,7 @@ def load(
             connect_timeout=settings.connect_timeout,
             read_timeout=settings.read_timeout,
             max_redirects=settings.max_redirects,
+            allow_private=settings.allow_private,
             session=session,
         )
         media = download.media_type

@@ -35,6 +35,16 @@ def isolated(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
 
     monkeypatch.setattr(socket.socket, "connect", guarded_connect)
 
+    # Host names never reach a DNS server from the tests: a fixed table answers instead.
+    def resolve(host: str) -> list[str]:
+        if host == "localhost":
+            return ["127.0.0.1"]
+        if host.endswith(".internal"):
+            return ["10.20.30.40"]
+        return ["93.184.216.34"]  # a public address; responses answers before any connect
+
+    monkeypatch.setattr("briefer.fetch.resolve_host", resolve)
+
 
 @pytest.fixture
 def seed_text() -> str:

@@ -24,6 +24,9 @@ TOLERANCE = 1e-6
 MIN_WORDS = 6
 MAX_WORDS = 80
 REDUNDANCY = 0.5  # Jaccard overlap above which a lower-ranked sentence repeats a chosen one
+# Ranking is quadratic in sentences: a huge text ranks its first sentences only (news leads
+# with what matters); risk rules still read every sentence.
+MAX_RANKED = 400
 
 _BOILERPLATE = re.compile(
     r"all rights reserved|copyright|subscribe|newsletter|sign up|click here|read more|"
@@ -118,10 +121,12 @@ class ExtractiveEngine:
 
     def _key_points(self, article: Article, spans: list[Segment]) -> list[KeyPoint]:
         text = article.text
-        candidates = [s for s in spans if self._eligible(article, s)]
+        candidates = [s for s in spans if self._eligible(article, s)][:MAX_RANKED]
         if not candidates:
             # A very short article: rank whatever sentences there are rather than say nothing.
-            candidates = [s for s in spans if not self._is_title(article, s)] or spans
+            candidates = ([s for s in spans if not self._is_title(article, s)] or spans)[
+                :MAX_RANKED
+            ]
         term_sets = [_terms(text[s.start : s.end]) for s in candidates]
         scores = rank(term_sets)
         order = sorted(range(len(candidates)), key=lambda i: (-scores[i], i))
