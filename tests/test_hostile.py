@@ -176,9 +176,11 @@ def test_any_bytes_give_an_article_or_a_source_error(data, kind):
 @given(st.text(max_size=2000), st.sampled_from(["text", "markdown", "html"]))
 def test_any_text_gives_an_article_or_a_source_error(text, kind):
     try:
-        build_article(text.encode("utf-8"), "fuzz", kind)
-    except SourceError:
-        pass
+        article = build_article(text.encode("utf-8"), "fuzz", kind)
+    except SourceError as exc:
+        assert exc.source == "fuzz" and exc.reason
+    else:
+        assert article.text.strip() and len(article.id) == 64
 
 
 XML_PIECES = st.sampled_from(
