@@ -7,6 +7,7 @@ every request body, and can play servers that reject some structured-output mode
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import threading
@@ -18,6 +19,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 ARTICLE = re.compile(r"<<<ARTICLE\n(.*)\nARTICLE>>>", re.S)
+RESET = object()
+FAULTS = ("429", "500", "reset", "timeout", "truncated", "schema", "length", "refusal")
 
 
 @dataclass
@@ -70,6 +73,12 @@ def findings_for(article: str) -> dict[str, Any]:
     }
 
 
+def summary_for(findings_json: str) -> dict[str, Any]:
+    """A valid executive summary: the first story's title, citing its sources."""
+    stories = json.loads(findings_json)["stories"]
+    return {"summary": [{"text": s["title"], "sources": s["sources"]} for s in stories[:2]]}
+
+
 class FakeLLM:
     """Start with ``start()``; ``base_url`` then points at it; ``stop()`` shuts it down."""
 
@@ -80,6 +89,14 @@ class FakeLLM:
         self.reject_response_format = False  # a server that knows no response_format: 400
         self.responder: Callable[[dict[str, Any]], dict[str, Any]] | None = None
         self.delay = 0.0
+        # Fault injection: this share of requests gets a fault, chosen from `faults` by a hash
+        # of the request body and how often that body was seen, so that the outcome does not
+        # depend on how concurrent requests interleave.
+        self.fault_rate = 0.0
+        self.faults = FAULTS
+        self.stall_seconds = 1.0
+        self.fault_counts: dict[str, int] = {}
+        self._seen_bodies: dict[str, int] = {}
         self.in_flight = 0
         self.max_in_flight = 0
         self._lock = threading.Lock()
@@ -123,6 +140,10 @@ class FakeLLM:
                     time.sleep(delay)
                     if body is None:  # a stall: the client gives up first
                         return
+                    if body is RESET:  # drop the connection without a word
+                        self.close_connection = True
+                        self.connection.shutdown(2)
+                        return
                     data = body if isinstance(body, bytes) else json.dumps(body).encode()
                     self.send_response(status)
                     self.send_header("Content-Type", "application/json")
@@ -161,8 +182,47 @@ class FakeLLM:
             step = self.steps.popleft() if self.steps else None
         if step is not None:
             return step.status, step.body, step.headers, step.delay
+        fault = self._fault(request)
+        if fault is not None:
+            return fault
         user = next(m["content"] for m in request["messages"] if m["role"] == "user")
         match = ARTICLE.search(user)
         article = match.group(1) if match else ""
-        content = self.responder(request) if self.responder else findings_for(article)
+        if self.responder:
+            content = self.responder(request)
+        elif "executive summary" in request["messages"][0]["content"]:
+            content = summary_for(article)
+        else:
+            content = findings_for(article)
         return 200, completion(json.dumps(content)), {}, self.delay
+
+    def _fault(self, request: dict[str, Any]) -> tuple[int, Any, dict[str, str], float] | None:
+        if not self.fault_rate:
+            return None
+        body = json.dumps(request.get("messages"), sort_keys=True)
+        with self._lock:
+            seen = self._seen_bodies.get(body, 0)
+            self._seen_bodies[body] = seen + 1
+        digest = hashlib.sha256(f"{body}|{seen}".encode()).digest()
+        if digest[0] / 256 >= self.fault_rate:
+            return None
+        with self._lock:
+            # Faults take turns, so that a handful of them covers every kind.
+            kind = self.faults[sum(self.fault_counts.values()) % len(self.faults)]
+            self.fault_counts[kind] = self.fault_counts.get(kind, 0) + 1
+        valid = json.dumps(findings_for("Officials met."))
+        if kind == "429":
+            return 429, {"error": {"message": "slow down"}}, {"Retry-After": "0"}, 0.0
+        if kind == "500":
+            return 500, {"error": {"message": "boom"}}, {}, 0.0
+        if kind == "reset":
+            return 200, RESET, {}, 0.0
+        if kind == "timeout":
+            return 200, None, {}, self.stall_seconds
+        if kind == "truncated":
+            return 200, completion(valid[: len(valid) // 2]), {}, 0.0
+        if kind == "schema":
+            return 200, completion(json.dumps({"key_points": [{"claim": "x"}]})), {}, 0.0
+        if kind == "length":
+            return 200, completion(valid[:20], finish_reason="length"), {}, 0.0
+        return 200, completion("", refusal="I cannot help with that."), {}, 0.0

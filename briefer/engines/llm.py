@@ -89,6 +89,7 @@ class Call:
     schema: dict[str, Any] | None = None
     model: type[BaseModel] = ChunkReply
     parse: Callable[[str | None], BaseModel] | None = None
+    prompt: str = ""  # name@version of the prompt, stored with the cached reply
 
     @property
     def label(self) -> str:
@@ -267,6 +268,7 @@ class LLMEngine:
                         cost_bound=0.0
                         if cached
                         else self.cost(tokens, self.settings.max_output_tokens),
+                        prompt=self.prompt.label,
                     )
                 )
         return calls
@@ -368,6 +370,7 @@ class LLMEngine:
                 key,
                 self.count_tokens(messages),
                 self.settings.max_output_tokens,
+                prompt=prompt.label,
             )
         if not calls:
             return results
@@ -451,6 +454,7 @@ class LLMEngine:
             schema=synthesis_schema(),
             model=SynthesisReply,
             parse=lambda content: parse_synthesis(content, valid_sources),
+            prompt=prompt.label,
         )
         outcome = self._execute([call])[call.key]
         if outcome.reply is None:
@@ -498,7 +502,7 @@ class LLMEngine:
             self.store.put_reply(
                 call.key,
                 model=self.model,
-                prompt=self.prompt.label,
+                prompt=call.prompt or self.prompt.label,
                 reply=reply.model_dump(),
                 usage={
                     "prompt_tokens": outcome.usage.prompt_tokens,
@@ -629,6 +633,15 @@ class LLMEngine:
             response_format = self._response_format(mode, call)
             if response_format is not None:
                 kwargs["response_format"] = response_format
+            log.debug(
+                "POST %s/chat/completions model=%s mode=%s input~%d tokens (%s, attempt %d)",
+                self.endpoint,
+                self.model,
+                mode,
+                tokens,
+                call.label,
+                attempt + 1,
+            )
             wait_for: float | None = None
             try:
                 response = self.client.chat.completions.create(**kwargs)
