@@ -129,7 +129,11 @@ class FakeLLM:
 
             def do_POST(self) -> None:  # noqa: N802 - http.server's naming
                 length = int(self.headers.get("Content-Length", 0))
-                request = json.loads(self.rfile.read(length) or b"{}")
+                raw = self.rfile.read(length)
+                try:
+                    request = json.loads(raw)
+                except ValueError:  # a client killed mid-request leaves a partial body
+                    request = {"partial_body": len(raw)}
                 with fake._lock:
                     headers = {k.lower(): v for k, v in self.headers.items()}
                     fake.requests.append({"path": self.path, "headers": headers, **request})
@@ -173,6 +177,8 @@ class FakeLLM:
     def _answer(self, path: str, request: dict[str, Any]) -> tuple[int, Any, dict[str, str], float]:
         if not path.endswith("/chat/completions"):
             return 404, {"error": {"message": "no such route"}}, {}, 0.0
+        if "messages" not in request:
+            return 400, {"error": {"message": "incomplete request"}}, {}, 0.0
         fmt = (request.get("response_format") or {}).get("type")
         if fmt and self.reject_response_format:
             return 400, {"error": {"message": "response_format is not supported"}}, {}, 0.0

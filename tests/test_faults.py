@@ -71,7 +71,9 @@ def stored_replies(db: Path, prompt: str = "chunk_findings@1") -> list[dict]:
 
 def chunk_requests(fake) -> int:
     return sum(
-        1 for r in fake.requests if r["response_format"]["json_schema"]["name"] == "chunk_findings"
+        1
+        for r in fake.requests
+        if (r.get("response_format") or {}).get("json_schema", {}).get("name") == "chunk_findings"
     )
 
 
@@ -248,9 +250,10 @@ def test_two_runs_at_once_one_exits_75_and_the_store_stays_sound(fake_llm, tmp_p
     time.sleep(0.8)
     second = _run_cli(args, env)
     _, err2 = second.communicate(timeout=60)
-    first.communicate(timeout=60)
-    assert first.returncode == 0 and second.returncode == 75
-    assert b"another briefer run (pid " in err2
+    _, err1 = first.communicate(timeout=60)
+    # Whichever took the lock first finished; the other stopped at once with 75.
+    assert sorted([first.returncode, second.returncode]) == [0, 75]
+    assert b"another briefer run (pid " in err1 + err2
     waiter = _run_cli([*args, "--all", "--wait", "--wait-timeout", "60"], env)
     assert waiter.wait(timeout=90) == 0
     assert _integrity(db) == "ok"
