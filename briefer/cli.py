@@ -31,6 +31,7 @@ from .config import (
     find_config_file,
     resolve,
 )
+from .engines.llm import BatchExported
 from .errors import BrieferError
 from .lock import EX_TEMPFAIL, LockedError
 from .pipeline import DryRun, dry_run
@@ -148,7 +149,7 @@ def _settings(state: _State, options: dict[str, Any]) -> Settings:
     flags = dict(options)
     input_price, output_price = flags.pop("input_price"), flags.pop("output_price")
     flags["rules"] = tuple(flags["rules"]) or None
-    for flag in ("replace_rules", "strict_evidence", "dry_run", "allow_private"):
+    for flag in ("replace_rules", "strict_evidence", "dry_run", "allow_private", "batch"):
         flags[flag] = flags[flag] or None  # an unset switch must not override the file
     settings = resolve(flags, config_file=find_config_file(state.config))
     if input_price is not None or output_price is not None:
@@ -367,6 +368,36 @@ _SETTINGS_OPTIONS = [
         "(0: never) [default: 0].",
     ),
     click.option(
+        "--batch",
+        is_flag=True,
+        help="Send uncached chunks as one Batch API job (half price at OpenAI), wait for it "
+        "and resume it if interrupted.",
+    ),
+    click.option(
+        "--batch-export",
+        type=click.Path(dir_okay=False, path_type=Path),
+        help="Write the batch request file (JSONL, also read by `vllm run-batch`) and stop.",
+    ),
+    click.option(
+        "--batch-import",
+        type=click.Path(dir_okay=False, exists=True, path_type=Path),
+        help="Read a batch results file produced elsewhere and finish the run with it.",
+    ),
+    click.option(
+        "--batch-poll",
+        "batch_poll_interval",
+        type=click.FloatRange(0.01),
+        default=None,
+        help="Seconds before the first batch status check, doubling after [default: 30].",
+    ),
+    click.option(
+        "--batch-wait",
+        "batch_max_wait",
+        type=click.FloatRange(0),
+        default=None,
+        help="Seconds to wait for a batch before leaving it for a later run [default: 86400].",
+    ),
+    click.option(
         "--strict-evidence",
         is_flag=True,
         help="Drop key points and risks whose evidence is not found in the article.",
@@ -443,6 +474,9 @@ def summarize(
     bar = _Bar(state)
     try:
         run = run_summarize(sources, settings, progress=bar)
+    except BatchExported as exc:
+        click.echo(str(exc), err=True)
+        return
     finally:
         bar.close()
     for failure in run.failures:
@@ -588,6 +622,9 @@ def brief(
         bar.close()
         _error(str(exc))
         raise click.exceptions.Exit(EX_TEMPFAIL) from None
+    except BatchExported as exc:
+        click.echo(str(exc), err=True)
+        return
     finally:
         bar.close()
     for failure in result.failures:
@@ -692,6 +729,72 @@ def schema() -> None:
     from .render import brief_json_schema
 
     click.echo(json.dumps(brief_json_schema(), indent=2))
+
+
+@cli.group()
+def batch() -> None:
+    """Batch jobs submitted with --batch: their status, and cancelling one.
+
+    \b
+    Example:
+      briefer batch status
+    """
+
+
+@batch.command("status")
+@click.argument("batch_id", required=False)
+@settings_options
+@click.pass_obj
+@_handle_errors
+def batch_status(state: _State, /, batch_id: str | None, **options: Any) -> None:
+    """Show known batches (or one) with their status at the endpoint.
+
+    \b
+    Example:
+      briefer batch status --base-url http://127.0.0.1:8000/v1
+    """
+    from .engines import batch as batches
+    from .engines.llm import LLMEngine
+    from .pipeline import open_store
+
+    settings = _settings(state, options).with_(engine="openai")
+    store = open_store(settings)
+    try:
+        rows = batches.status(LLMEngine(settings, store=store), batch_id)
+    finally:
+        if store is not None:
+            store.close()
+    if not rows:
+        click.echo("No batches.")
+    for row in rows:
+        counts = row.get("request_counts")
+        done = f", {counts.completed}/{counts.total} done" if counts is not None else ""
+        click.echo(f"{row['id']}\t{row.get('status', '?')}{done}\t{row.get('remote', '')}".rstrip())
+
+
+@batch.command("cancel")
+@click.argument("batch_id")
+@settings_options
+@click.pass_obj
+@_handle_errors
+def batch_cancel(state: _State, /, batch_id: str, **options: Any) -> None:
+    """Cancel a batch at the endpoint.
+
+    \b
+    Example:
+      briefer batch cancel batch_abc123
+    """
+    from .engines import batch as batches
+    from .engines.llm import LLMEngine
+    from .pipeline import open_store
+
+    settings = _settings(state, options).with_(engine="openai")
+    store = open_store(settings)
+    try:
+        click.echo(f"{batch_id}: {batches.cancel(LLMEngine(settings, store=store), batch_id)}")
+    finally:
+        if store is not None:
+            store.close()
 
 
 @cli.group()

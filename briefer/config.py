@@ -100,6 +100,12 @@ class Settings:
     strict_evidence: bool = False
     fuzzy_threshold: float = DEFAULT_FUZZY_THRESHOLD
     consolidate_above: int = 0  # chunks; a longer article gets one more call to merge findings
+    batch: bool = False  # send uncached chunks as one Batch API job
+    batch_export: Path | None = None  # write the batch request file and stop
+    batch_import: Path | None = None  # read a batch results file produced elsewhere
+    batch_poll_interval: float = 30.0  # seconds before the first status check; then doubling
+    batch_max_wait: float = 24 * 3600.0  # give up waiting (the batch stays, a later run resumes)
+    batch_price_factor: float = 0.5  # batch tokens cost this share of the interactive price
 
     def __post_init__(self) -> None:
         if self.engine not in ENGINES:

@@ -289,8 +289,11 @@ def _run(
             failures=tuple(nothing.failures),
             stats=nothing.stats,
         )
-    except BaseException:
-        store.finish_run(run_id, status="error", articles=0, failures=0, usage={}, outputs=[])
+    except BaseException as exc:
+        from .engines.llm import BatchExported
+
+        status = "exported" if isinstance(exc, BatchExported) else "error"
+        store.finish_run(run_id, status=status, articles=0, failures=0, usage={}, outputs=[])
         raise
 
 

@@ -68,6 +68,14 @@ CREATE TABLE IF NOT EXISTS brief_items (
     names TEXT
 );
 CREATE INDEX IF NOT EXISTS brief_items_run ON brief_items (run_id);
+CREATE TABLE IF NOT EXISTS batches (
+    id TEXT PRIMARY KEY,
+    created REAL NOT NULL,
+    endpoint TEXT NOT NULL,
+    model TEXT NOT NULL,
+    keys TEXT NOT NULL,
+    status TEXT NOT NULL
+);
 """
 
 
@@ -273,6 +281,53 @@ class Store:
                 **dict(zip(keys, r[:7], strict=True)),
                 "usage": json.loads(r[7] or "{}"),
                 "outputs": json.loads(r[8] or "[]"),
+            }
+            for r in rows
+        ]
+
+    # ---- batches -----------------------------------------------------------------------
+
+    def put_batch(self, batch_id: str, endpoint: str, model: str, keys: Sequence[str]) -> None:
+        with self._lock, self._db:
+            self._db.execute(
+                "INSERT OR REPLACE INTO batches (id, created, endpoint, model, keys, status) "
+                "VALUES (?, ?, ?, ?, ?, 'submitted')",
+                (batch_id, time.time(), endpoint, model, json.dumps(sorted(keys))),
+            )
+
+    def set_batch_status(self, batch_id: str, status: str) -> None:
+        with self._lock, self._db:
+            self._db.execute("UPDATE batches SET status = ? WHERE id = ?", (status, batch_id))
+
+    def open_batch(self, endpoint: str, model: str, keys: Sequence[str]) -> str | None:
+        """An unfinished batch of this endpoint and model covering all of ``keys``."""
+        wanted = set(keys)
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT id, keys FROM batches WHERE endpoint = ? AND model = ? AND status = "
+                "'submitted' ORDER BY created DESC",
+                (endpoint, model),
+            ).fetchall()
+        for batch_id, stored in rows:
+            if wanted <= set(json.loads(stored)):
+                return str(batch_id)
+        return None
+
+    def batches(self, limit: int = 20) -> list[dict[str, Any]]:
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT id, created, endpoint, model, keys, status FROM batches "
+                "ORDER BY created DESC LIMIT ?",
+                (limit,),
+            ).fetchall()
+        return [
+            {
+                "id": r[0],
+                "created": r[1],
+                "endpoint": r[2],
+                "model": r[3],
+                "requests": len(json.loads(r[4])),
+                "status": r[5],
             }
             for r in rows
         ]

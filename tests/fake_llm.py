@@ -99,6 +99,12 @@ class FakeLLM:
         self._seen_bodies: dict[str, int] = {}
         self.in_flight = 0
         self.max_in_flight = 0
+        # Batch API: uploaded files, batches, and how many status polls a batch stays busy.
+        self.files: dict[str, bytes] = {}
+        self.batches: dict[str, dict[str, Any]] = {}
+        self.batch_polls_in_progress = 2
+        self.batch_line_error: Callable[[dict[str, Any]], bool] | None = None
+        self.batch_requests: list[tuple[str, str]] = []
         self._lock = threading.Lock()
         self._server: ThreadingHTTPServer | None = None
 
@@ -127,8 +133,25 @@ class FakeLLM:
             def log_message(self, *args: Any) -> None:
                 pass
 
+            def _send_json(self, status: int, body: Any) -> None:
+                data = body if isinstance(body, bytes) else json.dumps(body).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def do_GET(self) -> None:  # noqa: N802
+                status, body = fake._batch_api("GET", self.path, b"", dict(self.headers))
+                self._send_json(status, body)
+
             def do_POST(self) -> None:  # noqa: N802 - http.server's naming
                 length = int(self.headers.get("Content-Length", 0))
+                if "/files" in self.path or "/batches" in self.path:
+                    raw = self.rfile.read(length)
+                    status, body = fake._batch_api("POST", self.path, raw, dict(self.headers))
+                    self._send_json(status, body)
+                    return
                 raw = self.rfile.read(length)
                 try:
                     request = json.loads(raw)
@@ -232,3 +255,122 @@ class FakeLLM:
         if kind == "length":
             return 200, completion(valid[:20], finish_reason="length"), {}, 0.0
         return 200, completion("", refusal="I cannot help with that."), {}, 0.0
+
+    # ---- Batch API ----
+
+    def _batch_api(
+        self, method: str, path: str, raw: bytes, headers: dict[str, str]
+    ) -> tuple[int, Any]:
+        with self._lock:
+            self.batch_requests.append((method, path))
+        if method == "POST" and path.endswith("/files"):
+            content = _multipart_file(
+                raw, headers.get("Content-Type") or headers.get("content-type") or ""
+            )
+            file_id = f"file-{len(self.files) + 1}"
+            self.files[file_id] = content
+            return 200, {
+                "id": file_id,
+                "object": "file",
+                "bytes": len(content),
+                "created_at": 0,
+                "filename": "input.jsonl",
+                "purpose": "batch",
+                "status": "processed",
+            }
+        if method == "GET" and path.endswith("/content"):
+            file_id = path.split("/")[-2]
+            return 200, self.files.get(file_id, b"")
+        if method == "POST" and path.endswith("/batches"):
+            request = json.loads(raw)
+            batch_id = f"batch_{len(self.batches) + 1}"
+            self.batches[batch_id] = {
+                "input": request["input_file_id"],
+                "polls": 0,
+                "status": "validating",
+            }
+            return 200, self._batch_object(batch_id)
+        if method == "POST" and path.endswith("/cancel"):
+            batch_id = path.split("/")[-2]
+            self.batches[batch_id]["status"] = "cancelled"
+            return 200, self._batch_object(batch_id)
+        if method == "GET" and "/batches/" in path:
+            batch_id = path.rstrip("/").split("/")[-1]
+            batch = self.batches[batch_id]
+            if batch["status"] not in ("completed", "cancelled"):
+                batch["polls"] += 1
+                if batch["polls"] > self.batch_polls_in_progress:
+                    self._run_batch(batch_id)
+                else:
+                    batch["status"] = "in_progress"
+            return 200, self._batch_object(batch_id)
+        return 404, {"error": {"message": f"no route {method} {path}"}}
+
+    def _run_batch(self, batch_id: str) -> None:
+        batch = self.batches[batch_id]
+        results, errors = [], []
+        for line in self.files[batch["input"]].decode().splitlines():
+            record = json.loads(line)
+            if self.batch_line_error and self.batch_line_error(record):
+                errors.append(
+                    {
+                        "id": "r",
+                        "custom_id": record["custom_id"],
+                        "response": None,
+                        "error": {"code": "server_error", "message": "scripted failure"},
+                    }
+                )
+                continue
+            status, body, _, _ = self._answer("/v1/chat/completions", record["body"])
+            results.append(
+                {
+                    "id": "r",
+                    "custom_id": record["custom_id"],
+                    "response": {"status_code": status, "request_id": "q", "body": body},
+                    "error": None,
+                }
+            )
+        out_id, err_id = f"file-out-{batch_id}", f"file-err-{batch_id}"
+        self.files[out_id] = "".join(json.dumps(r) + "\n" for r in results).encode()
+        self.files[err_id] = "".join(json.dumps(r) + "\n" for r in errors).encode()
+        batch.update(
+            status="completed",
+            output=out_id,
+            errors=err_id if errors else None,
+            done=len(results),
+            failed=len(errors),
+        )
+
+    def _batch_object(self, batch_id: str) -> dict[str, Any]:
+        batch = self.batches[batch_id]
+        total = len(self.files.get(batch["input"], b"").splitlines())
+        return {
+            "id": batch_id,
+            "object": "batch",
+            "endpoint": "/v1/chat/completions",
+            "input_file_id": batch["input"],
+            "completion_window": "24h",
+            "status": batch["status"],
+            "created_at": 0,
+            "output_file_id": batch.get("output"),
+            "error_file_id": batch.get("errors"),
+            "request_counts": {
+                "total": total,
+                "completed": batch.get("done", 0),
+                "failed": batch.get("failed", 0),
+            },
+        }
+
+
+def _multipart_file(raw: bytes, content_type: str) -> bytes:
+    """The file part of a multipart/form-data upload."""
+    from email.parser import BytesParser
+    from email.policy import default
+
+    message = BytesParser(policy=default).parsebytes(
+        f"Content-Type: {content_type}\r\n\r\n".encode() + raw
+    )
+    for part in message.iter_parts():
+        if part.get_filename():
+            return part.get_payload(decode=True) or b""
+    return b""

@@ -17,6 +17,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import date
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -24,7 +25,7 @@ import openai
 from pydantic import BaseModel
 
 from ..config import Price, Settings
-from ..errors import ConfigError, LLMError
+from ..errors import BrieferError, ConfigError, LLMError
 from ..merge import merge_key_points, merge_risks
 from ..models import Article, Chunk, EngineInfo, EngineResult, KeyPoint, Risk, Usage
 from ..prompts import Prompt, load_prompt, render_messages
@@ -61,6 +62,18 @@ _REPAIR_LENGTH = (
     "Your reply was cut off at the output token limit. Reply again with only the JSON object, "
     "with fewer and shorter items so that it fits."
 )
+
+
+class BatchExported(BrieferError):
+    """--batch-export wrote the request file; the run stops there on purpose."""
+
+    def __init__(self, path: Path, count: int, cached: int) -> None:
+        self.path, self.count, self.cached = path, count, cached
+        super().__init__(
+            f"Wrote {count} batch request(s) to {path} ({cached} chunk(s) already cached). Run "
+            f"them elsewhere, e.g. `vllm run-batch -i {path} -o results.jsonl --model MODEL`, "
+            "then rerun with --batch-import results.jsonl."
+        )
 
 
 class _ChunkFailed(Exception):
@@ -175,6 +188,8 @@ class LLMEngine:
             None if settings.structured_output == "auto" else (settings.structured_output)
         )
         self._mode_lock = threading.Lock()
+        self._reported: dict[str, str] = {}  # chunk failures known without sending (batch import)
+        self._prefetched: dict[str, _Outcome] = {}  # valid batch results, with their usage
         self._encoding = get_encoding(settings.tokenizer)
         self.info = EngineInfo(
             name="openai",
@@ -237,10 +252,17 @@ class LLMEngine:
             for m in messages
         )
 
-    def cost(self, prompt_tokens: int, completion_tokens: int) -> float | None:
+    def cost(
+        self, prompt_tokens: int, completion_tokens: int, *, batch: bool = False
+    ) -> float | None:
         if self.price is None:
             return None
-        return (prompt_tokens * self.price.input + completion_tokens * self.price.output) / 1e6
+        factor = self.settings.batch_price_factor if batch else 1.0
+        return (
+            factor
+            * (prompt_tokens * self.price.input + completion_tokens * self.price.output)
+            / 1e6
+        )
 
     def plan(self, items: Sequence[tuple[Article, Sequence[Chunk]]]) -> list[Call]:
         """Every chunk call the items need, with token estimates and cache status."""
@@ -282,11 +304,79 @@ class LLMEngine:
     ) -> list[EngineResult]:
         """Findings per article; chunks that fail are reported in the result, not raised."""
         calls = self.plan(items)
+        if self.settings.batch or self.settings.batch_export or self.settings.batch_import:
+            self._batch(calls, progress)
         outcomes = self._execute(calls, progress)
         results = [self._result(article, calls, outcomes) for article, _ in items]
         if self.settings.consolidate_above:
             results = self._consolidate(items, results)
         return results
+
+    # ---- batch mode -------------------------------------------------------------------
+
+    def batch_mode(self) -> str:
+        """The structured-output mode batch requests use (no detection round trip there)."""
+        if self._mode is not None:
+            return self._mode
+        remembered = self.store.get_mode(self.endpoint, self.model) if self.store else None
+        return remembered if remembered in MODES else "json_schema"
+
+    def messages_for(self, call: Call, mode: str) -> list[dict[str, str]]:
+        return (
+            self._with_schema_in_prompt(call.messages, call) if mode == "prompt" else call.messages
+        )
+
+    def response_format(self, mode: str, call: Call) -> dict[str, Any] | None:
+        return self._response_format(mode, call)
+
+    def parse(self, content: str | None) -> BaseModel:
+        return parse_reply(content, self.categories)
+
+    def remember(self, call: Call, outcome: _Outcome) -> None:
+        """Cache a validated reply (batch results arrive outside _run)."""
+        if self.store is not None and outcome.reply is not None:
+            self.store.put_reply(
+                call.key,
+                model=self.model,
+                prompt=call.prompt or self.prompt.label,
+                reply=outcome.reply.model_dump(),
+                usage={
+                    "prompt_tokens": outcome.usage.prompt_tokens,
+                    "completion_tokens": outcome.usage.completion_tokens,
+                },
+            )
+
+    def _batch(
+        self, calls: Sequence[Call], progress: Callable[[int, int, str], None] | None
+    ) -> None:
+        from . import batch
+
+        pending = [c for c in calls if not (self.store and self.store.get_reply(c.key))]
+        if self.store is None and not self.settings.batch_export:
+            raise ConfigError("batch mode keeps replies in the store: drop --no-cache")
+        mode = self.batch_mode()
+        if self.settings.batch_export is not None:
+            count = batch.export(self, pending, self.settings.batch_export, mode)
+            raise BatchExported(self.settings.batch_export, count, len(calls) - len(pending))
+        if not pending:
+            return
+        if self.settings.batch_import is not None:
+            try:
+                lines = self.settings.batch_import.read_text(encoding="utf-8").splitlines()
+            except OSError as exc:
+                raise ConfigError(
+                    f"{self.settings.batch_import}: cannot read the results file "
+                    f"({exc.strerror or exc})"
+                ) from None
+            found, problems = batch.ingest(self, pending, lines)
+            # Hand-off results come from elsewhere: what is missing or invalid is reported.
+            self._reported.update(problems)
+        else:
+            found, problems = batch.run_remote(
+                self, pending, mode, sleep=self.sleep, progress=progress
+            )
+        self._prefetched.update(found)
+        log.info("batch: %d valid replies, %d to retry or report", len(found), len(problems))
 
     def _execute(
         self, calls: Sequence[Call], progress: Callable[[int, int, str], None] | None = None
@@ -295,9 +385,14 @@ class LLMEngine:
         outcomes: dict[str, _Outcome] = {}
         pending: list[Call] = []
         for call in calls:
+            if call.key in self._prefetched:
+                outcomes[call.key] = self._prefetched.pop(call.key)
+                continue
             hit = self.store.get_reply(call.key) if self.store is not None else None
             if hit is not None:
                 outcomes[call.key] = _Outcome(call.model.model_validate(hit[0]), Usage(cached=1))
+            elif call.key in self._reported:
+                outcomes[call.key] = _Outcome(failure=self._reported[call.key])
             elif call.key not in {c.key for c in pending}:
                 pending.append(call)
         done, total = len(calls) - len(pending), len(calls)

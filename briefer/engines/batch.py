@@ -1,0 +1,218 @@
+"""Batch mode: the OpenAI Batch API file format, also what `vllm run-batch` reads and writes.
+
+One JSONL line per uncached chunk call, with the same prompts and response_format as an
+interactive call; results are validated exactly as interactive replies, and only valid ones
+are cached. The batch id is kept in the store, so an interrupted run resumes the same batch.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import openai
+
+from ..errors import ConfigError, LLMError
+from ..models import Usage
+from ..schema import ReplyError
+
+if TYPE_CHECKING:
+    from .llm import Call, LLMEngine, _Outcome
+
+log = logging.getLogger(__name__)
+
+ENDPOINT = "/v1/chat/completions"
+DONE = ("completed", "failed", "expired", "cancelled")
+
+
+def custom_id(call: Call) -> str:
+    """Article, chunk and cache key in one id: ``a<article>-c<chunk>-<key>``."""
+    chunk = call.chunk.index if call.chunk is not None else "x"
+    return f"a{call.article.id[:12]}-c{chunk}-{call.key[:24]}"
+
+
+def request_lines(engine: LLMEngine, calls: Sequence[Call], mode: str) -> list[str]:
+    """The JSONL lines of a batch request file, one per call."""
+    lines = []
+    for call in calls:
+        messages = engine.messages_for(call, mode)
+        body: dict[str, Any] = {
+            "model": engine.model,
+            "messages": messages,
+            "temperature": engine.settings.temperature,
+            "max_tokens": engine.settings.max_output_tokens,
+        }
+        response_format = engine.response_format(mode, call)
+        if response_format is not None:
+            body["response_format"] = response_format
+        record = {"custom_id": custom_id(call), "method": "POST", "url": ENDPOINT, "body": body}
+        lines.append(json.dumps(record, ensure_ascii=False, separators=(",", ":")))
+    return lines
+
+
+def ingest(
+    engine: LLMEngine, calls: Sequence[Call], lines: Iterable[str]
+) -> tuple[dict[str, _Outcome], dict[str, str]]:
+    """Validate a results file: outcomes for valid replies (cached), reasons for the rest."""
+    from .llm import _Outcome
+
+    by_id = {custom_id(call): call for call in calls}
+    outcomes: dict[str, _Outcome] = {}
+    problems: dict[str, str] = {}
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+            cid = record["custom_id"]
+        except (ValueError, KeyError, TypeError):
+            log.warning("results line %d is not a batch result; skipped", number)
+            continue
+        call = by_id.get(cid)
+        if call is None:
+            continue  # a result for another run's request
+        response = record.get("response") or {}
+        error = record.get("error")
+        status = response.get("status_code")
+        if error or status != 200:
+            message = (error or {}).get("message") if isinstance(error, dict) else error
+            problems[call.key] = (
+                f"the batch returned an error (HTTP {status}): {message or 'none given'}"
+            )
+            continue
+        body = response.get("body") or {}
+        try:
+            choice = body["choices"][0]
+            content = choice["message"].get("content")
+            if choice.get("finish_reason") == "length":
+                raise ReplyError("the reply was cut off at the output token limit")
+            if choice["message"].get("refusal"):
+                raise ReplyError("the model refused")
+            reply = call.parse(content) if call.parse else engine.parse(content)
+        except (KeyError, IndexError, TypeError, AttributeError):
+            problems[call.key] = "the batch result has no completion"
+            continue
+        except ReplyError as exc:
+            problems[call.key] = str(exc)
+            continue
+        usage = body.get("usage") or {}
+        prompt_tokens = int(usage.get("prompt_tokens") or call.input_tokens)
+        completion_tokens = int(usage.get("completion_tokens") or 0)
+        outcome = _Outcome(
+            reply,
+            Usage(
+                prompt_tokens=prompt_tokens,
+                completion_tokens=completion_tokens,
+                estimated=not usage,
+                cost=engine.cost(prompt_tokens, completion_tokens, batch=True),
+            ),
+        )
+        engine.remember(call, outcome)
+        outcomes[call.key] = outcome
+    for call in calls:
+        if call.key not in outcomes and call.key not in problems:
+            problems[call.key] = "no result for this request in the batch output"
+    return outcomes, problems
+
+
+def export(engine: LLMEngine, calls: Sequence[Call], path: Path, mode: str) -> int:
+    """Write the request file for ``vllm run-batch`` or an upload by hand; returns lines."""
+    lines = request_lines(engine, calls, mode)
+    from ..render import write_atomic
+
+    write_atomic(path, "".join(line + "\n" for line in lines))
+    return len(lines)
+
+
+def run_remote(
+    engine: LLMEngine,
+    calls: Sequence[Call],
+    mode: str,
+    *,
+    sleep: Callable[[float], None] = time.sleep,
+    progress: Callable[[int, int, str], None] | None = None,
+) -> tuple[dict[str, _Outcome], dict[str, str]]:
+    """Submit (or resume) a batch, wait for it with backoff, then ingest its files."""
+    client, store = engine.client, engine.store
+    keys = [c.key for c in calls]
+    batch_id = store.open_batch(engine.endpoint, engine.model, keys) if store else None
+    try:
+        if batch_id:
+            log.info("resuming batch %s", batch_id)
+        else:
+            data = "".join(line + "\n" for line in request_lines(engine, calls, mode)).encode()
+            uploaded = client.files.create(file=("briefer-batch.jsonl", data), purpose="batch")
+            batch = client.batches.create(
+                input_file_id=uploaded.id, endpoint="/v1/chat/completions", completion_window="24h"
+            )
+            batch_id = batch.id
+            if store is not None:
+                store.put_batch(batch_id, engine.endpoint, engine.model, keys)
+            log.info("submitted batch %s with %d requests", batch_id, len(calls))
+        deadline = time.monotonic() + engine.settings.batch_max_wait
+        delay = engine.settings.batch_poll_interval
+        while True:
+            batch = client.batches.retrieve(batch_id)
+            counts = getattr(batch, "request_counts", None)
+            if progress and counts is not None:
+                progress(int(counts.completed or 0) + int(counts.failed or 0), len(calls), "Batch")
+            if batch.status in DONE:
+                break
+            if time.monotonic() + delay > deadline:
+                raise LLMError(
+                    f"batch {batch_id} is still {batch.status} after "
+                    f"{engine.settings.batch_max_wait:g} s; run again later to pick it up, or "
+                    f"`briefer batch cancel {batch_id}`"
+                )
+            sleep(delay)
+            delay = min(delay * 2, 300.0)
+        if store is not None:
+            store.set_batch_status(batch_id, batch.status)
+        lines: list[str] = []
+        for file_id in (batch.output_file_id, batch.error_file_id):
+            if file_id:
+                lines.extend(client.files.content(file_id).text.splitlines())
+    except openai.APIError as exc:
+        raise LLMError(
+            f"the batch API at {engine.endpoint} failed ({type(exc).__name__}); "
+            "run again to resume, or use --batch-export"
+        ) from None
+    if batch.status != "completed":
+        log.warning("batch %s ended %s; what it returned is used", batch_id, batch.status)
+    return ingest(engine, calls, lines)
+
+
+def status(engine: LLMEngine, batch_id: str | None) -> list[dict[str, Any]]:
+    """Known batches with their remote status (or one batch by id)."""
+    if engine.store is None:
+        raise ConfigError("batch status needs the store: drop --no-cache")
+    rows = engine.store.batches()
+    if batch_id:
+        rows = [r for r in rows if r["id"] == batch_id] or [{"id": batch_id}]
+    out = []
+    for row in rows:
+        try:
+            remote = engine.client.batches.retrieve(row["id"])
+            row = {
+                **row,
+                "status": remote.status,
+                "request_counts": getattr(remote, "request_counts", None),
+            }
+        except openai.APIError as exc:
+            row = {**row, "remote": f"unavailable ({type(exc).__name__})"}
+        out.append(row)
+    return out
+
+
+def cancel(engine: LLMEngine, batch_id: str) -> str:
+    try:
+        batch = engine.client.batches.cancel(batch_id)
+    except openai.APIError as exc:
+        raise LLMError(f"could not cancel batch {batch_id} ({type(exc).__name__})") from None
+    if engine.store is not None:
+        engine.store.set_batch_status(batch_id, "cancelled")
+    return str(batch.status)
