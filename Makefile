@@ -48,6 +48,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/bench_extractive.py
 	$(BIN)/python bench/bench_dedup_cluster.py
 	$(BIN)/python bench/bench_render.py
+	$(BIN)/python bench/bench_batch.py
 
 ## preview: page 1 of the seed brief's PDF as docs/seed-brief-page1.png (needs poppler-utils)
 preview: demo
