@@ -180,6 +180,10 @@ class _EngineFile(_Section):
     max_cost: float | None = Field(default=None, ge=0)
     consolidate_above: int | None = Field(default=None, ge=0)
     prompts_dir: Path | None = None
+    batch: bool | None = None
+    batch_poll: float | None = Field(default=None, gt=0)
+    batch_wait: float | None = Field(default=None, ge=0)
+    batch_price_factor: float | None = Field(default=None, ge=0, le=1)
 
 
 class _ChunkingFile(_Section):
@@ -313,6 +317,10 @@ def read_config_file(path: Path) -> dict[str, Any]:
         "temperature": e.temperature,
         "max_cost": e.max_cost,
         "consolidate_above": e.consolidate_above,
+        "batch": e.batch,
+        "batch_poll_interval": e.batch_poll,
+        "batch_max_wait": e.batch_wait,
+        "batch_price_factor": e.batch_price_factor,
         "prompts_dir": rel(e.prompts_dir),
         "tokenizer": c.tokenizer,
         "max_tokens": c.max_tokens,

@@ -148,3 +148,15 @@ def test_cli_export_status_and_cancel(fake_llm, tmp_path, inputs):
     assert status.exit_code == 0 and status.stdout.startswith("batch_1\tin_progress, 0/4 done")
     cancelled = runner.invoke(cli, ["batch", "cancel", "batch_1", *flags])
     assert cancelled.stdout == "batch_1: cancelled\n"
+
+
+def test_batch_settings_come_from_the_config_file(tmp_path):
+    from briefer.config import read_config_file
+
+    config = tmp_path / "briefer.toml"
+    config.write_text(
+        "[engine]\nbatch = true\nbatch_poll = 5\nbatch_wait = 60\nbatch_price_factor = 0.5\n"
+    )
+    values = read_config_file(config)
+    assert values["batch"] is True and values["batch_poll_interval"] == 5
+    assert values["batch_max_wait"] == 60 and values["batch_price_factor"] == 0.5
