@@ -58,17 +58,28 @@ def main() -> None:
                              "message": {"role": "assistant", "content": json.dumps(reply)}}],
                 "usage": {"prompt_tokens": call.input_tokens, "completion_tokens": 60},
             }  # fmt: skip
-            results.append(json.dumps({"id": "r", "custom_id": batch.custom_id(call),
-                                       "response": {"status_code": 200, "body": body}}))
+            results.append(
+                json.dumps(
+                    {
+                        "id": "r",
+                        "custom_id": batch.custom_id(call),
+                        "response": {"status_code": 200, "body": body},
+                    }
+                )
+            )
 
         start = time.perf_counter()
         found, problems = batch.ingest(engine, calls, results)
         ingest_s = time.perf_counter() - start
 
-    print(f"requests: {len(lines)} lines, {size / 1e6:.2f} MB "
-          f"({size / len(lines) / 1024:.1f} KiB per request: system prompt, schema, chunk)")
-    for label, seconds in (("build the request file", build_s),
-                           ("ingest the results (validate + cache)", ingest_s)):
+    print(
+        f"requests: {len(lines)} lines, {size / 1e6:.2f} MB "
+        f"({size / len(lines) / 1024:.1f} KiB per request: system prompt, schema, chunk)"
+    )
+    for label, seconds in (
+        ("build the request file", build_s),
+        ("ingest the results (validate + cache)", ingest_s),
+    ):
         verdict = "meets" if seconds <= TARGET_SECONDS else "MISSES"
         print(f"{label}: {seconds:.2f} s ({verdict} target {TARGET_SECONDS:.0f} s on one core)")
     print(f"ingested: {len(found)} valid, {len(problems)} to retry or report")
