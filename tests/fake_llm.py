@@ -228,7 +228,12 @@ class FakeLLM:
     def _fault(self, request: dict[str, Any]) -> tuple[int, Any, dict[str, str], float] | None:
         if not self.fault_rate:
             return None
-        body = json.dumps(request.get("messages"), sort_keys=True)
+        # The article block and the turn count identify a request; the run date, which the
+        # prompt also carries, must not change which requests fail from one day to the next.
+        messages = request.get("messages") or []
+        user = messages[1]["content"] if len(messages) > 1 else ""
+        block = ARTICLE.search(user)
+        body = f"{block.group(1) if block else user}|{len(messages)}"
         with self._lock:
             seen = self._seen_bodies.get(body, 0)
             self._seen_bodies[body] = seen + 1
