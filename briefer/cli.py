@@ -31,7 +31,7 @@ from .config import (
     find_config_file,
     resolve,
 )
-from .engines.llm import BatchExported
+from .engines.calls import BatchExported
 from .errors import BrieferError
 from .lock import EX_TEMPFAIL, LockedError
 from .pipeline import DryRun, dry_run

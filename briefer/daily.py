@@ -290,7 +290,7 @@ def _run(
             stats=nothing.stats,
         )
     except BaseException as exc:
-        from .engines.llm import BatchExported
+        from .engines.calls import BatchExported
 
         status = "exported" if isinstance(exc, BatchExported) else "error"
         store.finish_run(run_id, status=status, articles=0, failures=0, usage={}, outputs=[])

@@ -8,7 +8,8 @@ from click.testing import CliRunner
 import briefer
 from briefer.cli import cli
 from briefer.config import Settings
-from briefer.engines.llm import BatchExported, LLMEngine
+from briefer.engines.calls import BatchExported
+from briefer.engines.llm import LLMEngine
 from briefer.errors import LLMError
 from briefer.store import Store
 

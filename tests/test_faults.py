@@ -358,7 +358,7 @@ def test_the_api_key_appears_nowhere_even_at_debug_level(fake_llm, tmp_path):
         assert SECRET not in result.stdout + result.stderr
         assert SECRET not in repr(result.exception) and SECRET not in str(result.exc_info)
     text = log.read_text()
-    assert "DEBUG briefer.engines.llm: POST " in text and "INFO briefer.daily: window" in text
+    assert "DEBUG briefer.engines.transport: POST " in text and "INFO briefer.daily: window" in text
     for path in tmp_path.rglob("*"):
         if path.is_file():
             assert SECRET.encode() not in path.read_bytes(), path

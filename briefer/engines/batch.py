@@ -21,7 +21,8 @@ from ..models import Usage
 from ..schema import ReplyError
 
 if TYPE_CHECKING:
-    from .llm import Call, LLMEngine, _Outcome
+    from .calls import Call, Outcome
+    from .llm import LLMEngine
 
 log = logging.getLogger(__name__)
 
@@ -56,12 +57,12 @@ def request_lines(engine: LLMEngine, calls: Sequence[Call], mode: str) -> list[s
 
 def ingest(
     engine: LLMEngine, calls: Sequence[Call], lines: Iterable[str]
-) -> tuple[dict[str, _Outcome], dict[str, str]]:
+) -> tuple[dict[str, Outcome], dict[str, str]]:
     """Validate a results file: outcomes for valid replies (cached), reasons for the rest."""
-    from .llm import _Outcome
+    from .calls import Outcome
 
     by_id = {custom_id(call): call for call in calls}
-    outcomes: dict[str, _Outcome] = {}
+    outcomes: dict[str, Outcome] = {}
     problems: dict[str, str] = {}
     for number, line in enumerate(lines, start=1):
         if not line.strip():
@@ -102,7 +103,7 @@ def ingest(
         usage = body.get("usage") or {}
         prompt_tokens = int(usage.get("prompt_tokens") or call.input_tokens)
         completion_tokens = int(usage.get("completion_tokens") or 0)
-        outcome = _Outcome(
+        outcome = Outcome(
             reply,
             Usage(
                 prompt_tokens=prompt_tokens,
@@ -135,7 +136,7 @@ def run_remote(
     *,
     sleep: Callable[[float], None] = time.sleep,
     progress: Callable[[int, int, str], None] | None = None,
-) -> tuple[dict[str, _Outcome], dict[str, str]]:
+) -> tuple[dict[str, Outcome], dict[str, str]]:
     """Submit (or resume) a batch, wait for it with backoff, then ingest its files."""
     client, store = engine.client, engine.store
     keys = [c.key for c in calls]

@@ -1,9 +1,10 @@
 """The LLM engine: one structured call per chunk to any OpenAI-compatible endpoint.
 
-This is the only module that talks to the ``openai`` SDK or catches its errors. Transient
-failures (429, 5xx, timeouts, dropped connections) are retried a bounded number of times with
-backoff that honours Retry-After; replies that are not the JSON the schema asks for get a
-bounded number of repair turns; only validated replies are cached.
+Only the engines package talks to the ``openai`` SDK or catches its errors: this module plans
+and runs the calls (repair turns, cache, merge), ``transport`` sends them (modes, retries with
+backoff that honours Retry-After, budget), ``batch`` runs them as a Batch API job. Replies that
+are not the JSON the schema asks for get a bounded number of repair turns; only validated
+replies are cached.
 """
 
 from __future__ import annotations
@@ -15,21 +16,18 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
-from dataclasses import dataclass, field
 from datetime import date
-from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import openai
 from pydantic import BaseModel
 
 from ..config import Price, Settings
-from ..errors import BrieferError, ConfigError, LLMError
+from ..errors import ConfigError
 from ..merge import merge_key_points, merge_risks
 from ..models import Article, Chunk, EngineInfo, EngineResult, KeyPoint, Risk, Usage
 from ..prompts import Prompt, load_prompt, render_messages
-from ..ratelimit import RateLimiter, backoff_delay, retry_after
+from ..ratelimit import RateLimiter
 from ..risk import load_rules
 from ..schema import (
     SCHEMA_NAME,
@@ -45,13 +43,14 @@ from ..schema import (
 )
 from ..store import Store
 from ..tokenizer import get_encoding
+from .calls import BatchExported, Budget, Call, ChunkFailed, Outcome, is_loopback, short
+from .transport import MODES, Transport
 
 log = logging.getLogger(__name__)
 
 PROMPT_NAME = "chunk_findings"
 CONSOLIDATE_PROMPT = "consolidate_findings"
 SYNTHESIS_PROMPT = "brief_synthesis"
-MODES = ("json_schema", "json_object", "prompt")
 _MESSAGE_OVERHEAD_TOKENS = 4
 _REPAIR = (
     "Your reply could not be used: {problem}. Reply again with only the JSON object described "
@@ -64,92 +63,7 @@ _REPAIR_LENGTH = (
 )
 
 
-class BatchExported(BrieferError):
-    """--batch-export wrote the request file; the run stops there on purpose."""
-
-    def __init__(self, path: Path, count: int, cached: int) -> None:
-        self.path, self.count, self.cached = path, count, cached
-        super().__init__(
-            f"Wrote {count} batch request(s) to {path} ({cached} chunk(s) already cached). Run "
-            f"them elsewhere, e.g. `vllm run-batch -i {path} -o results.jsonl --model MODEL`, "
-            "then rerun with --batch-import results.jsonl."
-        )
-
-
-class _ChunkFailed(Exception):
-    """This chunk cannot be analyzed; the run goes on without it."""
-
-
-class _Unsupported(Exception):
-    """The endpoint rejected this structured-output mode."""
-
-
-@dataclass
-class Call:
-    """One planned chunk call: what a dry run prints and a real run sends."""
-
-    article: Article
-    chunk: Chunk | None  # None for the consolidation call over a whole article
-    chunk_count: int
-    messages: list[dict[str, str]]
-    key: str
-    input_tokens: int
-    max_output_tokens: int
-    cached: bool = False
-    cost_bound: float | None = None
-    # What the reply must be: its schema and a parser; the chunk-findings ones by default.
-    schema_name: str = SCHEMA_NAME
-    schema: dict[str, Any] | None = None
-    model: type[BaseModel] = ChunkReply
-    parse: Callable[[str | None], BaseModel] | None = None
-    prompt: str = ""  # name@version of the prompt, stored with the cached reply
-
-    @property
-    def label(self) -> str:
-        where = "consolidation" if self.chunk is None else f"chunk {self.chunk.index + 1}"
-        return f"{self.article.source} {where}"
-
-
-@dataclass
-class _Outcome:
-    reply: Any = None  # the validated pydantic reply
-    usage: Usage = field(default_factory=Usage)
-    failure: str | None = None
-
-
-class _Budget:
-    """Money reserved before each call and settled after it, so --max-cost is never passed."""
-
-    def __init__(self, limit: float | None) -> None:
-        self.limit = limit
-        self.spent = 0.0
-        self._lock = threading.Lock()
-
-    def reserve(self, amount: float) -> bool:
-        with self._lock:
-            if self.limit is not None and self.spent + amount > self.limit + 1e-12:
-                return False
-            self.spent += amount
-            return True
-
-    def settle(self, reserved: float, actual: float) -> None:
-        with self._lock:
-            self.spent += actual - reserved
-
-
-def _is_loopback(url: str) -> bool:
-    host = (urlsplit(url).hostname or "").lower()
-    return host in ("localhost", "::1") or host.startswith("127.")
-
-
-def _short(text: object, secret: str | None, limit: int = 200) -> str:
-    message = " ".join(str(text).split())
-    if secret:
-        message = message.replace(secret, "***")
-    return message[:limit]
-
-
-class LLMEngine:
+class LLMEngine(Transport):
     """Chunk-level key points and risks from an OpenAI-compatible chat-completions endpoint."""
 
     def __init__(
@@ -177,19 +91,19 @@ class LLMEngine:
         self.endpoint = str(self.client.base_url).rstrip("/")
         self.model = settings.model
         price = settings.prices.get(self.model)
-        if price is None and _is_loopback(self.endpoint):
+        if price is None and is_loopback(self.endpoint):
             price = Price(0.0, 0.0)  # a server on this machine costs nothing per token
         self.price = price
         self.limiter = RateLimiter(
             settings.requests_per_minute, settings.tokens_per_minute, sleep=sleep
         )
-        self.budget = _Budget(settings.max_cost)
+        self.budget = Budget(settings.max_cost)
         self._mode: str | None = (
             None if settings.structured_output == "auto" else (settings.structured_output)
         )
         self._mode_lock = threading.Lock()
         self._reported: dict[str, str] = {}  # chunk failures known without sending (batch import)
-        self._prefetched: dict[str, _Outcome] = {}  # valid batch results, with their usage
+        self._prefetched: dict[str, Outcome] = {}  # valid batch results, with their usage
         self._encoding = get_encoding(settings.tokenizer)
         self.info = EngineInfo(
             name="openai",
@@ -332,7 +246,7 @@ class LLMEngine:
     def parse(self, content: str | None) -> BaseModel:
         return parse_reply(content, self.categories)
 
-    def remember(self, call: Call, outcome: _Outcome) -> None:
+    def remember(self, call: Call, outcome: Outcome) -> None:
         """Cache a validated reply (batch results arrive outside _run)."""
         if self.store is not None and outcome.reply is not None:
             self.store.put_reply(
@@ -380,9 +294,9 @@ class LLMEngine:
 
     def _execute(
         self, calls: Sequence[Call], progress: Callable[[int, int, str], None] | None = None
-    ) -> dict[str, _Outcome]:
+    ) -> dict[str, Outcome]:
         """Answer every call from the cache or the endpoint, at most `concurrency` at once."""
-        outcomes: dict[str, _Outcome] = {}
+        outcomes: dict[str, Outcome] = {}
         pending: list[Call] = []
         for call in calls:
             if call.key in self._prefetched:
@@ -390,15 +304,15 @@ class LLMEngine:
                 continue
             hit = self.store.get_reply(call.key) if self.store is not None else None
             if hit is not None:
-                outcomes[call.key] = _Outcome(call.model.model_validate(hit[0]), Usage(cached=1))
+                outcomes[call.key] = Outcome(call.model.model_validate(hit[0]), Usage(cached=1))
             elif call.key in self._reported:
-                outcomes[call.key] = _Outcome(failure=self._reported[call.key])
+                outcomes[call.key] = Outcome(failure=self._reported[call.key])
             elif call.key not in {c.key for c in pending}:
                 pending.append(call)
         done, total = len(calls) - len(pending), len(calls)
         lock = threading.Lock()
 
-        def finished(call: Call, outcome: _Outcome) -> None:
+        def finished(call: Call, outcome: Outcome) -> None:
             nonlocal done
             with lock:
                 outcomes[call.key] = outcome
@@ -494,7 +408,7 @@ class LLMEngine:
         return merged
 
     def _result(
-        self, article: Article, calls: Sequence[Call], outcomes: dict[str, _Outcome]
+        self, article: Article, calls: Sequence[Call], outcomes: dict[str, Outcome]
     ) -> EngineResult:
         usage = Usage(cost=0.0 if self.price is not None else None)
         point_lists: list[list[KeyPoint]] = []
@@ -584,11 +498,11 @@ class LLMEngine:
         ]
         return points, risks
 
-    def _run(self, call: Call) -> _Outcome:
-        outcome = _Outcome()
+    def _run(self, call: Call) -> Outcome:
+        outcome = Outcome()
         try:
             reply = self._complete(call, outcome)
-        except _ChunkFailed as exc:
+        except ChunkFailed as exc:
             outcome.failure = str(exc)
             log.warning("%s: %s", call.label, exc)
             return outcome
@@ -606,7 +520,7 @@ class LLMEngine:
             )
         return outcome
 
-    def _complete(self, call: Call, outcome: _Outcome) -> BaseModel:
+    def _complete(self, call: Call, outcome: Outcome) -> BaseModel:
         messages = list(call.messages)
         problem = ""
         for _ in range(self.settings.repair_retries + 1):
@@ -621,7 +535,7 @@ class LLMEngine:
                 content = choice.message.content or ""
                 refusal = getattr(choice.message, "refusal", None)
                 if refusal:
-                    problem = f"the model refused ({_short(refusal, None, 120)})"
+                    problem = f"the model refused ({short(refusal, None, 120)})"
                 elif choice.finish_reason == "length":
                     problem = "the reply was cut off at the output token limit"
                 else:
@@ -643,179 +557,4 @@ class LLMEngine:
                 {"role": "user", "content": repair},
             ]
         attempts = self.settings.repair_retries + 1
-        raise _ChunkFailed(f"no valid reply after {attempts} attempt(s): {problem}")
-
-    def _with_schema_in_prompt(
-        self, messages: list[dict[str, str]], call: Call | None = None
-    ) -> list[dict[str, str]]:
-        schema = call.schema if call is not None and call.schema is not None else self.schema
-        system = messages[0]["content"] + (
-            "\nThe JSON object must match this JSON Schema:\n" + json.dumps(schema) + "\n"
-        )
-        return [{"role": "system", "content": system}, *messages[1:]]
-
-    def _response_format(self, mode: str, call: Call) -> dict[str, Any] | None:
-        schema = call.schema if call.schema is not None else self.schema
-        if mode == "json_schema":
-            return {
-                "type": "json_schema",
-                "json_schema": {"name": call.schema_name, "strict": True, "schema": schema},
-            }
-        if mode == "json_object":
-            # llama.cpp's server takes the schema inside json_object and enforces it.
-            return {"type": "json_object", "schema": schema}
-        return None
-
-    def _send(
-        self, call: Call, messages: list[dict[str, str]], outcome: _Outcome
-    ) -> tuple[Any, str]:
-        if self._mode is not None:
-            return self._request(call, messages, self._mode, outcome, detecting=False), self._mode
-        with self._mode_lock:
-            if self._mode is not None:
-                mode = self._mode
-                return self._request(call, messages, mode, outcome, detecting=False), mode
-            remembered = (
-                self.store.get_mode(self.endpoint, self.model) if self.store is not None else None
-            )
-            candidates = [remembered] if remembered in MODES else list(MODES)
-            for mode in candidates:
-                is_last = mode == candidates[-1]
-                try:
-                    sent = (
-                        messages
-                        if mode != "prompt"
-                        else self._with_schema_in_prompt(messages, call)
-                    )
-                    response = self._request(call, sent, mode, outcome, detecting=not is_last)
-                except _Unsupported:
-                    log.info(
-                        "%s does not accept %s output; trying the next mode", self.endpoint, mode
-                    )
-                    continue
-                self._mode = mode
-                if self.store is not None and remembered != mode:
-                    self.store.put_mode(self.endpoint, self.model, mode)
-                log.info("structured output for %s: %s", self.endpoint, mode)
-                return response, mode
-        raise _ChunkFailed("the endpoint accepted no structured-output mode")  # pragma: no cover
-
-    def _request(
-        self,
-        call: Call,
-        messages: list[dict[str, str]],
-        mode: str,
-        outcome: _Outcome,
-        *,
-        detecting: bool,
-    ) -> Any:
-        tokens = self.count_tokens(messages)
-        reserved = self.cost(tokens, self.settings.max_output_tokens) or 0.0
-        last = ""
-        for attempt in range(self.settings.max_retries + 1):
-            if not self.budget.reserve(reserved):
-                raise _ChunkFailed(
-                    f"not sent: it could take the run past --max-cost ${self.settings.max_cost:g}"
-                )
-            self.limiter.acquire(tokens + self.settings.max_output_tokens)
-            outcome.usage = outcome.usage + Usage(calls=1)
-            kwargs: dict[str, Any] = {
-                "model": self.model,
-                "messages": messages,
-                "temperature": self.settings.temperature,
-                "max_tokens": self.settings.max_output_tokens,
-            }
-            response_format = self._response_format(mode, call)
-            if response_format is not None:
-                kwargs["response_format"] = response_format
-            log.debug(
-                "POST %s/chat/completions model=%s mode=%s input~%d tokens (%s, attempt %d)",
-                self.endpoint,
-                self.model,
-                mode,
-                tokens,
-                call.label,
-                attempt + 1,
-            )
-            wait_for: float | None = None
-            try:
-                response = self.client.chat.completions.create(**kwargs)
-            except openai.AuthenticationError as exc:
-                self.budget.settle(reserved, 0.0)
-                raise LLMError(
-                    f"{self.endpoint} refused the API key (HTTP {exc.status_code}); "
-                    "set OPENAI_API_KEY or pass --api-key"
-                ) from None
-            except openai.PermissionDeniedError as exc:
-                self.budget.settle(reserved, 0.0)
-                raise LLMError(
-                    f"{self.endpoint} denied access (HTTP {exc.status_code}): "
-                    f"{_short(exc.message, self.settings.api_key)}"
-                ) from None
-            except openai.NotFoundError:
-                self.budget.settle(reserved, 0.0)
-                raise LLMError(
-                    f"{self.endpoint} has no model {self.model!r} or no chat-completions route "
-                    "(HTTP 404); check --model and --base-url (it usually ends in /v1)"
-                ) from None
-            except (openai.BadRequestError, openai.UnprocessableEntityError) as exc:
-                self.budget.settle(reserved, 0.0)
-                if detecting:
-                    raise _Unsupported() from None
-                raise _ChunkFailed(
-                    f"the endpoint rejected the request (HTTP {exc.status_code}): "
-                    f"{_short(exc.message, self.settings.api_key)}"
-                ) from None
-            except openai.RateLimitError as exc:
-                self.budget.settle(reserved, 0.0)
-                last = "rate limited (HTTP 429)"
-                wait_for = retry_after(exc.response.headers)
-            except openai.APIStatusError as exc:
-                self.budget.settle(reserved, 0.0)
-                if detecting and exc.status_code >= 500:
-                    raise _Unsupported() from None
-                if exc.status_code < 500 and exc.status_code not in (408, 409):
-                    raise _ChunkFailed(
-                        f"the endpoint answered HTTP {exc.status_code}: "
-                        f"{_short(exc.message, self.settings.api_key)}"
-                    ) from None
-                last = f"server error (HTTP {exc.status_code})"
-                wait_for = retry_after(exc.response.headers)
-            except openai.APITimeoutError:
-                self.budget.settle(reserved, 0.0)
-                last = f"no reply within {self.settings.request_timeout:g} s"
-            except openai.APIConnectionError:
-                self.budget.settle(reserved, 0.0)
-                last = "could not connect"
-            except openai.APIError as exc:  # e.g. a 200 whose body is not a completion
-                self.budget.settle(reserved, 0.0)
-                last = f"unusable response ({type(exc).__name__})"
-            else:
-                usage = getattr(response, "usage", None)
-                estimated = usage is None or not getattr(usage, "prompt_tokens", None)
-                if estimated or usage is None:
-                    prompt_tokens = tokens
-                    content = response.choices[0].message.content if response.choices else ""
-                    completion_tokens = len(self._encoding.encode_ordinary(content or ""))
-                else:
-                    prompt_tokens = int(usage.prompt_tokens)
-                    completion_tokens = int(getattr(usage, "completion_tokens", 0) or 0)
-                actual = self.cost(prompt_tokens, completion_tokens)
-                self.budget.settle(reserved, actual or 0.0)
-                outcome.usage = outcome.usage + Usage(
-                    prompt_tokens=prompt_tokens,
-                    completion_tokens=completion_tokens,
-                    estimated=estimated,
-                    cost=actual,
-                )
-                return response
-            if attempt == self.settings.max_retries:
-                break
-            delay = backoff_delay(
-                attempt, self.settings.retry_base_delay, self.settings.max_retry_wait
-            )
-            if wait_for is not None:
-                delay = min(wait_for, self.settings.max_retry_wait)
-            log.info("%s: %s; retrying in %.2f s", self.endpoint, last, delay)
-            self.sleep(delay)
-        raise _ChunkFailed(f"gave up after {self.settings.max_retries + 1} attempts: {last}")
+        raise ChunkFailed(f"no valid reply after {attempts} attempt(s): {problem}")

@@ -1,0 +1,101 @@
+"""The values the LLM engine passes around: planned calls, outcomes, the cost budget."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from pydantic import BaseModel
+
+from ..errors import BrieferError
+from ..models import Article, Chunk, Usage
+from ..schema import SCHEMA_NAME, ChunkReply
+
+
+class BatchExported(BrieferError):
+    """--batch-export wrote the request file; the run stops there on purpose."""
+
+    def __init__(self, path: Path, count: int, cached: int) -> None:
+        self.path, self.count, self.cached = path, count, cached
+        super().__init__(
+            f"Wrote {count} batch request(s) to {path} ({cached} chunk(s) already cached). Run "
+            f"them elsewhere, e.g. `vllm run-batch -i {path} -o results.jsonl --model MODEL`, "
+            "then rerun with --batch-import results.jsonl."
+        )
+
+
+class ChunkFailed(Exception):
+    """This chunk cannot be analyzed; the run goes on without it."""
+
+
+class Unsupported(Exception):
+    """The endpoint rejected this structured-output mode."""
+
+
+@dataclass
+class Call:
+    """One planned chunk call: what a dry run prints and a real run sends."""
+
+    article: Article
+    chunk: Chunk | None  # None for the consolidation call over a whole article
+    chunk_count: int
+    messages: list[dict[str, str]]
+    key: str
+    input_tokens: int
+    max_output_tokens: int
+    cached: bool = False
+    cost_bound: float | None = None
+    # What the reply must be: its schema and a parser; the chunk-findings ones by default.
+    schema_name: str = SCHEMA_NAME
+    schema: dict[str, Any] | None = None
+    model: type[BaseModel] = ChunkReply
+    parse: Callable[[str | None], BaseModel] | None = None
+    prompt: str = ""  # name@version of the prompt, stored with the cached reply
+
+    @property
+    def label(self) -> str:
+        where = "consolidation" if self.chunk is None else f"chunk {self.chunk.index + 1}"
+        return f"{self.article.source} {where}"
+
+
+@dataclass
+class Outcome:
+    reply: Any = None  # the validated pydantic reply
+    usage: Usage = field(default_factory=Usage)
+    failure: str | None = None
+
+
+class Budget:
+    """Money reserved before each call and settled after it, so --max-cost is never passed."""
+
+    def __init__(self, limit: float | None) -> None:
+        self.limit = limit
+        self.spent = 0.0
+        self._lock = threading.Lock()
+
+    def reserve(self, amount: float) -> bool:
+        with self._lock:
+            if self.limit is not None and self.spent + amount > self.limit + 1e-12:
+                return False
+            self.spent += amount
+            return True
+
+    def settle(self, reserved: float, actual: float) -> None:
+        with self._lock:
+            self.spent += actual - reserved
+
+
+def is_loopback(url: str) -> bool:
+    host = (urlsplit(url).hostname or "").lower()
+    return host in ("localhost", "::1") or host.startswith("127.")
+
+
+def short(text: object, secret: str | None, limit: int = 200) -> str:
+    message = " ".join(str(text).split())
+    if secret:
+        message = message.replace(secret, "***")
+    return message[:limit]
