@@ -93,8 +93,10 @@ def cli(
     BRIEFER_MODEL, BRIEFER_ENGINE, BRIEFER_CACHE), then the config file, then defaults.
 
     \b
-    Example:
-      briefer summarize seeds/ -o brief.md
+    Examples:
+      briefer init && briefer brief           # the daily brief, from briefer.toml
+      briefer brief seeds/ -o briefs          # the daily brief of a folder, no config
+      briefer summarize seeds/ -o summary.md  # one summary, now
     """
     _setup_logging(debug, quiet, log_file)
     ctx.obj = _State(debug, quiet, config)

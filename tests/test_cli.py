@@ -30,7 +30,18 @@ def test_python_dash_m_runs_the_cli():
 
 
 def test_every_command_has_help_with_an_example(runner):
-    commands = [[]] + [[name] for name in cli.commands]
+    import click
+
+    def walk(group, path):
+        yield path
+        for name, command in group.commands.items():
+            if isinstance(command, click.Group):
+                yield from walk(command, [*path, name])
+            else:
+                yield [*path, name]
+
+    commands = list(walk(cli, []))
+    assert ["batch", "status"] in commands and ["prompts", "show"] in commands
     for command in commands:
         result = runner.invoke(cli, [*command, "--help"])
         assert result.exit_code == 0, command
