@@ -610,6 +610,21 @@ def brief(
             "no sources: name files, folders, feeds or pages, or add [[source]] entries to "
             "briefer.toml (`briefer init` writes one)"
         )
+    if settings.dry_run:
+        from .daily import plan_daily
+
+        plan = plan_daily(
+            config,
+            settings,
+            brief_date=brief_date.date() if brief_date else None,
+            include_seen=include_seen,
+        )
+        for failure in plan.failures:
+            _error(f"{failure.source}: {failure.reason}")
+        _print_dry_run(plan)
+        if plan.engine == "openai" and plan.calls:
+            click.echo("Not counted: one executive-summary call for the brief.")
+        return
     bar = _Bar(state)
     try:
         result = run_daily(

@@ -25,7 +25,7 @@ from .errors import RenderError, SourceError
 from .lock import EX_TEMPFAIL, RunLock
 from .merge import verify_items
 from .models import Article, ArticleDigest, Brief, Chunk, Failure, Usage, to_data
-from .pipeline import public_settings
+from .pipeline import DryRun, plan_items, public_settings
 from .render import render_brief, write_atomic
 from .store import Store
 from .synthesis import Entry, Origin, SummaryLines, build, state_items
@@ -38,6 +38,7 @@ EXIT_PARTIAL = 3
 EXIT_LOCKED = EX_TEMPFAIL
 
 Progress = Callable[[int, int, str], None]
+FUTURE_SKEW = timedelta(hours=6)
 
 
 @dataclass(frozen=True)
@@ -64,7 +65,8 @@ def window(
     """The time range whose items belong in the brief for ``brief_date``."""
     today = now.astimezone().date()
     if brief_date >= today:
-        end = now
+        # Feeds with a skewed clock date items a little in the future; they are today's news.
+        end = now + FUTURE_SKEW
     else:
         end = datetime.combine(brief_date, time(23, 59, 59)).astimezone()
     start = end - timedelta(hours=config.window_hours)
@@ -107,6 +109,49 @@ def run_daily(
             )
     finally:
         store.close()
+
+
+def plan_daily(
+    config: BriefConfig,
+    settings: Settings,
+    *,
+    brief_date: date | None = None,
+    include_seen: bool = False,
+    session: requests.Session | None = None,
+    now: datetime | None = None,
+) -> DryRun:
+    """What a daily run would send to the model, without sending, writing or remembering."""
+    now = now or datetime.now(timezone.utc)
+    brief_date = brief_date or now.astimezone().date()
+    with Store(settings.cache_path) as store:
+        previous = store.last_brief()
+        span = window(config, brief_date, now, previous["started"] if previous else None)
+        gathered = gather(
+            config, settings, window=span, store=store, include_seen=include_seen, session=session
+        )
+    failures = list(gathered.failures)
+    articles: list[Article] = []
+    for cand in gathered.candidates:
+        try:
+            articles.append(materialize(cand, config, settings, session=session))
+        except SourceError as exc:
+            failures.append(Failure(exc.source, exc.reason))
+    groups = duplicate_groups(
+        [a.text for a in articles], [a.url for a in articles], threshold=config.near_duplicate
+    )
+    items = [
+        (
+            articles[g[0]],
+            chunk_article(
+                articles[g[0]],
+                max_tokens=settings.max_tokens,
+                overlap=settings.overlap,
+                tokenizer=settings.tokenizer,
+            ),
+        )
+        for g in groups
+    ]
+    return plan_items(items, failures, settings)
 
 
 def _run(

@@ -175,6 +175,13 @@ def dry_run(
 ) -> DryRun:
     """The calls a summarize run would make, their estimated tokens and cost bound."""
     items, failures = prepare(sources, settings, stdin=stdin, session=session)
+    return plan_items(items, failures, settings)
+
+
+def plan_items(
+    items: list[tuple[Article, list[Chunk]]], failures: list[Failure], settings: Settings
+) -> DryRun:
+    """The model calls these chunked articles need, with tokens, cache status and cost bound."""
     if settings.resolved_engine() != "openai":
         calls = tuple(
             PlannedCall(a.source, c.index + 1, len(cs), 0, 0, False, 0.0)

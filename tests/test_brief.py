@@ -320,3 +320,26 @@ def test_quiet_run_with_a_log_file(tmp_path):
     text = log.read_text()
     assert "INFO briefer.daily: window " in text
     assert "INFO briefer: brief finished: Wrote " in text
+
+
+@responses.activate
+def test_items_dated_slightly_in_the_future_still_count_as_today(config, settings):
+    body = "Officials said the port reopened after repairs, and shipping resumed on Sunday."
+    responses.get(
+        WORLD,
+        body=rss(
+            "World Desk",
+            [
+                (
+                    "Port reopens",
+                    "https://world.example/reopen",
+                    "f-1",
+                    format_datetime(NOW + timedelta(hours=2), usegmt=True),
+                    body * 4,
+                )
+            ],
+        ),
+        content_type="application/rss+xml",
+    )
+    result = run_daily(config.with_(sources=config.sources[:1]), settings, now=NOW)
+    assert result.status == "ok" and result.stats["outside_window"] == 0

@@ -262,3 +262,27 @@ def test_a_prompt_with_an_unknown_variable_fails_loudly(runner, fake_llm, tmp_pa
     )
     assert result.exit_code == 1
     assert "the system part failed to render: 'nonsense' is undefined" in result.stderr
+
+
+def test_brief_dry_run_plans_without_sending_writing_or_remembering(runner, fake_llm, tmp_path):
+    db = tmp_path / "s.db"
+    args = [
+        "brief",
+        str(SEED),
+        "-o",
+        str(tmp_path / "b"),
+        "--cache",
+        str(db),
+        "--base-url",
+        fake_llm.base_url,
+        "--model",
+        "m",
+    ]
+    result = runner.invoke(cli, [*args, "--dry-run"])
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.startswith(f"Engine openai: model m at {fake_llm.base_url}\n")
+    assert "Total: 1 call(s) to send, 0 cached" in result.stdout
+    assert fake_llm.requests == [] and not (tmp_path / "b").exists()
+    # Nothing was marked seen: the real run still has the article.
+    real = runner.invoke(cli, args)
+    assert real.exit_code == 0 and "1 article(s) in 1 story" in real.stderr
