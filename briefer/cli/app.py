@@ -1,0 +1,190 @@
+"""The command line's core: the top-level group, settings resolution, errors, progress.
+
+Only the ``briefer.cli`` package imports click; it builds Settings, calls the library, and
+turns BrieferError into one clean line and exit 1.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from .._version import __version__
+from ..config import (
+    Price,
+    Settings,
+    find_config_file,
+    resolve,
+)
+from ..errors import BrieferError
+from ..pipeline import DryRun
+
+log = logging.getLogger("briefer")
+
+EXIT_OK = 0
+EXIT_ERROR = 1
+
+
+class _State:
+    def __init__(self, debug: bool, quiet: bool, config: Path | None) -> None:
+        self.debug = debug
+        self.quiet = quiet
+        self.config = config
+
+
+def _setup_logging(debug: bool, quiet: bool, log_file: Path | None = None) -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    handler.setLevel(logging.DEBUG if debug else logging.ERROR if quiet else logging.WARNING)
+    root = logging.getLogger("briefer")
+    root.handlers[:] = [handler]
+    root.setLevel(logging.DEBUG if debug else logging.INFO if log_file else handler.level)
+    root.propagate = False
+    if log_file is not None:
+        log_file.parent.mkdir(parents=True, exist_ok=True)
+        to_file = logging.FileHandler(log_file, encoding="utf-8")
+        to_file.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        to_file.setLevel(logging.DEBUG if debug else logging.INFO)
+        root.addHandler(to_file)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "-V", "--version", prog_name="briefer")
+@click.option(
+    "-c",
+    "--config",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Settings file (default: $BRIEFER_CONFIG, else ./briefer.toml if present).",
+)
+@click.option(
+    "--log-file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also append timestamped logs (INFO and up) to this file.",
+)
+@click.option("--debug", is_flag=True, help="Show debug logs and full tracebacks.")
+@click.option("-q", "--quiet", is_flag=True, help="Print nothing on stderr but errors.")
+@click.pass_context
+def cli(
+    ctx: click.Context, config: Path | None, log_file: Path | None, debug: bool, quiet: bool
+) -> None:
+    """Automated briefing summarizer: articles in, an evidence-backed brief out.
+
+    Settings come from flags, then the environment (OPENAI_API_KEY, OPENAI_BASE_URL,
+    BRIEFER_MODEL, BRIEFER_ENGINE, BRIEFER_CACHE), then the config file, then defaults.
+
+    \b
+    Examples:
+      briefer init && briefer brief           # the daily brief, from briefer.toml
+      briefer brief seeds/ -o briefs          # the daily brief of a folder, no config
+      briefer summarize seeds/ -o summary.md  # one summary, now
+    """
+    _setup_logging(debug, quiet, log_file)
+    ctx.obj = _State(debug, quiet, config)
+
+
+def _error(message: str) -> None:
+    click.echo(f"Error: {message}", err=True)
+
+
+def _handle_errors(func: Callable[..., None]) -> Callable[..., None]:
+    """Turn BrieferError into one clean line and exit 1 (a traceback under --debug)."""
+
+    @functools.wraps(func)
+    def wrapper(state: _State, /, *args: Any, **kwargs: Any) -> None:
+        try:
+            func(state, *args, **kwargs)
+        except BrieferError as exc:
+            if state.debug:
+                raise
+            _error(str(exc))
+            raise click.exceptions.Exit(EXIT_ERROR) from None
+
+    return wrapper
+
+
+class _Bar:
+    """A progress bar on stderr, one per stage, drawn only for a person watching."""
+
+    def __init__(self, state: _State) -> None:
+        self.enabled = not state.quiet and sys.stderr.isatty()
+        self.bar: Any = None
+        self.stage = ""
+
+    def __call__(self, done: int, total: int, stage: str) -> None:
+        if not self.enabled or total < 2:
+            return
+        stage = stage if stage in ("Fetching", "Summarizing") else "Summarizing"
+        if self.bar is None or stage != self.stage or self.bar.length != total:
+            self.close()
+            self.bar = click.progressbar(length=total, label=stage, file=sys.stderr)
+            self.bar.__enter__()
+            self.stage = stage
+        self.bar.update(done - self.bar.pos)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(None, None, None)
+            self.bar = None
+
+
+def _settings(state: _State, options: dict[str, Any]) -> Settings:
+    flags = dict(options)
+    input_price, output_price = flags.pop("input_price"), flags.pop("output_price")
+    flags["rules"] = tuple(flags["rules"]) or None
+    for flag in ("replace_rules", "strict_evidence", "dry_run", "allow_private", "batch"):
+        flags[flag] = flags[flag] or None  # an unset switch must not override the file
+    settings = resolve(flags, config_file=find_config_file(state.config))
+    if input_price is not None or output_price is not None:
+        prices = dict(settings.prices)
+        old = prices.get(settings.model, Price(0.0, 0.0))
+        prices[settings.model] = Price(
+            old.input if input_price is None else input_price,
+            old.output if output_price is None else output_price,
+        )
+        settings = settings.with_(prices=prices)
+    return settings
+
+
+def _print_dry_run(plan: DryRun) -> None:
+    if plan.engine != "openai":
+        click.echo(
+            f"Engine extractive: {len(plan.calls)} chunk(s), no model calls, no cost "
+            "(set OPENAI_API_KEY or --base-url to plan LLM calls)."
+        )
+        return
+    click.echo(f"Engine openai: model {plan.model} at {plan.endpoint}")
+    for c in plan.calls:
+        status = "cached, not sent" if c.cached else "would send"
+        cost = "" if c.cost_bound is None else f", at most ${c.cost_bound:.4f}"
+        click.echo(
+            f"  {c.source} chunk {c.chunk}/{c.chunks}: {c.input_tokens} input tokens, "
+            f"up to {c.max_output_tokens} output tokens{cost} ({status})"
+        )
+    to_send = [c for c in plan.calls if not c.cached]
+    tokens = sum(c.input_tokens for c in to_send)
+    bounds = [c.cost_bound for c in to_send]
+    if any(b is None for b in bounds):
+        money = "cost unknown: no price for this model (add [prices] to briefer.toml)"
+    else:
+        money = f"at most ${sum(b or 0.0 for b in bounds):.4f}"
+    click.echo(
+        f"Total: {len(to_send)} call(s) to send, {len(plan.calls) - len(to_send)} cached; "
+        f"{tokens} input tokens; {money}."
+    )
+
+
+# Options shared by `summarize` and `brief`: everything that shapes how articles are read
+# and analyzed. A value left unset (None) falls back to env, config file, then default.
+def main() -> None:
+    """Console entry point."""
+    try:
+        cli(prog_name="briefer")
+    except KeyboardInterrupt:
+        _error("interrupted")
+        sys.exit(130)

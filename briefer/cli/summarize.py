@@ -1,0 +1,106 @@
+"""`briefer summarize`: summaries on demand."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+
+from ..engines.calls import BatchExported
+from ..pipeline import dry_run
+from ..pipeline import summarize as run_summarize
+from ..render import FORMATS, render, write_atomic
+from .app import (
+    EXIT_ERROR,
+    _Bar,
+    _error,
+    _handle_errors,
+    _print_dry_run,
+    _settings,
+    _State,
+    cli,
+)
+from .options import settings_options
+
+
+@cli.command()
+@click.argument("sources", nargs=-1, required=True)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the summary to FILE (atomically) instead of stdout.",
+)
+@click.option(
+    "-f",
+    "--format",
+    "fmt",
+    type=click.Choice(FORMATS),
+    default="md",
+    show_default=True,
+    help="Output format.",
+)
+@settings_options
+@click.pass_obj
+@_handle_errors
+def summarize(
+    state: _State,
+    /,
+    sources: tuple[str, ...],
+    output: Path | None,
+    fmt: str,
+    **options: Any,
+) -> None:
+    """Summarize articles: key points and risks, each with its evidence quote.
+
+    SOURCES are files (.txt, .md, .html), directories (read recursively), http(s)
+    URLs, or - for standard input. Inputs that fail are reported on stderr and the
+    others are still summarized; the exit code is then 1.
+
+    With no endpoint configured the offline extractive engine runs. Set OPENAI_API_KEY
+    (OpenAI) or --base-url (any OpenAI-compatible server) to use an LLM.
+
+    \b
+    Examples:
+      briefer summarize seeds/000_1786c7b9cbb94b69.txt
+      briefer summarize notes/ https://example.org/story.html -o brief.md
+      curl -s https://example.org/a.html | briefer summarize - --format json
+      briefer summarize seeds/ --base-url http://127.0.0.1:8080/v1 --model local
+      briefer summarize seeds/ --model gpt-4o-mini --dry-run
+    """
+    settings = _settings(state, options)
+    if settings.dry_run:
+        plan = dry_run(sources, settings)
+        for failure in plan.failures:
+            _error(f"{failure.source}: {failure.reason}")
+        _print_dry_run(plan)
+        if settings.consolidate_above and plan.engine == "openai":
+            click.echo(
+                "Not counted: one consolidation call for each article of more than "
+                f"{settings.consolidate_above} chunks."
+            )
+        if plan.failures:
+            raise click.exceptions.Exit(EXIT_ERROR)
+        return
+    bar = _Bar(state)
+    try:
+        run = run_summarize(sources, settings, progress=bar)
+    except BatchExported as exc:
+        click.echo(str(exc), err=True)
+        return
+    finally:
+        bar.close()
+    for failure in run.failures:
+        _error(f"{failure.source}: {failure.reason}")
+    if not run.digests:
+        raise click.exceptions.Exit(EXIT_ERROR)
+    text = render(run, fmt, templates_dir=settings.templates_dir)
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        write_atomic(output, text)
+        if not state.quiet:
+            click.echo(f"Wrote {output} ({len(run.digests)} article(s), {fmt}).", err=True)
+    if run.failures:
+        raise click.exceptions.Exit(EXIT_ERROR)

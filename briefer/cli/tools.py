@@ -1,0 +1,149 @@
+"""`briefer schema`, `batch` and `prompts`: looking at and managing what runs use."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+
+from ..prompts import list_prompts, load_prompt
+from .app import (
+    _handle_errors,
+    _settings,
+    _State,
+    cli,
+)
+from .options import settings_options
+
+
+@cli.command()
+def schema() -> None:
+    """Print the JSON Schema of the brief's JSON export.
+
+    \b
+    Example:
+      briefer schema > brief.schema.json
+    """
+    import json
+
+    from ..render import brief_json_schema
+
+    click.echo(json.dumps(brief_json_schema(), indent=2))
+
+
+@cli.group()
+def batch() -> None:
+    """Batch jobs submitted with --batch: their status, and cancelling one.
+
+    \b
+    Example:
+      briefer batch status
+    """
+
+
+@batch.command("status")
+@click.argument("batch_id", required=False)
+@settings_options
+@click.pass_obj
+@_handle_errors
+def batch_status(state: _State, /, batch_id: str | None, **options: Any) -> None:
+    """Show known batches (or one) with their status at the endpoint.
+
+    \b
+    Example:
+      briefer batch status --base-url http://127.0.0.1:8000/v1
+    """
+    from ..engines import batch as batches
+    from ..engines.llm import LLMEngine
+    from ..pipeline import open_store
+
+    settings = _settings(state, options).with_(engine="openai")
+    store = open_store(settings)
+    try:
+        rows = batches.status(LLMEngine(settings, store=store), batch_id)
+    finally:
+        if store is not None:
+            store.close()
+    if not rows:
+        click.echo("No batches.")
+    for row in rows:
+        counts = row.get("request_counts")
+        done = f", {counts.completed}/{counts.total} done" if counts is not None else ""
+        click.echo(f"{row['id']}\t{row.get('status', '?')}{done}\t{row.get('remote', '')}".rstrip())
+
+
+@batch.command("cancel")
+@click.argument("batch_id")
+@settings_options
+@click.pass_obj
+@_handle_errors
+def batch_cancel(state: _State, /, batch_id: str, **options: Any) -> None:
+    """Cancel a batch at the endpoint.
+
+    \b
+    Example:
+      briefer batch cancel batch_abc123
+    """
+    from ..engines import batch as batches
+    from ..engines.llm import LLMEngine
+    from ..pipeline import open_store
+
+    settings = _settings(state, options).with_(engine="openai")
+    store = open_store(settings)
+    try:
+        click.echo(f"{batch_id}: {batches.cancel(LLMEngine(settings, store=store), batch_id)}")
+    finally:
+        if store is not None:
+            store.close()
+
+
+@cli.group()
+def prompts() -> None:
+    """List and show the prompt files the LLM engine uses.
+
+    \b
+    Example:
+      briefer prompts list --prompts my_prompts/
+    """
+
+
+@prompts.command("list")
+@click.option(
+    "--prompts",
+    "prompts_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder whose prompt files override the shipped ones.",
+)
+@click.pass_obj
+@_handle_errors
+def prompts_list(state: _State, /, prompts_dir: Path | None) -> None:
+    """List prompts: name, version, file.
+
+    \b
+    Example:
+      briefer prompts list
+    """
+    for prompt in list_prompts(prompts_dir):
+        click.echo(f"{prompt.name}\t{prompt.version}\t{prompt.path}\t{prompt.description}")
+
+
+@prompts.command("show")
+@click.argument("name")
+@click.option(
+    "--prompts",
+    "prompts_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder whose prompt files override the shipped ones.",
+)
+@click.pass_obj
+@_handle_errors
+def prompts_show(state: _State, /, name: str, prompts_dir: Path | None) -> None:
+    """Print a prompt file as it is on disk.
+
+    \b
+    Example:
+      briefer prompts show chunk_findings
+    """
+    prompt = load_prompt(name, prompts_dir)
+    click.echo(prompt.path.read_text(encoding="utf-8"), nl=False)
