@@ -168,3 +168,13 @@ def test_rank_prefers_central_sentences():
     )
     assert max(range(4), key=scores.__getitem__) == 1
     assert abs(sum(scores) - 1.0) < 1e-6
+
+
+def test_the_lede_wins_in_a_short_article_over_a_merely_central_sentence():
+    from .test_cluster import STORIES
+
+    article = build_article((STORIES / "port-1.txt").read_bytes(), "port-1.txt", "text")
+    points, _ = analyze(article)
+    # The third sentence links the other two (shared words "company", "systems"), but the
+    # lede carries the headline's words and the news.
+    assert points[0].text.startswith("A ransomware attack on terminal operator North Sea Gateway")

@@ -27,6 +27,7 @@ REDUNDANCY = 0.5  # Jaccard overlap above which a lower-ranked sentence repeats 
 # Ranking is quadratic in sentences: a huge text ranks its first sentences only (news leads
 # with what matters); risk rules still read every sentence.
 MAX_RANKED = 400
+HEADLINE_WEIGHT = 1.0  # a sentence holding all the headline's words is jumped to twice as often
 
 _BOILERPLATE = re.compile(
     r"all rights reserved|copyright|subscribe|newsletter|sign up|click here|read more|"
@@ -47,8 +48,13 @@ def _similarity(a: frozenset[str], b: frozenset[str]) -> float:
     return common / (math.log(len(a) + 1) + math.log(len(b) + 1))
 
 
-def rank(term_sets: Sequence[frozenset[str]]) -> list[float]:
-    """PageRank scores of sentences over their similarity graph, lead-biased jumps."""
+def rank(term_sets: Sequence[frozenset[str]], anchor: frozenset[str] = frozenset()) -> list[float]:
+    """PageRank scores of sentences over their similarity graph, lead-biased jumps.
+
+    The random jump favours early sentences and, when an ``anchor`` (the headline's terms) is
+    given, sentences that share its words: in a short article the graph alone can crown a
+    sentence that merely links two others.
+    """
     n = len(term_sets)
     if n == 0:
         return []
@@ -62,7 +68,12 @@ def rank(term_sets: Sequence[frozenset[str]]) -> list[float]:
     sources = [[i for i in range(n) if weights[i][j]] for j in range(n)]
     shares = [[weights[i][j] / out_sums[i] for i in sources[j]] for j in range(n)]
     dangling_nodes = [i for i in range(n) if out_sums[i] == 0.0]
-    prior = [1.0 / math.sqrt(i + 1) for i in range(n)]
+    prior = [
+        (1.0 / math.sqrt(i + 1)) * (1.0 + HEADLINE_WEIGHT * len(anchor & terms) / len(anchor))
+        if anchor
+        else 1.0 / math.sqrt(i + 1)
+        for i, terms in enumerate(term_sets)
+    ]
     total = sum(prior)
     prior = [p / total for p in prior]
     scores = prior[:]
@@ -79,7 +90,13 @@ def rank(term_sets: Sequence[frozenset[str]]) -> list[float]:
         scores = new
         if delta < TOLERANCE:
             break
-    return scores
+    if not anchor:
+        return scores
+    # Centrality alone favours a sentence that merely links two others; weighting by the
+    # prior keeps the lede and headline-bearing sentences ahead in short articles.
+    weighted = [s * math.sqrt(p) for s, p in zip(scores, prior, strict=True)]
+    total = sum(weighted) or 1.0
+    return [w / total for w in weighted]
 
 
 class ExtractiveEngine:
@@ -128,7 +145,7 @@ class ExtractiveEngine:
                 :MAX_RANKED
             ]
         term_sets = [_terms(text[s.start : s.end]) for s in candidates]
-        scores = rank(term_sets)
+        scores = rank(term_sets, _terms(article.title) if article.title else frozenset())
         order = sorted(range(len(candidates)), key=lambda i: (-scores[i], i))
         chosen: list[int] = []
         for i in order:
