@@ -193,8 +193,11 @@ def _overlap_start(
         k -= 1
     start = units[k + 1].start if k + 1 < nxt else boundary
     if k > first:
-        # The unit straddling the overlap limit may hold sentences that still fit.
-        for sentence in sentences_in(text, _trim(text, Segment(units[k].start, units[k].end))):
-            if sentence.start > units[k].start and count(sentence.start, boundary) <= overlap:
-                return sentence.start
+        # The unit straddling the overlap limit may hold sentences that still fit: walk back
+        # from its last sentence, and stop at the first that would not.
+        spans = sentences_in(text, _trim(text, Segment(units[k].start, units[k].end)))
+        for sentence in reversed(spans):
+            if sentence.start <= units[k].start or count(sentence.start, boundary) > overlap:
+                break
+            start = sentence.start
     return start
