@@ -25,8 +25,9 @@ from .errors import RenderError, SourceError
 from .lock import EX_TEMPFAIL, RunLock
 from .merge import verify_items
 from .models import Article, ArticleDigest, Brief, Chunk, Failure, Usage, to_data
+from .outputs import deliver, output_paths, remove_stale_temporaries, write_all
 from .pipeline import DryRun, plan_items, public_settings
-from .render import render_brief, write_atomic
+from .render import render_brief
 from .store import Store
 from .synthesis import Entry, Origin, SummaryLines, build, state_items
 
@@ -73,17 +74,6 @@ def window(
     if config.since_last_run and last_start is not None:
         start = datetime.fromtimestamp(last_start, tz=timezone.utc)
     return start.astimezone(timezone.utc), end.astimezone(timezone.utc)
-
-
-def output_paths(config: BriefConfig, brief_date: date, formats: tuple[str, ...]) -> list[Path]:
-    """Dated paths that do not overwrite an earlier brief of the same day."""
-    base = config.output_dir / brief_date.isoformat()
-    for n in range(1, 1000):
-        stem = base if n == 1 else base.with_name(f"{base.name}.{n}")
-        paths = [stem.with_name(f"{stem.name}.{fmt}") for fmt in formats]
-        if not any(p.exists() for p in paths):
-            return paths
-    raise SourceError(str(config.output_dir), "more than 999 briefs for one day")
 
 
 def run_daily(
@@ -166,7 +156,7 @@ def _run(
     engine: Engine | None,
 ) -> DailyResult:
     run_id = store.start_run(brief_date.isoformat())
-    _remove_stale_temporaries(config.output_dir)
+    remove_stale_temporaries(config.output_dir)
     previous = store.last_brief(before_run=run_id)
     span = window(config, brief_date, now, previous["started"] if previous else None)
     log.info("window %s to %s", span[0].isoformat(), span[1].isoformat())
@@ -301,8 +291,8 @@ def _run(
                 log.error("PDF output: %s", exc)
         formats = tuple(texts)
         paths = output_paths(config, brief_date, formats)
-        _write_all(paths, config.output_dir, formats, texts)
-        failures.extend(_deliver(brief, config, settings, texts, session))
+        write_all(paths, config.output_dir, formats, texts)
+        failures.extend(deliver(brief, config, settings, texts, session))
         status = "partial" if failures else "ok"
         store.finish_run(
             run_id,
@@ -340,83 +330,6 @@ def _run(
         status = "exported" if isinstance(exc, BatchExported) else "error"
         store.finish_run(run_id, status=status, articles=0, failures=0, usage={}, outputs=[])
         raise
-
-
-def _remove_stale_temporaries(folder: Path) -> None:
-    """Temporary files left by a run that was killed mid-write; we hold the lock, so no live
-    run owns them."""
-    if not folder.is_dir():
-        return
-    for stale in folder.glob(".*.tmp"):
-        try:
-            stale.unlink()
-            log.info("removed %s, left by an interrupted run", stale.name)
-        except OSError:
-            pass
-
-
-def _deliver(
-    brief: Brief,
-    config: BriefConfig,
-    settings: Settings,
-    texts: dict[str, str | bytes],
-    session: requests.Session | None,
-) -> list[Failure]:
-    """Email and webhook, as configured; each failure is reported, none undoes the brief."""
-    from .deliver import DeliveryError, post_webhook, send_email
-
-    failures: list[Failure] = []
-    if config.email is not None:
-
-        def text_of(fmt: str) -> str | bytes:
-            if fmt in texts:
-                return texts[fmt]
-            return render_brief(
-                brief,
-                fmt,
-                settings=public_settings(settings),
-                templates_dir=settings.templates_dir,
-                page_size=config.page_size,
-            )
-
-        try:
-            pdf: bytes | None = None
-            if config.email.attach_pdf:
-                try:
-                    rendered = text_of("pdf")
-                    pdf = rendered if isinstance(rendered, bytes) else None
-                except RenderError as exc:
-                    log.warning("email goes without the PDF: %s", exc)
-            send_email(
-                brief, config.email, html=str(text_of("html")), text=str(text_of("md")), pdf=pdf
-            )
-        except DeliveryError as exc:
-            failures.append(Failure("email delivery", str(exc)))
-            log.error("%s", exc)
-    if config.webhook is not None:
-        try:
-            post_webhook(brief, config.webhook, session=session)
-        except DeliveryError as exc:
-            failures.append(Failure("webhook delivery", str(exc)))
-            log.error("%s", exc)
-    return failures
-
-
-def _write_all(
-    paths: list[Path], folder: Path, formats: tuple[str, ...], texts: dict[str, str | bytes]
-) -> None:
-    """Dated files first, then latest.*; if any write fails, remove this run's dated files."""
-    written: list[Path] = []
-    try:
-        for path, fmt in zip(paths, formats, strict=True):
-            write_atomic(path, texts[fmt])
-            written.append(path)
-    except BaseException:
-        for path in written:
-            path.unlink(missing_ok=True)
-        raise
-    for fmt in formats:
-        write_atomic(folder / f"latest.{fmt}", texts[fmt])
 
 
 class _NoBrief(Exception):

@@ -214,9 +214,9 @@ def test_window_follows_the_brief_date(config, settings):
 @responses.activate
 def test_failed_write_leaves_no_output_and_no_state(config, settings, monkeypatch):
     serve_day()
-    import briefer.daily as daily
+    import briefer.outputs as outputs
 
-    real = daily.write_atomic
+    real = outputs.write_atomic
     calls = []
 
     def flaky(path, text):
@@ -225,11 +225,11 @@ def test_failed_write_leaves_no_output_and_no_state(config, settings, monkeypatc
             raise RenderError(f"{path}: could not be written (No space left on device)")
         real(path, text)
 
-    monkeypatch.setattr(daily, "write_atomic", flaky)
+    monkeypatch.setattr(outputs, "write_atomic", flaky)
     with pytest.raises(RenderError):
         run_daily(config, settings, now=NOW)
     assert not config.output_dir.exists() or list(config.output_dir.iterdir()) == []
-    monkeypatch.setattr(daily, "write_atomic", real)
+    monkeypatch.setattr(outputs, "write_atomic", real)
     retry = run_daily(config, settings, now=NOW)  # nothing was marked seen: all items again
     assert retry.brief is not None and len(retry.brief.stories) == 2
 
