@@ -17,15 +17,13 @@ import requests
 from .config import BriefConfig, Settings, SourceSpec
 from .dedup import normalize_url
 from .errors import SourceError
-from .feeds import FeedItem, fetch_feed, parse_feed, text_words
-from .fetch import fetch
+from .feeds import FeedItem, fetch_feed, looks_like_feed, parse_feed, text_words
+from .fetch import fetch_url
 from .models import Article, Failure
 from .sources import Input, build_article, expand, is_url, load
 from .store import Store
 
 log = logging.getLogger(__name__)
-
-_FEED_TYPES = ("application/rss+xml", "application/atom+xml", "application/xml", "text/xml")
 
 
 @dataclass(frozen=True)
@@ -193,17 +191,8 @@ def _sniff_url(
     url: str, spec: SourceSpec, settings: Settings, out: Gathered, session: requests.Session | None
 ) -> list[Candidate]:
     """A URL named on the command line: a feed gives its items, a page is one candidate."""
-    download = fetch(
-        url,
-        max_bytes=settings.max_bytes,
-        connect_timeout=settings.connect_timeout,
-        read_timeout=settings.read_timeout,
-        max_redirects=settings.max_redirects,
-        allow_private=settings.allow_private,
-        session=session,
-    )
-    head = download.content.lstrip()[:200].lower()
-    if download.media_type in _FEED_TYPES or head.startswith((b"<?xml", b"<rss", b"<feed")):
+    download = fetch_url(url, settings, session=session)
+    if looks_like_feed(download):
         return [_item_candidate(item, spec) for item in parse_feed(download.content, url).items]
     return [
         Candidate(

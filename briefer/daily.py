@@ -15,18 +15,16 @@ from pathlib import Path
 
 import requests
 
-from .chunking import chunk_article
 from .cluster import story_groups
-from .collect import Candidate, gather, materialize
+from .collect import Candidate, Gathered, gather, materialize
 from .config import BriefConfig, Settings
 from .dedup import duplicate_groups
 from .engines import Engine, get_engine
 from .errors import RenderError, SourceError
-from .lock import EX_TEMPFAIL, RunLock
-from .merge import verify_items
-from .models import Article, ArticleDigest, Brief, Chunk, Failure, Usage, to_data
+from .lock import RunLock
+from .models import Article, Brief, Chunk, Failure, Usage, to_data
 from .outputs import deliver, output_paths, remove_stale_temporaries, write_all
-from .pipeline import DryRun, plan_items, public_settings
+from .pipeline import DryRun, chunks_for, digest_of, plan_items, public_settings, staged
 from .render import render_brief
 from .store import Store
 from .synthesis import Entry, Origin, SummaryLines, build, state_items
@@ -36,7 +34,6 @@ log = logging.getLogger(__name__)
 EXIT_OK = 0
 EXIT_ERROR = 1
 EXIT_PARTIAL = 3
-EXIT_LOCKED = EX_TEMPFAIL
 
 Progress = Callable[[int, int, str], None]
 FUTURE_SKEW = timedelta(hours=6)
@@ -120,27 +117,8 @@ def plan_daily(
             config, settings, window=span, store=store, include_seen=include_seen, session=session
         )
     failures = list(gathered.failures)
-    articles: list[Article] = []
-    for cand in gathered.candidates:
-        try:
-            articles.append(materialize(cand, config, settings, session=session))
-        except SourceError as exc:
-            failures.append(Failure(exc.source, exc.reason))
-    groups = duplicate_groups(
-        [a.text for a in articles], [a.url for a in articles], threshold=config.near_duplicate
-    )
-    items = [
-        (
-            articles[g[0]],
-            chunk_article(
-                articles[g[0]],
-                max_tokens=settings.max_tokens,
-                overlap=settings.overlap,
-                tokenizer=settings.tokenizer,
-            ),
-        )
-        for g in groups
-    ]
+    articles = _read(gathered.candidates, config, settings, session, None, failures)
+    _, items = _unique(articles, config, settings)
     return plan_items(items, failures, settings)
 
 
@@ -175,78 +153,21 @@ def _run(
         if not gathered.candidates:
             return _nothing_new(store, run_id, gathered, failures, stats)
 
-        articles: list[tuple[Candidate, Article]] = []
-        fetched: dict[str, Article | None] = {}
-        for done, cand in enumerate(gathered.candidates):
-            if progress:
-                progress(done, len(gathered.candidates), "Fetching")
-            if cand.key in fetched:  # the same item from another source: fetched once
-                earlier = fetched[cand.key]
-                if earlier is not None:
-                    articles.append((cand, replace(earlier, source=cand.label, site=cand.outlet)))
-                continue
-            try:
-                article = materialize(cand, config, settings, session=session)
-            except SourceError as exc:
-                fetched[cand.key] = None
-                failures.append(Failure(exc.source, exc.reason))
-                continue
-            fetched[cand.key] = article
-            articles.append((cand, article))
-        if progress:
-            progress(len(gathered.candidates), len(gathered.candidates), "Fetching")
-
-        groups = duplicate_groups(
-            [a.text for _, a in articles],
-            [a.url for _, a in articles],
-            threshold=config.near_duplicate,
-        )
+        articles = _read(gathered.candidates, config, settings, session, progress, failures)
+        groups, items = _unique(articles, config, settings)
         stats["duplicates"] = len(articles) - len(groups)
-        engine = engine or get_engine(settings, store=store if settings.use_cache else None)
-        items: list[tuple[Article, list[Chunk]]] = []
-        for group in groups:
-            article = articles[group[0]][1]
-            chunks = chunk_article(
-                article,
-                max_tokens=settings.max_tokens,
-                overlap=settings.overlap,
-                tokenizer=settings.tokenizer,
-            )
-            items.append((article, chunks))
-
-        def engine_progress(done: int, total: int, _label: str) -> None:
-            if progress:
-                progress(done, total, "Summarizing")
-
-        results = engine.analyze_all(items, engine_progress)
+        engine = engine or get_engine(settings, store=store)
+        results = engine.analyze_all(items, staged(progress, "Summarizing"))
         entries: list[Entry] = []
         usage = Usage()
         seen: list[str] = []
         for group, (article, chunks), result in zip(groups, items, results, strict=True):
             usage = usage + result.usage
-            for reason in result.failed_chunks:
-                failures.append(Failure(article.source, reason))
-            if chunks and len(result.failed_chunks) == len(chunks):
+            digest, lost = digest_of(article, chunks, result, engine.info, settings)
+            failures.extend(lost)
+            if digest is None:
                 continue
-            key_points, risks = verify_items(
-                article,
-                result.key_points,
-                result.risks,
-                fuzzy_threshold=settings.fuzzy_threshold,
-                strict=settings.strict_evidence,
-            )
-            digest = ArticleDigest(
-                article,
-                tuple(chunks),
-                tuple(key_points),
-                tuple(risks),
-                engine.info,
-                settings.tokenizer,
-                result.usage,
-                result.failed_chunks,
-            )
-            origins = tuple(_origin(*articles[i]) for i in group)
-            entries.append(Entry(digest, origins))
+            entries.append(Entry(digest, tuple(_origin(*articles[i]) for i in group)))
             seen.extend(articles[i][0].key for i in group)
         stats["articles"] = len(entries)
         if not entries:
@@ -332,6 +253,49 @@ def _run(
         raise
 
 
+def _read(
+    candidates: list[Candidate],
+    config: BriefConfig,
+    settings: Settings,
+    session: requests.Session | None,
+    progress: Progress | None,
+    failures: list[Failure],
+) -> list[tuple[Candidate, Article]]:
+    """Each candidate's article; an item that several sources carry is fetched once."""
+    articles: list[tuple[Candidate, Article]] = []
+    fetched: dict[str, Article | None] = {}
+    for done, cand in enumerate(candidates):
+        if progress:
+            progress(done, len(candidates), "Fetching")
+        if cand.key in fetched:
+            earlier = fetched[cand.key]
+            if earlier is not None:
+                articles.append((cand, replace(earlier, source=cand.label, site=cand.outlet)))
+            continue
+        try:
+            article = materialize(cand, config, settings, session=session)
+        except SourceError as exc:
+            fetched[cand.key] = None
+            failures.append(Failure(exc.source, exc.reason))
+            continue
+        fetched[cand.key] = article
+        articles.append((cand, article))
+    if progress:
+        progress(len(candidates), len(candidates), "Fetching")
+    return articles
+
+
+def _unique(
+    articles: list[tuple[Candidate, Article]], config: BriefConfig, settings: Settings
+) -> tuple[list[list[int]], list[tuple[Article, list[Chunk]]]]:
+    """Duplicate groups, and the chunked keeper (first article) of each."""
+    groups = duplicate_groups(
+        [a.text for _, a in articles], [a.url for _, a in articles], threshold=config.near_duplicate
+    )
+    keepers = [articles[g[0]][1] for g in groups]
+    return groups, [(a, chunks_for(a, settings)) for a in keepers]
+
+
 class _NoBrief(Exception):
     def __init__(self, failures: list[Failure], stats: dict[str, int]) -> None:
         super().__init__("no article could be summarized")
@@ -342,13 +306,10 @@ class _NoBrief(Exception):
 def _nothing_new(
     store: Store,
     run_id: int,
-    gathered: object,
+    gathered: Gathered,
     failures: list[Failure],
     stats: dict[str, int],
 ) -> DailyResult:
-    from .collect import Gathered
-
-    assert isinstance(gathered, Gathered)
     # Nothing to write. With failed sources that is an error: their items may be missing.
     status = "error" if failures else "nothing-new"
     store.finish_run(

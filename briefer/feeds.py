@@ -12,14 +12,16 @@ import requests
 
 from .config import Settings
 from .errors import SourceError
-from .fetch import Download, fetch
+from .fetch import Download, fetch_url
 
 log = logging.getLogger(__name__)
 
 _FEED_ACCEPT = (
     "application/rss+xml, application/atom+xml, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.5"
 )
+FEED_TYPES = ("application/rss+xml", "application/atom+xml", "application/xml", "text/xml")
 _TAGS = re.compile(r"<[^>]+>")
+_PROLOG = re.compile(rb"\A(\s|<\?.*?\?>|<!--.*?-->|<!DOCTYPE[^>]*>)*", re.DOTALL | re.IGNORECASE)
 # A DOCTYPE with an internal subset can declare entities that expand exponentially ("billion
 # laughs"); feeds never need one, so it is removed before parsing.
 _DOCTYPE = re.compile(rb"<!DOCTYPE[^>\[]*(\[.*?\]\s*)?>", re.IGNORECASE | re.DOTALL)
@@ -119,23 +121,22 @@ def fetch_feed(
         headers["If-None-Match"] = etag
     if last_modified:
         headers["If-Modified-Since"] = last_modified
-    download: Download = fetch(
-        url,
-        max_bytes=settings.max_bytes,
-        connect_timeout=settings.connect_timeout,
-        read_timeout=settings.read_timeout,
-        max_redirects=settings.max_redirects,
-        allow_private=settings.allow_private,
-        session=session,
-        headers=headers,
-        accept=_FEED_ACCEPT,
-    )
+    download = fetch_url(url, settings, session=session, headers=headers, accept=_FEED_ACCEPT)
     if download.not_modified:
         return FeedResult(
             (), True, download.etag or etag, download.last_modified or last_modified, None
         )
     result = parse_feed(download.content, url)
     return FeedResult(result.items, False, download.etag, download.last_modified, result.title)
+
+
+def looks_like_feed(download: Download) -> bool:
+    """Whether a download is an RSS/Atom (or other XML) document rather than a page."""
+    if download.media_type in FEED_TYPES:
+        return True
+    # By the root element: an XHTML page also opens with <?xml, a feed's root is rss or feed.
+    head = _PROLOG.sub(b"", download.content[:4096]).lower()
+    return head.startswith((b"<rss", b"<feed", b"<rdf:rdf"))
 
 
 def text_words(html_or_text: str) -> int:

@@ -17,6 +17,7 @@ from .config import (
     DEFAULT_MAX_BYTES,
     DEFAULT_MAX_REDIRECTS,
     DEFAULT_READ_TIMEOUT,
+    Settings,
 )
 from .errors import SourceError
 
@@ -154,6 +155,28 @@ def fetch(
     finally:
         if own_session:
             session.close()
+
+
+def fetch_url(
+    url: str,
+    settings: Settings,
+    *,
+    session: requests.Session | None = None,
+    headers: dict[str, str] | None = None,
+    accept: str = "text/html,text/plain;q=0.9,*/*;q=0.5",
+) -> Download:
+    """``fetch`` with the limits, timeouts and address policy of ``settings``."""
+    return fetch(
+        url,
+        max_bytes=settings.max_bytes,
+        connect_timeout=settings.connect_timeout,
+        read_timeout=settings.read_timeout,
+        max_redirects=settings.max_redirects,
+        allow_private=settings.allow_private,
+        session=session,
+        headers=headers,
+        accept=accept,
+    )
 
 
 def _read(

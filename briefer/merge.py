@@ -5,11 +5,12 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import replace
+from typing import TypeVar
 
 from .models import Article, KeyPoint, Risk
-from .segmentation import sentences
-from .verify import locate
+from .verify import Evidence
 
+Item = TypeVar("Item", KeyPoint, Risk)
 SAME_POINT = 0.9  # word-set Jaccard from which two key points say the same thing
 _WORD = re.compile(r"\w+")
 
@@ -75,14 +76,12 @@ def verify_items(
     strict: bool,
 ) -> tuple[list[KeyPoint], list[Risk]]:
     """Check every evidence quote against the article; drop unverified ones when strict."""
-    spans = sentences(article.text)
+    evidence = Evidence(article.text)
 
-    def check(item: KeyPoint | Risk) -> KeyPoint | Risk:
-        span, how = locate(
-            article.text, item.evidence, fuzzy_threshold=fuzzy_threshold, spans=spans
-        )
+    def check(item: Item) -> Item:
+        span, how = evidence.locate(item.evidence, fuzzy_threshold=fuzzy_threshold)
         return replace(item, span=span, verified=span is not None, match=how)
 
-    points = [p for p in (check(p) for p in key_points) if p.verified or not strict]
-    checked = [r for r in (check(r) for r in risks) if r.verified or not strict]
-    return points, checked  # type: ignore[return-value]
+    points = [p for p in map(check, key_points) if p.verified or not strict]
+    checked = [r for r in map(check, risks) if r.verified or not strict]
+    return points, checked

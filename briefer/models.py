@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -182,9 +183,16 @@ class SummaryRun:
     @property
     def evidence_verified(self) -> tuple[int, int]:
         """(verified, total) evidence quotes across all digests."""
-        flags = [p.verified for d in self.digests for p in d.key_points]
-        flags += [r.verified for d in self.digests for r in d.risks]
-        return sum(flags), len(flags)
+        return evidence_counts(self.digests)
+
+
+def evidence_counts(digests: Iterable[ArticleDigest]) -> tuple[int, int]:
+    """(verified, total) evidence quotes of key points and risks across digests."""
+    verified = total = 0
+    for digest in digests:
+        flags = [p.verified for p in digest.key_points] + [r.verified for r in digest.risks]
+        verified, total = verified + sum(flags), total + len(flags)
+    return verified, total
 
 
 def to_data(value: Any) -> Any:

@@ -19,7 +19,16 @@ from .config import Settings
 from .engines import Engine, get_engine
 from .errors import SourceError
 from .merge import verify_items
-from .models import Article, ArticleDigest, Chunk, Failure, SummaryRun, Usage
+from .models import (
+    Article,
+    ArticleDigest,
+    Chunk,
+    EngineInfo,
+    EngineResult,
+    Failure,
+    SummaryRun,
+    Usage,
+)
 from .sources import Input, expand, load
 from .store import Store
 
@@ -64,14 +73,57 @@ def prepare(
             log.info("%s has the same text as %s; summarized once", item.label, seen[article.id])
             continue
         seen[article.id] = item.label
-        chunks = chunk_article(
-            article,
-            max_tokens=settings.max_tokens,
-            overlap=settings.overlap,
-            tokenizer=settings.tokenizer,
-        )
-        items.append((article, chunks))
+        items.append((article, chunks_for(article, settings)))
     return items, failures
+
+
+def chunks_for(article: Article, settings: Settings) -> list[Chunk]:
+    """The article's chunks under the run's tokenizer, size and overlap."""
+    return chunk_article(
+        article,
+        max_tokens=settings.max_tokens,
+        overlap=settings.overlap,
+        tokenizer=settings.tokenizer,
+    )
+
+
+def staged(progress: Progress | None, stage: str) -> Progress | None:
+    """The progress callback, reporting every step under one stage name."""
+    if progress is None:
+        return None
+    report = progress
+    return lambda done, total, _label: report(done, total, stage)
+
+
+def digest_of(
+    article: Article,
+    chunks: list[Chunk],
+    result: EngineResult,
+    engine: EngineInfo,
+    settings: Settings,
+) -> tuple[ArticleDigest | None, list[Failure]]:
+    """The verified digest of an engine result, or None when every chunk failed."""
+    failures = [Failure(article.source, reason) for reason in result.failed_chunks]
+    if chunks and len(result.failed_chunks) == len(chunks):
+        return None, failures  # nothing was learned about this article; its failures say why
+    key_points, risks = verify_items(
+        article,
+        result.key_points,
+        result.risks,
+        fuzzy_threshold=settings.fuzzy_threshold,
+        strict=settings.strict_evidence,
+    )
+    digest = ArticleDigest(
+        article=article,
+        chunks=tuple(chunks),
+        key_points=tuple(key_points),
+        risks=tuple(risks),
+        engine=engine,
+        tokenizer=settings.tokenizer,
+        usage=result.usage,
+        failed_chunks=result.failed_chunks,
+    )
+    return digest, failures
 
 
 def open_store(settings: Settings) -> Store | None:
@@ -100,7 +152,7 @@ def summarize(
     try:
         engine = engine or get_engine(settings, store=store)
         items, failures = prepare(sources, settings, stdin=stdin, session=session)
-        results = engine.analyze_all(items, progress) if items else []
+        results = engine.analyze_all(items, staged(progress, "Summarizing")) if items else []
     finally:
         if own_store and store is not None:
             store.close()
@@ -108,29 +160,10 @@ def summarize(
     usage = Usage()
     for (article, chunks), result in zip(items, results, strict=True):
         usage = usage + result.usage
-        for reason in result.failed_chunks:
-            failures.append(Failure(article.source, reason))
-        if chunks and len(result.failed_chunks) == len(chunks):
-            continue  # nothing was learned about this article; its failures say why
-        key_points, risks = verify_items(
-            article,
-            result.key_points,
-            result.risks,
-            fuzzy_threshold=settings.fuzzy_threshold,
-            strict=settings.strict_evidence,
-        )
-        digests.append(
-            ArticleDigest(
-                article=article,
-                chunks=tuple(chunks),
-                key_points=tuple(key_points),
-                risks=tuple(risks),
-                engine=engine.info,
-                tokenizer=settings.tokenizer,
-                usage=result.usage,
-                failed_chunks=result.failed_chunks,
-            )
-        )
+        digest, lost = digest_of(article, chunks, result, engine.info, settings)
+        failures.extend(lost)
+        if digest is not None:
+            digests.append(digest)
     stamp = (now or datetime.now(timezone.utc)).astimezone(timezone.utc)
     return SummaryRun(
         digests=tuple(digests),

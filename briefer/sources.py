@@ -17,7 +17,8 @@ import requests
 
 from .config import SOURCE_EXTENSIONS, Settings
 from .errors import SourceError
-from .fetch import fetch, redact
+from .feeds import looks_like_feed
+from .fetch import fetch_url, redact
 from .models import Article
 
 log = logging.getLogger(__name__)
@@ -25,7 +26,6 @@ log = logging.getLogger(__name__)
 STDIN = "-"
 _HTML_TYPES = ("text/html", "application/xhtml+xml")
 _TEXT_TYPES = ("text/plain", "text/markdown", "text/x-markdown", "")
-_FEED_TYPES = ("application/rss+xml", "application/atom+xml", "application/xml", "text/xml")
 _HTML_SNIFF = re.compile(rb"^\s*(<!doctype\s+html|<html|<head|<body|<article|<meta|<title)", re.I)
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 # Western code pages that short texts are easily mistaken for one another; Cyrillic, Greek,
@@ -84,17 +84,9 @@ def load(
 ) -> Article:
     """Read and clean one input; raise SourceError naming it when that is impossible."""
     if item.kind == "url":
-        download = fetch(
-            item.location,
-            max_bytes=settings.max_bytes,
-            connect_timeout=settings.connect_timeout,
-            read_timeout=settings.read_timeout,
-            max_redirects=settings.max_redirects,
-            allow_private=settings.allow_private,
-            session=session,
-        )
+        download = fetch_url(item.location, settings, session=session)
         media = download.media_type
-        if media in _FEED_TYPES or (not media and download.content.lstrip()[:5] == b"<?xml"):
+        if looks_like_feed(download):
             raise SourceError(item.label, "this is an RSS/Atom feed or XML, not an article page")
         if media.startswith("text/") and media not in _HTML_TYPES + _TEXT_TYPES:
             media = "text/plain"

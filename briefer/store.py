@@ -117,6 +117,12 @@ class Store:
         with self._lock:
             self._db.close()
 
+    def has_reply(self, key: str) -> bool:
+        """Whether a reply is cached for the key (without reading it)."""
+        with self._lock:
+            row = self._db.execute("SELECT 1 FROM responses WHERE key = ?", (key,)).fetchone()
+        return row is not None
+
     def get_reply(self, key: str) -> tuple[dict[str, Any], dict[str, Any]] | None:
         """The cached (reply, usage) for a key, or None."""
         with self._lock:

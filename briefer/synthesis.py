@@ -26,6 +26,7 @@ from .models import (
     SourceRef,
     Story,
     Usage,
+    evidence_counts,
 )
 from .text import entities
 
@@ -140,9 +141,6 @@ def build(
             for s in stories[: config.summary_items]
             if s.key_points
         )
-    flags = [p.verified for e in entries for p in e.digest.key_points]
-    flags += [r.verified for e in entries for r in e.digest.risks]
-    verified, total = sum(flags), len(flags)
     return Brief(
         title=config.title,
         audience=config.audience,
@@ -157,7 +155,7 @@ def build(
         failures=tuple(failures),
         engine=engine,
         usage=usage,
-        evidence=(verified, total),
+        evidence=evidence_counts(e.digest for e in entries),
         stats=dict(stats or {}),
     )
 

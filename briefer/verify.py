@@ -47,28 +47,43 @@ def find_span(text: str, quote: str) -> Span | None:
 
 
 def locate(
-    text: str,
-    quote: str,
-    *,
-    fuzzy_threshold: float | None = DEFAULT_FUZZY_THRESHOLD,
-    spans: Sequence[Segment] | None = None,
+    text: str, quote: str, *, fuzzy_threshold: float | None = DEFAULT_FUZZY_THRESHOLD
 ) -> tuple[Span | None, str | None]:
     """The quote's span and how it was found: "exact", "normalized", "fuzzy" or (None, None)."""
-    if not quote.strip():
-        return None, None
-    at = text.find(quote)
-    if at >= 0:
-        return Span(at, at + len(quote)), "exact"
-    norm_text, index = _normalize(text)
-    norm_quote, _ = _normalize(quote.strip())
-    at = norm_text.find(norm_quote)
-    if at >= 0:
-        return Span(index[at], index[at + len(norm_quote) - 1] + 1), "normalized"
-    if fuzzy_threshold is None:
-        return None, None
-    spans = spans if spans is not None else sentences(text)
-    found = _fuzzy(norm_text, index, norm_quote, fuzzy_threshold, spans)
-    return (found, "fuzzy") if found else (None, None)
+    return Evidence(text).locate(quote, fuzzy_threshold=fuzzy_threshold)
+
+
+class Evidence:
+    """One article's text, for checking many quotes: the normalized form and the sentences
+    are worked out once, and only when a quote is not found verbatim."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self._normalized: tuple[str, list[int]] | None = None
+        self._spans: list[Segment] | None = None
+
+    def locate(
+        self, quote: str, *, fuzzy_threshold: float | None = DEFAULT_FUZZY_THRESHOLD
+    ) -> tuple[Span | None, str | None]:
+        """Like ``locate``, for this article."""
+        if not quote.strip():
+            return None, None
+        at = self.text.find(quote)
+        if at >= 0:
+            return Span(at, at + len(quote)), "exact"
+        if self._normalized is None:
+            self._normalized = _normalize(self.text)
+        norm_text, index = self._normalized
+        norm_quote, _ = _normalize(quote.strip())
+        at = norm_text.find(norm_quote)
+        if at >= 0:
+            return Span(index[at], index[at + len(norm_quote) - 1] + 1), "normalized"
+        if fuzzy_threshold is None:
+            return None, None
+        if self._spans is None:
+            self._spans = sentences(self.text)
+        found = _fuzzy(norm_text, index, norm_quote, fuzzy_threshold, self._spans)
+        return (found, "fuzzy") if found else (None, None)
 
 
 def _fuzzy(

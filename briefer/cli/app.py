@@ -119,7 +119,6 @@ class _Bar:
     def __call__(self, done: int, total: int, stage: str) -> None:
         if not self.enabled or total < 2:
             return
-        stage = stage if stage in ("Fetching", "Summarizing") else "Summarizing"
         if self.bar is None or stage != self.stage or self.bar.length != total:
             self.close()
             self.bar = click.progressbar(length=total, label=stage, file=sys.stderr)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -15,6 +17,9 @@ from .app import (
     cli,
 )
 from .options import settings_options
+
+if TYPE_CHECKING:
+    from ..engines.llm import LLMEngine
 
 
 @cli.command()
@@ -42,6 +47,21 @@ def batch() -> None:
     """
 
 
+@contextmanager
+def _llm_engine(state: _State, options: dict[str, Any]) -> Iterator[LLMEngine]:
+    """The LLM engine for these options, with its store open for the duration."""
+    from ..engines.llm import LLMEngine
+    from ..pipeline import open_store
+
+    settings = _settings(state, options).with_(engine="openai")
+    store = open_store(settings)
+    try:
+        yield LLMEngine(settings, store=store)
+    finally:
+        if store is not None:
+            store.close()
+
+
 @batch.command("status")
 @click.argument("batch_id", required=False)
 @settings_options
@@ -55,16 +75,9 @@ def batch_status(state: _State, /, batch_id: str | None, **options: Any) -> None
       briefer batch status --base-url http://127.0.0.1:8000/v1
     """
     from ..engines import batch as batches
-    from ..engines.llm import LLMEngine
-    from ..pipeline import open_store
 
-    settings = _settings(state, options).with_(engine="openai")
-    store = open_store(settings)
-    try:
-        rows = batches.status(LLMEngine(settings, store=store), batch_id)
-    finally:
-        if store is not None:
-            store.close()
+    with _llm_engine(state, options) as engine:
+        rows = batches.status(engine, batch_id)
     if not rows:
         click.echo("No batches.")
     for row in rows:
@@ -86,16 +99,9 @@ def batch_cancel(state: _State, /, batch_id: str, **options: Any) -> None:
       briefer batch cancel batch_abc123
     """
     from ..engines import batch as batches
-    from ..engines.llm import LLMEngine
-    from ..pipeline import open_store
 
-    settings = _settings(state, options).with_(engine="openai")
-    store = open_store(settings)
-    try:
-        click.echo(f"{batch_id}: {batches.cancel(LLMEngine(settings, store=store), batch_id)}")
-    finally:
-        if store is not None:
-            store.close()
+    with _llm_engine(state, options) as engine:
+        click.echo(f"{batch_id}: {batches.cancel(engine, batch_id)}")
 
 
 @cli.group()

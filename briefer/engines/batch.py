@@ -40,16 +40,7 @@ def request_lines(engine: LLMEngine, calls: Sequence[Call], mode: str) -> list[s
     """The JSONL lines of a batch request file, one per call."""
     lines = []
     for call in calls:
-        messages = engine.messages_for(call, mode)
-        body: dict[str, Any] = {
-            "model": engine.model,
-            "messages": messages,
-            "temperature": engine.settings.temperature,
-            "max_tokens": engine.settings.max_output_tokens,
-        }
-        response_format = engine.response_format(mode, call)
-        if response_format is not None:
-            body["response_format"] = response_format
+        body = engine.request_body(call, engine.messages_for(call, mode), mode)
         record = {"custom_id": custom_id(call), "method": "POST", "url": ENDPOINT, "body": body}
         lines.append(json.dumps(record, ensure_ascii=False, separators=(",", ":")))
     return lines

@@ -25,7 +25,17 @@ from pydantic import BaseModel
 from ..config import Price, Settings
 from ..errors import ConfigError
 from ..merge import merge_key_points, merge_risks
-from ..models import Article, Chunk, EngineInfo, EngineResult, KeyPoint, Risk, Usage
+from ..models import (
+    LIKELIHOODS,
+    SEVERITIES,
+    Article,
+    Chunk,
+    EngineInfo,
+    EngineResult,
+    KeyPoint,
+    Risk,
+    Usage,
+)
 from ..prompts import Prompt, load_prompt, render_messages
 from ..ratelimit import RateLimiter
 from ..risk import load_rules
@@ -122,8 +132,6 @@ class LLMEngine(Transport):
     # ---- planning ---------------------------------------------------------------------
 
     def _static(self) -> dict[str, Any]:
-        from ..models import LIKELIHOODS, SEVERITIES
-
         return {
             "max_key_points": self.settings.max_key_points,
             "max_risks": self.settings.max_risks,
@@ -190,7 +198,7 @@ class LLMEngine(Transport):
                     messages = self._with_schema_in_prompt(messages)
                 key = self._key(self.prompt, chunk.text)
                 tokens = self.count_tokens(messages)
-                cached = self.store is not None and self.store.get_reply(key) is not None
+                cached = self.store is not None and self.store.has_reply(key)
                 calls.append(
                     Call(
                         article=article,
@@ -240,14 +248,11 @@ class LLMEngine(Transport):
             self._with_schema_in_prompt(call.messages, call) if mode == "prompt" else call.messages
         )
 
-    def response_format(self, mode: str, call: Call) -> dict[str, Any] | None:
-        return self._response_format(mode, call)
-
     def parse(self, content: str | None) -> BaseModel:
         return parse_reply(content, self.categories)
 
     def remember(self, call: Call, outcome: Outcome) -> None:
-        """Cache a validated reply (batch results arrive outside _run)."""
+        """Cache a validated reply; only validated replies ever reach here."""
         if self.store is not None and outcome.reply is not None:
             self.store.put_reply(
                 call.key,
@@ -265,7 +270,7 @@ class LLMEngine(Transport):
     ) -> None:
         from . import batch
 
-        pending = [c for c in calls if not (self.store and self.store.get_reply(c.key))]
+        pending = [c for c in calls if not c.cached]
         if self.store is None and not self.settings.batch_export:
             raise ConfigError("batch mode keeps replies in the store: drop --no-cache")
         mode = self.batch_mode()
@@ -507,17 +512,7 @@ class LLMEngine(Transport):
             log.warning("%s: %s", call.label, exc)
             return outcome
         outcome.reply = reply
-        if self.store is not None:
-            self.store.put_reply(
-                call.key,
-                model=self.model,
-                prompt=call.prompt or self.prompt.label,
-                reply=reply.model_dump(),
-                usage={
-                    "prompt_tokens": outcome.usage.prompt_tokens,
-                    "completion_tokens": outcome.usage.completion_tokens,
-                },
-            )
+        self.remember(call, outcome)
         return outcome
 
     def _complete(self, call: Call, outcome: Outcome) -> BaseModel:

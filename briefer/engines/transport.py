@@ -59,6 +59,19 @@ class Transport:
         )
         return [{"role": "system", "content": system}, *messages[1:]]
 
+    def request_body(self, call: Call, messages: list[dict[str, str]], mode: str) -> dict[str, Any]:
+        """The chat-completions request, the same for an interactive call and a batch line."""
+        body: dict[str, Any] = {
+            "model": self.model,
+            "messages": messages,
+            "temperature": self.settings.temperature,
+            "max_tokens": self.settings.max_output_tokens,
+        }
+        response_format = self._response_format(mode, call)
+        if response_format is not None:
+            body["response_format"] = response_format
+        return body
+
     def _response_format(self, mode: str, call: Call) -> dict[str, Any] | None:
         schema = call.schema if call.schema is not None else self.schema
         if mode == "json_schema":
@@ -117,6 +130,7 @@ class Transport:
         tokens = self.count_tokens(messages)
         reserved = self.cost(tokens, self.settings.max_output_tokens) or 0.0
         last = ""
+        body = self.request_body(call, messages, mode)
         for attempt in range(self.settings.max_retries + 1):
             if not self.budget.reserve(reserved):
                 raise ChunkFailed(
@@ -124,15 +138,6 @@ class Transport:
                 )
             self.limiter.acquire(tokens + self.settings.max_output_tokens)
             outcome.usage = outcome.usage + Usage(calls=1)
-            kwargs: dict[str, Any] = {
-                "model": self.model,
-                "messages": messages,
-                "temperature": self.settings.temperature,
-                "max_tokens": self.settings.max_output_tokens,
-            }
-            response_format = self._response_format(mode, call)
-            if response_format is not None:
-                kwargs["response_format"] = response_format
             log.debug(
                 "POST %s/chat/completions model=%s mode=%s input~%d tokens (%s, attempt %d)",
                 self.endpoint,
@@ -144,7 +149,7 @@ class Transport:
             )
             wait_for: float | None = None
             try:
-                response = self.client.chat.completions.create(**kwargs)
+                response = self.client.chat.completions.create(**body)
             except openai.AuthenticationError as exc:
                 self.budget.settle(reserved, 0.0)
                 raise LLMError(
