@@ -24,6 +24,7 @@ class Article:
     published: str | None = None
     site: str | None = None
     kind: str = "text"  # "text", "markdown" or "html": what the source was before cleaning
+    language: str = "und"  # ISO 639-1 code detected offline (briefer.language); "und" if unsure
 
     @property
     def word_count(self) -> int:

@@ -19,6 +19,7 @@ from .config import SOURCE_EXTENSIONS, Settings
 from .errors import SourceError
 from .feeds import looks_like_feed
 from .fetch import fetch_url, redact
+from .language import detect as detect_language
 from .models import Article
 
 log = logging.getLogger(__name__)
@@ -182,6 +183,7 @@ def build_article(
         published=published,
         site=site,
         kind=kind,
+        language=detect_language(text).code,
     )
 
 
