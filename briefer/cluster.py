@@ -30,15 +30,16 @@ def _lead(text: str) -> str:
 
 
 def similarity_matrix_inputs(
-    docs: Sequence[tuple[str, str]],
+    docs: Sequence[tuple[str, str]], languages: Sequence[str] | None = None
 ) -> tuple[list[dict[str, float]], list[frozenset[str]]]:
-    """Unit TF-IDF vectors and name sets for (title, text) pairs."""
+    """Unit TF-IDF vectors and name sets for (title, text) pairs in the given languages."""
     counts = []
     names = []
-    for title, text in docs:
+    for i, (title, text) in enumerate(docs):
         lead = _lead(text)
-        counts.append(Counter(terms(title) * TITLE_WEIGHT + terms(lead)))
-        names.append(entities(f"{title}.\n{lead}"))
+        language = languages[i] if languages else "en"
+        counts.append(Counter(terms(title, language) * TITLE_WEIGHT + terms(lead, language)))
+        names.append(entities(f"{title}.\n{lead}", language))
     df: Counter[str] = Counter()
     for c in counts:
         df.update(c.keys())
@@ -64,10 +65,17 @@ def similarity(
 
 
 def story_groups(
-    docs: Sequence[tuple[str, str]], *, threshold: float = DEFAULT_STORY_THRESHOLD
+    docs: Sequence[tuple[str, str]],
+    *,
+    threshold: float = DEFAULT_STORY_THRESHOLD,
+    languages: Sequence[str] | None = None,
 ) -> list[list[int]]:
-    """Groups of indices of (title, text) pairs that report the same event, in input order."""
-    vectors, names = similarity_matrix_inputs(docs)
+    """Groups of indices of (title, text) pairs that report the same event, in input order.
+
+    ``languages`` gives each document's ISO 639-1 code (English when not given): stopwords,
+    word forms and what counts as a name depend on it.
+    """
+    vectors, names = similarity_matrix_inputs(docs, languages)
     index: dict[str, list[int]] = defaultdict(list)
     for i, vector in enumerate(vectors):
         top = sorted(vector, key=lambda t: (-vector[t], t))[:TOP_TERMS]

@@ -176,6 +176,7 @@ def _run(
         stories = story_groups(
             [(e.digest.article.title or "", e.digest.article.text) for e in entries],
             threshold=config.story_threshold,
+            languages=[e.digest.article.language for e in entries],
         )
         stats["stories"] = len(stories)
         summarizer = _summarizer(engine, config)

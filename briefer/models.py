@@ -137,6 +137,7 @@ class EngineResult:
     risks: tuple[Risk, ...]
     usage: Usage = field(default_factory=Usage)
     failed_chunks: tuple[str, ...] = ()  # one reason per chunk that could not be analyzed
+    risk_note: str | None = None  # why risks were not assessed, e.g. no rules for the language
 
 
 @dataclass(frozen=True)
@@ -151,6 +152,7 @@ class ArticleDigest:
     tokenizer: str
     usage: Usage = field(default_factory=Usage)
     failed_chunks: tuple[str, ...] = ()
+    risk_note: str | None = None  # set when risks were not assessed: "no risks" would mislead
 
     @property
     def tokens(self) -> int:

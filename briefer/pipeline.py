@@ -122,6 +122,7 @@ def digest_of(
         tokenizer=settings.tokenizer,
         usage=result.usage,
         failed_chunks=result.failed_chunks,
+        risk_note=result.risk_note,
     )
     return digest, failures
 

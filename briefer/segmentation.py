@@ -9,12 +9,32 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-# Titles and abbreviations that end in a period without ending a sentence.
-_ABBREVIATIONS = frozenset(
-    """mr mrs ms dr prof sr jr st mt gen col lt sgt capt cmdr adm gov sen rep pres supt
-    rev hon inc ltd co corp bros no nos vs etc al approx dept est fig vol op cf ca
-    jan feb mar apr jun jul aug sep sept oct nov dec e.g i.e u.s u.k u.n a.m p.m""".split()
-)
+from .stopwords import stopwords
+
+# Titles and abbreviations that end in a period without ending a sentence, by language.
+# A language without its own list uses the shared one: initials, "etc", "e.g"...
+_SHARED = "etc e.g i.e u.s u.k u.n a.m p.m dr prof vs ca cf approx"
+_ABBREVIATIONS = {
+    code: frozenset((_SHARED + " " + words).split())
+    for code, words in {
+        "en": """mr mrs ms sr jr st mt gen col lt sgt capt cmdr adm gov sen rep pres supt rev
+        hon inc ltd co corp bros al dept est fig vol op jan feb mar apr jun jul aug sep
+        sept oct nov dec""",
+        "de": """z.b bzw usw vgl ggf evtl inkl hr fr dipl ing mio mrd jh jhd str abs
+        bspw d.h u.a o.ä s.o u.ä sog z.t zzt allg gmbh jan feb mär apr jun jul aug sep sept
+        okt nov dez""",
+        "fr": """m mm mme mlle mgr st ste av apr j.-c p.ex cie éd vol janv févr avr juil
+        sept oct nov déc""",
+        "es": """sr sra srta sres dña ud uds vd vds av avda pág dto ee.uu
+        cía ltda s.a ene feb mar abr jun jul ago sep sept oct nov dic""",
+        "": "",
+    }.items()
+}
+# Abbreviations of "number", which only hold before one: "No. 10", but "said no. He left".
+_NUMBER_WORDS = frozenset({"no", "nos", "nr", "núm", "nro", "n°", "art"})
+# Languages that write ordinals with a period: "am 3. Oktober", "im 19. Jahrhundert".
+_ORDINAL_PERIOD = frozenset({"de", "da", "no", "nb", "fi", "cs", "sk", "hu", "pl", "sl", "hr"})
+_NEXT_WORD = re.compile(r"\s+[\"'“‘«(\[]*(\w+)")
 _BLANK_LINE = re.compile(r"\n[ \t\r\f\v]*\n\s*")
 _NEWLINE = re.compile(r"\n\s*")
 # A sentence ends at . ! ? or … (possibly repeated), then closing quotes or brackets, then
@@ -69,24 +89,32 @@ def _append_trimmed(text: str, start: int, end: int, out: list[Segment]) -> None
         out.append(Segment(start, end))
 
 
-def _is_abbreviation(text: str, period: int) -> bool:
+def _is_abbreviation(text: str, period: int, language: str) -> bool:
     match = _WORD_BEFORE.search(text, max(0, period - 20), period)
     if not match:
         return False
     word = match.group(1).lower().rstrip(".")
-    if word in _ABBREVIATIONS:
+    if word in _ABBREVIATIONS.get(language, _ABBREVIATIONS[""]):
         return True
+    if word in _NUMBER_WORDS:
+        after = _NEXT_WORD.match(text, period + 1)
+        return after is not None and after.group(1)[:1].isdigit()
+    if language in _ORDINAL_PERIOD and word.isdigit() and len(word) <= 2:
+        # "am 3. Oktober", "im 19. Jahrhundert": an ordinal, unless the next word is one that
+        # opens sentences ("Der", "Sie"), which nouns after an ordinal are not.
+        after = _NEXT_WORD.match(text, period + 1)
+        return after is not None and after.group(1).lower() not in stopwords(language)
     # A single capital letter before a period is an initial ("John F. Kennedy").
     return len(word) == 1 and text[period - 1].isupper()
 
 
-def sentences_in(text: str, span: Segment) -> list[Segment]:
+def sentences_in(text: str, span: Segment, language: str = "en") -> list[Segment]:
     """Sentence spans inside one paragraph span."""
     out: list[Segment] = []
     pos = span.start
     for match in _SENTENCE_END.finditer(text, span.start, span.end):
         single_period = text[match.start()] == "." and match.end() - match.start() == 1
-        if single_period and _is_abbreviation(text, match.start()):
+        if single_period and _is_abbreviation(text, match.start(), language):
             continue
         _append_trimmed(text, pos, match.end(), out)
         pos = match.end()
@@ -94,11 +122,14 @@ def sentences_in(text: str, span: Segment) -> list[Segment]:
     return out
 
 
-def sentences(text: str) -> list[Segment]:
-    """Sentence spans of a whole text; a sentence never crosses a paragraph boundary."""
+def sentences(text: str, language: str = "en") -> list[Segment]:
+    """Sentence spans of a whole text; a sentence never crosses a paragraph boundary.
+
+    ``language`` (ISO 639-1) chooses the abbreviations that do not end a sentence.
+    """
     out: list[Segment] = []
     for para in paragraphs(text):
-        out.extend(sentences_in(text, para))
+        out.extend(sentences_in(text, para, language))
     return out
 
 

@@ -74,7 +74,7 @@ def _story_names(entries: Sequence[Entry]) -> tuple[str, ...]:
     counts: Counter[str] = Counter()
     for e in entries:
         a = e.digest.article
-        counts.update(entities(f"{a.title or ''}.\n{' '.join(a.text.split()[:150])}"))
+        counts.update(entities(f"{a.title or ''}.\n{' '.join(a.text.split()[:150])}", a.language))
     return tuple(sorted(name for name, _ in counts.most_common(NAMES_PER_STORY)))
 
 

@@ -1,61 +1,98 @@
-"""Words, content terms and named-entity-like phrases, shared by ranking and clustering."""
+"""Words, content terms and named-entity-like phrases, shared by ranking and clustering.
+
+Both depend on the article's language (ISO 639-1): stopwords differ, inflected languages fold
+word forms through simplemma's dictionaries, and German capitalizes every noun, so a
+capitalized word is a name there only when it is not a common word of the language.
+"""
 
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
-STOPWORDS = frozenset(
-    """a about above after again against all also am an and any are as at be because been
-    before being below between both but by can could did do does doing down during each few
-    for from further had has have having he her here hers herself him himself his how i if in
-    into is it its itself just me more most my myself no nor not now of off on once only or
-    other our ours ourselves out over own same she should so some such than that the their
-    theirs them themselves then there these they this those through to too under until up very
-    was we were what when where which while who whom why will with would you your yours said
-    says told according since however among very still well""".split()
-)
+from .stopwords import ANY_LANGUAGE, STOPWORDS, stopwords
+
+# Languages whose word forms are folded to a dictionary form (English folds plurals only,
+# which is faster and enough for it).
+_LEMMATIZED = frozenset({"de", "fr", "es", "it", "pt", "nl"})
+# Languages that capitalize common nouns: a lone capitalized word there is not a name.
+_NOUNS_CAPITALIZED = frozenset({"de", "lb"})
 _WORD = re.compile(r"[^\W_]+(?:[-'’][^\W_]+)*")
 # Capitalized runs ("Vladimir Putin", "Red Sea") and designators with digits ("S-400", "F-35").
 _ENTITY = re.compile(
     r"\b(?:[A-Z][\w’'-]*[a-z0-9][\w’'-]*|[A-Z]{2,})(?:\s+(?:of\s+|the\s+)?(?:[A-Z][\w’'-]+|[A-Z]{2,}))*"
     r"|\b[A-Z]+-\d+\w*"
 )
-_NOT_ENTITIES = frozenset(
-    """the a an in on at for and but or of to as by with from this that these those it its
-    he she they we i his her their our after before when while also however meanwhile
-    monday tuesday wednesday thursday friday saturday sunday january february march april may
-    june july august september october november december""".split()
+# Capitalized words that are not names in any language: weekdays and months.
+_NOT_ENTITIES = ANY_LANGUAGE | frozenset(
+    """meanwhile monday tuesday wednesday thursday friday saturday sunday january february
+    march april may june july august september october november december montag dienstag
+    mittwoch donnerstag freitag samstag sonntag januar februar märz mai juni juli oktober
+    dezember lundi mardi mercredi jeudi vendredi samedi dimanche janvier février mars avril
+    juin juillet août septembre octobre novembre décembre lunes martes miércoles jueves
+    viernes sábado domingo enero febrero marzo abril mayo junio julio agosto septiembre
+    octubre noviembre diciembre""".split()
 )
 
+# Kept for callers that want the English list.
+STOPWORDS_EN = STOPWORDS["en"]
 
-def terms(text: str) -> list[str]:
-    """Content terms: lowercased words without stopwords, possessives and plural -s folded."""
+
+@lru_cache(maxsize=200_000)
+def _lemma(word: str, language: str) -> str:
+    import simplemma
+
+    return str(simplemma.lemmatize(word, lang=language)).lower()
+
+
+@lru_cache(maxsize=200_000)
+def _is_common_word(word: str, language: str) -> bool:
+    import simplemma
+
+    return bool(simplemma.is_known(word, lang=language))
+
+
+def terms(text: str, language: str = "en") -> list[str]:
+    """Content terms: lowercased words without stopwords, word forms folded."""
+    stop = stopwords(language)
+    lemmatize = language in _LEMMATIZED
     out = []
     for word in _WORD.findall(text.lower()):
         word = word.replace("’", "'")
         if word.endswith("'s"):
             word = word[:-2]
-        if len(word) < 3 or word in STOPWORDS or word.isdigit():
+        if len(word) < 3 or word in stop or word.isdigit():
             continue
-        if len(word) > 4 and word.endswith("s") and not word.endswith("ss"):
+        if lemmatize:
+            word = _lemma(word, language)
+        elif len(word) > 4 and word.endswith("s") and not word.endswith("ss"):
             word = word[:-1]
         out.append(word)
     return out
 
 
-def entities(text: str) -> frozenset[str]:
+def entities(text: str, language: str = "en") -> frozenset[str]:
     """Names and designators, lowercased: capitalized phrases, their words, codes like S-400.
 
-    A lone capitalized word that only ever opens a sentence ("Among", "Very") is not a name.
+    A lone capitalized word that only ever opens a sentence ("Among", "Very") is not a name;
+    in German, neither is a capitalized common noun ("Krise").
     """
     found: set[str] = set()
     initial_only: dict[str, bool] = {}
+    nouns_capitalized = language in _NOUNS_CAPITALIZED
     for match in _ENTITY.finditer(text):
-        words = [w for w in match.group(0).split() if w.lower() not in _NOT_ENTITIES]
+        # Acronyms stay even when they spell a function word elsewhere: "UN", "EU".
+        words = [
+            w
+            for w in match.group(0).split()
+            if (w.isupper() and len(w) > 1) or w.lower() not in _NOT_ENTITIES
+        ]
+        if nouns_capitalized:
+            words = _uncommon_run(words, language)
         if not words:
             continue
         before = text[: match.start()].rstrip()
-        at_start = not before or before[-1] in ".!?:\n\"“”'"
+        at_start = not before or before[-1] in ".!?:\n\"“”'„"
         names = [" ".join(words)] + (words if len(words) > 1 else [])
         for name in names:
             phrase = name.lower().replace("’", "'").removesuffix("'s")
@@ -70,3 +107,14 @@ def entities(text: str) -> frozenset[str]:
             found.add(phrase)
     found.update(p for p, only in initial_only.items() if not only)
     return frozenset(found)
+
+
+def _uncommon_run(words: list[str], language: str) -> list[str]:
+    """The words of a capitalized run that can be names where nouns are capitalized.
+
+    A run is kept whole when one of its words is no common word ("Claas Relotius"); otherwise
+    only designators and acronyms remain of it ("Die Krise" is not a name, "EU" is).
+    """
+    if any(not _is_common_word(w, language) for w in words if not w.isupper()):
+        return words
+    return [w for w in words if w.isupper() or any(c.isdigit() for c in w)]

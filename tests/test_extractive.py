@@ -110,7 +110,7 @@ id = "nuclear-cooperation"
 category = "nuclear"
 title = "Civil nuclear build-out"
 severity = "low"
-cues = ["nuclear power plant*"]
+strong = ["nuclear power plant*"]
 """
     )
     _, risks = analyze(seed_article, rules=(extra,), max_risks=20)
@@ -125,7 +125,7 @@ def test_user_rules_can_replace_the_builtins(tmp_path, seed_article):
     only = tmp_path / "only.toml"
     only.write_text(
         'replace = true\n[categories]\nx = "X"\n[[rule]]\nid = "r"\ncategory = "x"\n'
-        'title = "Only rule"\ncues = ["drone*"]\n'
+        'title = "Only rule"\nstrong = ["drone*"]\n'
     )
     _, risks = analyze(seed_article, rules=(only,))
     assert [r.title for r in risks] == ["Only rule"]

@@ -51,7 +51,7 @@ def test_changes_since_the_previous_brief(tmp_path):
     second = run_daily(config(tmp_path, "port-2.txt", "quake-1.txt"), settings, now=NOW)
     changes = second.brief.changes
     assert changes.previous_date == "2026-11-29"
-    assert "Humanitarian harm" in changes.new_risks
+    assert "Natural hazards and disasters" in changes.new_risks
     assert any(title.startswith("Cyber attack disrupts Rotterdam") for title in changes.continuing)
     md = (tmp_path / "briefs" / "latest.md").read_text()
     assert "- **New risks:** " in md and "- **Continuing stories:** " in md

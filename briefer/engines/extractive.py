@@ -14,7 +14,8 @@ from collections.abc import Callable, Sequence
 
 from ..config import Settings
 from ..models import Article, Chunk, EngineInfo, EngineResult, KeyPoint, Risk, Span
-from ..risk import RuleSet, assess, load_rules
+from ..risk import assess
+from ..rules import DEFAULT_LANGUAGE, RuleBook
 from ..segmentation import Segment, sentences
 from ..text import terms
 
@@ -37,8 +38,8 @@ _BOILERPLATE = re.compile(
 )
 
 
-def _terms(sentence: str) -> frozenset[str]:
-    return frozenset(terms(sentence))
+def _terms(sentence: str, language: str = "en") -> frozenset[str]:
+    return frozenset(terms(sentence, language))
 
 
 def _similarity(a: frozenset[str], b: frozenset[str]) -> float:
@@ -107,10 +108,11 @@ class ExtractiveEngine:
         description="ranked article sentences and rule-based risks, offline, no model",
     )
 
-    def __init__(self, settings: Settings, rules: RuleSet | None = None) -> None:
+    def __init__(self, settings: Settings, rules: RuleBook | None = None) -> None:
         self.max_key_points = settings.max_key_points
         self.max_risks = settings.max_risks
-        self.rules = rules or load_rules(settings.rules, replace=settings.replace_rules)
+        self.rules = rules or RuleBook(settings.rules, replace=settings.replace_rules)
+        self.rules.get(DEFAULT_LANGUAGE)  # a broken rules file fails here, not mid-run
 
     def analyze_all(
         self,
@@ -121,19 +123,29 @@ class ExtractiveEngine:
         results = []
         for done, (article, chunks) in enumerate(items):
             key_points, risks = self.analyze(article, chunks)
-            results.append(EngineResult(tuple(key_points), tuple(risks)))
+            note = self.risk_note(article)
+            results.append(EngineResult(tuple(key_points), tuple(risks), risk_note=note))
             if progress:
                 progress(done + 1, len(items), article.source)
         return results
 
+    def risk_note(self, article: Article) -> str | None:
+        """Why the article's risks were not assessed; None when they were."""
+        if self.rules.get(article.language) is None:
+            return f"risks not assessed (language: {article.language})"
+        return None
+
     def analyze(
         self, article: Article, chunks: Sequence[Chunk]
     ) -> tuple[list[KeyPoint], list[Risk]]:
-        spans = sentences(article.text)
+        spans = sentences(article.text, article.language)
         key_points = self._key_points(article, spans)
+        rules = self.rules.get(article.language)
+        if rules is None:  # English cues on another language find false risks: say so instead
+            return key_points, []
         # The headline restates the body; quoting the body is the stronger evidence.
         body = [s for s in spans if not self._is_title(article, s)]
-        risks = assess(article, body or spans, self.rules, limit=self.max_risks)
+        risks = assess(article, body or spans, rules, limit=self.max_risks)
         return key_points, risks
 
     def _key_points(self, article: Article, spans: list[Segment]) -> list[KeyPoint]:
@@ -144,8 +156,10 @@ class ExtractiveEngine:
             candidates = ([s for s in spans if not self._is_title(article, s)] or spans)[
                 :MAX_RANKED
             ]
-        term_sets = [_terms(text[s.start : s.end]) for s in candidates]
-        scores = rank(term_sets, _terms(article.title) if article.title else frozenset())
+        language = article.language
+        term_sets = [_terms(text[s.start : s.end], language) for s in candidates]
+        anchor = _terms(article.title, language) if article.title else frozenset()
+        scores = rank(term_sets, anchor)
         order = sorted(range(len(candidates)), key=lambda i: (-scores[i], i))
         chosen: list[int] = []
         for i in order:
