@@ -223,6 +223,8 @@ class SourceRef:
     published: str | None
     article_id: str
     location: str  # the file, URL or feed item it came from
+    language: str = "und"  # the article's detected language (ISO 639-1)
+    risk_note: str | None = None  # e.g. "risks not assessed (language: fr)"
 
 
 @dataclass(frozen=True)

@@ -95,6 +95,7 @@ def run_data(run: SummaryRun) -> dict[str, Any]:
                 ],
                 "key_points": to_data(digest.key_points),
                 "risks": [{**to_data(r), "cues": list(r.cues)} for r in digest.risks],
+                "risk_note": digest.risk_note,
                 "usage": to_data(digest.usage),
                 "failed_chunks": list(digest.failed_chunks),
             }

@@ -115,6 +115,8 @@ def build(
                         published=origin.published,
                         article_id=entry.digest.article.id,
                         location=origin.location,
+                        language=entry.digest.article.language,
+                        risk_note=entry.digest.risk_note,
                     )
                 )
                 mine.append(len(sources))

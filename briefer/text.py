@@ -110,11 +110,23 @@ def entities(text: str, language: str = "en") -> frozenset[str]:
 
 
 def _uncommon_run(words: list[str], language: str) -> list[str]:
-    """The words of a capitalized run that can be names where nouns are capitalized.
+    """The part of a capitalized run that can be a name where nouns are capitalized.
 
-    A run is kept whole when one of its words is no common word ("Claas Relotius"); otherwise
-    only designators and acronyms remain of it ("Die Krise" is not a name, "EU" is).
+    Common words are trimmed from both ends ("Reporter Claas Relotius" is the name "Claas
+    Relotius"); a run of common words only keeps its acronyms and designators ("Die Krise"
+    is no name, "EU" is).
     """
-    if any(not _is_common_word(w, language) for w in words if not w.isupper()):
-        return words
-    return [w for w in words if w.isupper() or any(c.isdigit() for c in w)]
+
+    def common(word: str) -> bool:
+        return (
+            not word.isupper()
+            and not any(c.isdigit() for c in word)
+            and (_is_common_word(word, language))
+        )
+
+    start, end = 0, len(words)
+    while start < end and common(words[start]):
+        start += 1
+    while end > start and common(words[end - 1]):
+        end -= 1
+    return words[start:end]

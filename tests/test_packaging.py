@@ -28,7 +28,9 @@ def test_wheel_ships_templates_prompts_rules_and_types(wheel):
         assert f"briefer/templates/{template.name}" in names
     for prompt in (ROOT / "prompts").glob("*.md"):
         assert f"briefer/prompts/{prompt.name}" in names
-    assert "briefer/data/risk_rules.toml" in names
+    for rules in (ROOT / "briefer" / "data").glob("risk_rules.*.toml"):
+        assert f"briefer/data/{rules.name}" in names
+    assert {"briefer/data/risk_rules.en.toml", "briefer/data/risk_rules.de.toml"} <= names
     assert "briefer/py.typed" in names
     assert not [n for n in names if n.startswith(("tests/", "seeds/", "bench/"))]
 

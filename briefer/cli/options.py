@@ -66,7 +66,7 @@ _SETTINGS_OPTIONS = [
         "rules",
         multiple=True,
         type=click.Path(dir_okay=False, exists=True, path_type=Path),
-        help="TOML file of extra risk rules (repeatable); see briefer/data/risk_rules.toml.",
+        help="TOML file of extra risk rules (repeatable); see briefer/data/risk_rules.en.toml.",
     ),
     click.option("--replace-rules", is_flag=True, help="Use only the --rules files."),
     click.option(
