@@ -8,7 +8,7 @@ STAMP   = $(VENV)/.installed
 DEBIAN_PACKAGES ?= libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core \
 	fonts-dejavu-extra fonts-droid-fallback
 
-.PHONY: demo test bench lint clean system-deps preview
+.PHONY: demo test eval bench lint clean system-deps preview
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import venv, ensurepip' 2>/dev/null || $(MAKE) --no-print-directory system-deps DEBIAN_PACKAGES="python3-venv $(DEBIAN_PACKAGES)"
@@ -35,6 +35,10 @@ demo: $(STAMP)
 ## test: the whole test suite, offline
 test: $(STAMP)
 	$(BIN)/python -m pytest
+
+## eval: score the offline engine on the hand-labelled pages in tests/eval (ARGS="--split holdout", "--base-url URL")
+eval: $(STAMP)
+	$(BIN)/python -m tests.eval.score $(ARGS)
 
 ## lint: ruff and mypy (strict)
 lint: $(STAMP)
