@@ -29,9 +29,12 @@ NEGATION_WINDOW = 4  # words between a negation and the cue it cancels
 _MAX_GAP_CHARS = 200  # beyond this many characters two phrases are never "near"
 SEVERITY_WINDOW = 6  # words between a severity word and the cue it qualifies
 HISTORY_YEARS = 5  # an event dated this many years before the article is history
-# News states its main risk up front: a rule that fires in one of the first sentences quotes
-# that sentence, even when a later one holds more cues.
+# News states its main risk up front: a lede sentence that looks ahead is quoted even when a
+# later one holds more cues; a lede that narrates a past event is not preferred.
 LEDE_SENTENCES = 2
+# Wording that looks ahead: a hedge or an expectation ("could", "fears", "will"), or a marker
+# of now ("still").
+_FORWARD = frozenset({("likelihood", "possible"), ("likelihood", "likely"), ("ongoing",)})
 _CUE_KINDS = ("cues", "requires", "strong")
 _CLAUSE_BREAK = re.compile(r"[,;:()—–]|\s-\s")
 _YEAR = re.compile(r"(?<![\w-])(?:1[5-9]|20)\d\d(?![\w-])")
@@ -317,8 +320,13 @@ def _risk(
     evidence: list[tuple[int, int, int, list[_Hit]]],
 ) -> Risk:
     text = article.text
-    in_lede = [e for e in evidence if e[2] < LEDE_SENTENCES]
-    _, _, position, cues = max(in_lede or evidence, key=lambda e: (e[0], e[1]))
+    lede = [
+        e
+        for e in evidence
+        if e[2] < LEDE_SENTENCES
+        and any(not _FORWARD.isdisjoint(h.roles) for h in per_sentence[e[2]])
+    ]
+    _, _, position, cues = max(lede or evidence, key=lambda e: (e[0], e[1]))
     best = sentences[position]
     hits = per_sentence[position]
     starts, ends = sorted(c.start for c in cues), sorted(c.end for c in cues)
