@@ -1,4 +1,4 @@
-"""Extractive-engine throughput on ~800-word articles, one core; target >= 100 articles/s.
+"""Extractive-engine throughput on ~800-word articles, one core; target >= 300 articles/s.
 
 Run: .venv/bin/python bench/bench_extractive.py
 """
@@ -19,7 +19,7 @@ from briefer.config import Settings  # noqa: E402
 from briefer.engines.extractive import ExtractiveEngine  # noqa: E402
 from briefer.sources import build_article  # noqa: E402
 
-TARGET = 100
+TARGET = 300
 ARTICLES = 300
 
 

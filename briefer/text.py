@@ -54,21 +54,36 @@ def _is_common_word(word: str, language: str) -> bool:
 
 def terms(text: str, language: str = "en") -> list[str]:
     """Content terms: lowercased words without stopwords, word forms folded."""
-    stop = stopwords(language)
-    lemmatize = language in _LEMMATIZED
+    cache = _TERMS.setdefault(language, {})
+    if len(cache) > _TERM_CACHE_SIZE:
+        cache.clear()
     out = []
     for word in _WORD.findall(text.lower()):
-        word = word.replace("’", "'")
-        if word.endswith("'s"):
-            word = word[:-2]
-        if len(word) < 3 or word in stop or word.isdigit():
-            continue
-        if lemmatize:
-            word = _lemma(word, language)
-        elif len(word) > 4 and word.endswith("s") and not word.endswith("ss"):
-            word = word[:-1]
-        out.append(word)
+        term = cache.get(word)
+        if term is None:
+            term = cache[word] = _term(word, language)
+        if term:
+            out.append(term)
     return out
+
+
+# Each word's term, by language: news repeats its words, so most words are looked up once.
+_TERMS: dict[str, dict[str, str]] = {}
+_TERM_CACHE_SIZE = 200_000
+
+
+def _term(word: str, language: str) -> str:
+    """The term a lowercased word stands for; empty when it is not a content word."""
+    word = word.replace("’", "'")
+    if word.endswith("'s"):
+        word = word[:-2]
+    if len(word) < 3 or word in stopwords(language) or word.isdigit():
+        return ""
+    if language in _LEMMATIZED:
+        return _lemma(word, language)
+    if len(word) > 4 and word.endswith("s") and not word.endswith("ss"):
+        return word[:-1]
+    return word
 
 
 def entities(text: str, language: str = "en") -> frozenset[str]:

@@ -30,23 +30,16 @@ REDUNDANCY = 0.5  # Jaccard overlap above which a lower-ranked sentence repeats 
 MAX_RANKED = 400
 HEADLINE_WEIGHT = 1.0  # a sentence holding all the headline's words is jumped to twice as often
 
+# Matched against the lowercased sentence: faster than a case-insensitive search.
 _BOILERPLATE = re.compile(
     r"all rights reserved|copyright|subscribe|newsletter|sign up|click here|read more|"
     r"cookies?\b|advertisement|follow us|contributed to this report|is a team of journalists|"
     r"for more (news|information)|share this article",
-    re.IGNORECASE,
 )
 
 
 def _terms(sentence: str, language: str = "en") -> frozenset[str]:
     return frozenset(terms(sentence, language))
-
-
-def _similarity(a: frozenset[str], b: frozenset[str]) -> float:
-    common = len(a & b)
-    if not common:
-        return 0.0
-    return common / (math.log(len(a) + 1) + math.log(len(b) + 1))
 
 
 def rank(term_sets: Sequence[frozenset[str]], anchor: frozenset[str] = frozenset()) -> list[float]:
@@ -60,10 +53,20 @@ def rank(term_sets: Sequence[frozenset[str]], anchor: frozenset[str] = frozenset
     if n == 0:
         return []
     weights = [[0.0] * n for _ in range(n)]
-    for i in range(n):
-        for j in range(i + 1, n):
-            w = _similarity(term_sets[i], term_sets[j])
-            weights[i][j] = weights[j][i] = w
+    # Only pairs that share a term have an edge: count shared terms through an inverted index
+    # instead of intersecting every pair.
+    postings: dict[str, list[int]] = {}
+    for i, term_set in enumerate(term_sets):
+        for term in term_set:
+            postings.setdefault(term, []).append(i)
+    shared: dict[tuple[int, int], int] = {}
+    for posting in postings.values():
+        for x, i in enumerate(posting):
+            for j in posting[x + 1 :]:
+                shared[i, j] = shared.get((i, j), 0) + 1
+    logs = [math.log(len(t) + 1) for t in term_sets]
+    for (i, j), common in shared.items():
+        weights[i][j] = weights[j][i] = common / (logs[i] + logs[j])
     out_sums = [sum(row) for row in weights]
     # For each node j: the nodes that link to it, and the share of their score that flows to j.
     sources = [[i for i in range(n) if weights[i][j]] for j in range(n)]
@@ -195,7 +198,7 @@ class ExtractiveEngine:
         if cls._is_title(article, seg) or sentence.lstrip().startswith("#"):
             return False
         words = len(sentence.split())
-        return MIN_WORDS <= words <= MAX_WORDS and not _BOILERPLATE.search(sentence)
+        return MIN_WORDS <= words <= MAX_WORDS and not _BOILERPLATE.search(sentence.lower())
 
 
 def _jaccard(a: frozenset[str], b: frozenset[str]) -> float:
