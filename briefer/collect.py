@@ -77,6 +77,13 @@ def _item_candidate(item: FeedItem, spec: SourceSpec) -> Candidate:
     )
 
 
+def for_source(settings: Settings, spec: SourceSpec) -> Settings:
+    """The run's settings as one source needs them (``allow_private`` may be set per source)."""
+    if spec.allow_private is None or spec.allow_private == settings.allow_private:
+        return settings
+    return settings.with_(allow_private=spec.allow_private)
+
+
 def gather(
     config: BriefConfig,
     settings: Settings,
@@ -90,7 +97,9 @@ def gather(
     out = Gathered()
     for spec in config.sources:
         try:
-            found = _from_source(spec, settings, out, store, include_seen, session)
+            found = _from_source(
+                spec, for_source(settings, spec), out, store, include_seen, session
+            )
         except SourceError as exc:
             out.failures.append(Failure(exc.source, exc.reason))
             continue
@@ -214,6 +223,7 @@ def materialize(
     session: requests.Session | None = None,
 ) -> Article:
     """The candidate's article: the feed's own text when it is the whole story, else the page."""
+    settings = for_source(settings, cand.source)
     if cand.path is not None:
         return load(Input(cand.label, "file", cand.path), settings)
     if cand.body is not None:
