@@ -228,7 +228,7 @@ def _run(
         for url, (etag, modified) in gathered.feed_validators.items():
             store.put_feed_validators(url, etag, modified)
         message = (
-            f"Wrote {', '.join(str(p) for p in paths)}: {len(entries)} article(s) in "
+            f"Wrote {', '.join(_shown(p) for p in paths)}: {len(entries)} article(s) in "
             f"{len(brief.stories)} stor{'y' if len(brief.stories) == 1 else 'ies'}"
             + (f"; {len(failures)} input(s) failed" if failures else "")
             + "."
@@ -251,6 +251,14 @@ def _run(
         status = "exported" if isinstance(exc, BatchExported) else "error"
         store.finish_run(run_id, status=status, articles=0, failures=0, usage={}, outputs=[])
         raise
+
+
+def _shown(path: Path) -> str:
+    """A path as the user would type it: relative when it is below the working folder."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except (ValueError, OSError):
+        return str(path)
 
 
 def _read(
