@@ -147,6 +147,7 @@ def _settings(state: _State, options: dict[str, Any]) -> Settings:
             old.output if output_price is None else output_price,
         )
         settings = settings.with_(prices=prices)
+    settings.check_endpoint()
     return settings
 
 
