@@ -221,6 +221,7 @@ class SourceRef:
     published: str | None
     article_id: str
     location: str  # the file, URL or feed item it came from
+    note: str | None = None  # how it was read, when not as expected (the feed's summary only)
 
 
 @dataclass(frozen=True)
@@ -264,6 +265,7 @@ class Changes:
     raised: tuple[str, ...] = ()
     lowered: tuple[str, ...] = ()
     continuing: tuple[str, ...] = ()
+    dropped: tuple[str, ...] = ()  # top risks of the previous brief that this one does not have
 
 
 @dataclass(frozen=True)
