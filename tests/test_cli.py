@@ -255,3 +255,13 @@ def test_brief_takes_output_dir_and_format_and_old_o_still_works(runner, tmp_pat
     assert (tmp_path / "b" / "latest.json").exists()
     both = runner.invoke(cli, [*args, "-o", "x", "-d", "y"])
     assert both.exit_code == 2 and "give the folder once, with --output-dir" in both.stderr
+
+
+def test_the_library_checks_the_endpoint_before_any_request_too():
+    import briefer
+    from briefer.config import MISSING_ENDPOINT
+    from briefer.errors import ConfigError
+
+    with pytest.raises(ConfigError) as caught:
+        briefer.summarize([str(SEED)], briefer.Settings(engine="openai"))
+    assert str(caught.value) == MISSING_ENDPOINT
