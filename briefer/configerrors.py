@@ -168,6 +168,14 @@ def explain(
     where = f"{path}, line {line}" if line else str(path)
     valid = _keys(model)
     if error["type"] == "extra_forbidden":
+        if not table and not isinstance(raw.get(key), (dict, list)):
+            homes = [
+                f"[{name}]"
+                for name, info in root.model_fields.items()
+                if (inner := _model(info.annotation)) is not None and key in _keys(inner)
+            ]
+            home = f"; it belongs under {' or '.join(homes)}." if homes else "."
+            return f'{where}: "{key}" is outside any section{home} Sections: {", ".join(valid)}.'
         if not table:
             close = difflib.get_close_matches(key, valid, n=1, cutoff=0.6)
             guess = f"; did you mean [{close[0]}]?" if close else "."
@@ -193,6 +201,8 @@ def explain(
         except (KeyError, IndexError, TypeError):
             value = error.get("input")
             break
+    if error["type"] == "list_type":
+        message += f" (write a list, even of one: {key} = [{_toml(value)}])"
     return f"{where}: {key} = {_toml(value)} in {section}: {message}."
 
 

@@ -70,6 +70,22 @@ def test_a_bad_value_shows_the_key_its_value_and_the_rule(tmp_path):
     )
 
 
+def test_a_single_url_given_as_text_shows_the_list_to_write(tmp_path):
+    text = '[[source]]\nname = "Reading list"\nurls = "https://news.example.org/a.html"\n'
+    assert error_for(tmp_path, text) == (
+        'briefer.toml, line 3: urls = "https://news.example.org/a.html" in the first [[source]] '
+        '("Reading list"): input should be a valid list (write a list, even of one: '
+        'urls = ["https://news.example.org/a.html"]).'
+    )
+
+
+def test_a_key_outside_any_section_is_pointed_to_its_section(tmp_path):
+    assert error_for(tmp_path, 'title = "Morning brief"\n\n[brief]\naudience = "desk"\n') == (
+        'briefer.toml, line 1: "title" is outside any section; it belongs under [brief]. '
+        "Sections: engine, chunking, summary, cache, prices, brief, source, fetch, delivery."
+    )
+
+
 def test_a_missing_key_names_its_table(tmp_path):
     text = '[delivery.email]\nhost = "smtp.example.org"\n'
     assert error_for(tmp_path, text) == 'briefer.toml, line 1: [delivery.email] needs the key "to".'
