@@ -72,7 +72,8 @@ from .options import settings_options
     "--window-hours",
     type=click.FloatRange(0.01),
     default=None,
-    help="Include items published in the last N hours [default: 24].",
+    help="Include items published in the last N hours [default: 24]. Items already briefed, "
+    "and those of a feed that answers 'not modified', come back only with --all.",
 )
 @click.option(
     "--since-last-run",
