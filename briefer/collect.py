@@ -236,7 +236,13 @@ def read_candidate(
         article = _from_summary(cand)
     elif cand.link:
         try:
-            article = load(Input(cand.label, "url", cand.link), settings, session=session)
+            # The feed's content is the fallback when the page's extraction comes out short.
+            article = load(
+                Input(cand.label, "url", cand.link),
+                settings,
+                session=session,
+                feed_text=cand.summary or None,
+            )
         except SourceError as exc:
             if not cand.summary.strip():
                 raise

@@ -25,6 +25,8 @@ class Article:
     site: str | None = None
     kind: str = "text"  # "text", "markdown" or "html": what the source was before cleaning
     language: str = "und"  # ISO 639-1 code detected offline (briefer.language); "und" if unsure
+    # "extraction may be incomplete: …" when the page's text looked too short for the page
+    extraction_note: str | None = None
 
     @property
     def word_count(self) -> int:
