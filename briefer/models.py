@@ -224,6 +224,8 @@ class SourceRef:
     article_id: str
     location: str  # the file, URL or feed item it came from
     note: str | None = None  # how it was read, when not as expected (the feed's summary only)
+    language: str = "und"  # the article's detected language
+    extraction_note: str | None = None  # "extraction may be incomplete: …", if it may be
 
 
 @dataclass(frozen=True)

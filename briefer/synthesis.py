@@ -117,6 +117,8 @@ def build(
                         article_id=entry.digest.article.id,
                         location=origin.location,
                         note=origin.note,
+                        language=entry.digest.article.language,
+                        extraction_note=entry.digest.article.extraction_note,
                     )
                 )
                 mine.append(len(sources))

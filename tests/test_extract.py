@@ -2,12 +2,16 @@
 
 import json
 
+import pypdf
 import pytest
 import responses
+from click.testing import CliRunner
 
 from briefer.boilerplate import is_boilerplate, looks_like_consent, strip_boilerplate
+from briefer.cli import cli
 from briefer.collect import Candidate, read_candidate
 from briefer.config import BriefConfig, Settings, SourceSpec
+from briefer.daily import run_daily
 from briefer.engines.extractive import ExtractiveEngine
 from briefer.extract import INCOMPLETE, extract_html
 from briefer.sources import build_article
@@ -289,3 +293,69 @@ def test_the_date_comes_from_the_pages_own_metadata(head, expected):
         f"<body><article>{paragraphs(BODY)}</article>{TEASERS}</body></html>"
     )
     assert build_article(page.encode(), "quay.html", "html").published == expected
+
+
+# ---- every output says so ------------------------------------------------------------------------
+
+GERMAN = (
+    "Der Hafen von Porto Velho schließt den Nordkai für sechs Wochen, teilte die Hafenbehörde am "
+    "Dienstag mit. Die Reedereien sollen ihre Containerschiffe zum Südterminal umleiten, wo ab "
+    "Montag zusätzliche Nachtschichten geplant sind. Die Spediteure warnten vor längeren Fahrten "
+    "und baten die Stadt um eine vorübergehende Spur für Lastwagen entlang der Uferstraße.\n"
+)
+
+
+@pytest.fixture(scope="module")
+def short_page_folder(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("pages")
+    page = html(
+        f"<article><h1>Porto Velho quay to close</h1><p>{BODY[0]}</p><p>{CAPTION}</p></article>"
+    )
+    (folder / "quay.html").write_text(page, encoding="utf-8")
+    (folder / "hafen.txt").write_text(
+        f"Nordkai in Porto Velho schließt\n{GERMAN}", encoding="utf-8"
+    )
+    return folder
+
+
+def test_summarize_shows_the_note_and_the_language_in_every_format(short_page_folder, tmp_path):
+    quay = str(short_page_folder / "quay.html")
+    md = CliRunner().invoke(cli, ["summarize", quay])
+    assert md.exit_code == 0, md.output
+    assert "- **Language:** en" in md.output
+    assert f"- **Warning:** {INCOMPLETE}: only " in md.output
+    data = json.loads(CliRunner().invoke(cli, ["summarize", quay, "--format", "json"]).output)
+    article = data["articles"][0]["article"]
+    assert article["language"] == "en"
+    assert article["extraction_note"].startswith(f"{INCOMPLETE}: only ")
+    page = CliRunner().invoke(cli, ["summarize", quay, "--format", "html"])
+    assert "Language: en." in page.output and f"Warning: {INCOMPLETE}: only " in page.output
+    pdf = tmp_path / "summary.pdf"
+    assert CliRunner().invoke(cli, ["summarize", quay, "-o", str(pdf)]).exit_code == 0
+    text = " ".join(" ".join(p.extract_text().split()) for p in pypdf.PdfReader(pdf).pages)
+    assert f"Warning: {INCOMPLETE}: only " in text and "Language: en." in text
+
+
+def test_the_brief_shows_the_note_and_languages_in_every_format(short_page_folder, tmp_path):
+    config = BriefConfig(
+        output_dir=tmp_path / "out",
+        formats=("md", "json", "html", "pdf"),
+        sources=(SourceSpec("path", (str(short_page_folder),)),),
+    )
+    result = run_daily(config, Settings(cache_path=tmp_path / "s.db", use_cache=False))
+    assert result.status == "ok", result.failures
+    out = tmp_path / "out"
+    data = json.loads((out / "latest.json").read_text())
+    by_location = {s["location"]: s for s in data["sources"]}
+    quay = by_location[str(short_page_folder / "quay.html")]
+    assert quay["language"] == "en" and quay["extraction_note"].startswith(INCOMPLETE)
+    hafen = by_location[str(short_page_folder / "hafen.txt")]
+    assert hafen["language"] == "de" and hafen["extraction_note"] is None
+    md = (out / "latest.md").read_text()
+    assert f"**Warning:** {INCOMPLETE}: only " in md and "language: de" in md
+    assert f"_Warning for [{quay['number']}]: {INCOMPLETE}" in md
+    page = (out / "latest.html").read_text()
+    assert f"Warning: {INCOMPLETE}: only " in page and "language: de" in page
+    reader = pypdf.PdfReader(out / "latest.pdf")
+    text = " ".join(" ".join(p.extract_text().split()) for p in reader.pages)
+    assert f"Warning: {INCOMPLETE}: only " in text and "language: en" in text
