@@ -156,6 +156,14 @@ _CONSENT = re.compile(
     r"personali[sz]ed (?:ads|advertising)|tracking)\b",
     _FLAGS,
 )
+# What a consent notice asks the reader to do; an article about cookie rules rarely says it.
+_CONSENT_ACTION = re.compile(
+    r"\b(accept all|accept (?:all )?cookies|i accept|i agree|by clicking|by continuing|"
+    r"manage (?:preferences|settings|options|choices)|alle akzeptieren|akzeptieren und weiter|"
+    r"zustimmen und weiter|einverstanden|tout accepter|j['’]accepte|en cliquant|aceptar todo|"
+    r"acepto|al hacer clic)\b",
+    _FLAGS,
+)
 # A text this short that names this many different consent terms is a consent wall.
 CONSENT_MAX_WORDS = 300
 CONSENT_MIN_TERMS = 3
@@ -190,6 +198,8 @@ def strip_boilerplate(text: str, language: str) -> tuple[str, int]:
 def looks_like_consent(text: str) -> bool:
     """True when a short text is mostly a cookie or consent notice, not an article."""
     if len(text.split()) > CONSENT_MAX_WORDS:
+        return False
+    if not _CONSENT_ACTION.search(text):
         return False
     terms = {m.group(1).casefold() for m in _CONSENT.finditer(text)}
     return len(terms) >= CONSENT_MIN_TERMS and any(

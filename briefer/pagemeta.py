@@ -68,6 +68,8 @@ def _types(entity: dict[str, Any]) -> list[str]:
 
 
 def _walk(value: Any, depth: int = 0) -> Iterator[dict[str, Any]]:
+    # Only the page's own entities: lists, @graph and mainEntity. Articles nested elsewhere
+    # (an ItemList of related stories, hasPart, isPartOf) are other articles.
     if depth > _MAX_DEPTH:
         return
     if isinstance(value, list):
@@ -75,9 +77,9 @@ def _walk(value: Any, depth: int = 0) -> Iterator[dict[str, Any]]:
             yield from _walk(item, depth + 1)
     elif isinstance(value, dict):
         yield value
-        for item in value.values():
-            if isinstance(item, (dict, list)):
-                yield from _walk(item, depth + 1)
+        for key in ("@graph", "mainEntity"):
+            if isinstance(value.get(key), (dict, list)):
+                yield from _walk(value[key], depth + 1)
 
 
 def article_entities(tree: Any) -> list[dict[str, Any]]:
@@ -178,8 +180,10 @@ def _outside_teasers(el: Any) -> bool:
 
 
 def undated_tree(tree: Any) -> Any:
-    """A copy of ``tree`` without links, asides, navigation and teaser blocks: their dates are
-    other articles' dates."""
+    """A copy of ``tree`` without links, asides, navigation, teaser blocks and scripts.
+
+    Dates there are other articles' dates; the page's own JSON-LD was read by ``page_date``.
+    """
     import copy
 
     pruned = copy.deepcopy(tree)
@@ -188,7 +192,7 @@ def undated_tree(tree: Any) -> Any:
         for el in pruned.iter()
         if isinstance(el.tag, str)
         and el.tag not in ("html", "head", "body")
-        and (el.tag in ("a", "aside", "nav", "footer") or _ELSEWHERE.search(_classes(el)))
+        and (el.tag in ("a", "aside", "nav", "footer", "script") or _ELSEWHERE.search(_classes(el)))
     ]
     for el in doomed:
         if el.getparent() is not None:
@@ -216,14 +220,19 @@ def page_date(tree: Any, entities: list[dict[str, Any]]) -> str | None:
         found = _iso(metas.get(name))
         if found:
             return found
-    for el in tree.xpath("//time | //*[@itemprop='datePublished']"):
-        if el.tag != "time" and el.get("itemprop") != "datePublished":
-            continue
-        if not _outside_teasers(el):
-            continue
-        found = _iso(el.get("datetime") or el.get("content")) or _iso(el.text_content())
-        if found:
-            return found
+    # A <time> counts when it is marked as the publication date or sits in the article or its
+    # header; a masthead's "today" and a teaser's date do not.
+    marked = (
+        "//*[@itemprop='datePublished'] | //time[@pubdate] | //time[contains(@class, 'publish')]"
+    )
+    placed = "//article//time | //header//time"
+    for xpath in (marked, placed):
+        for el in tree.xpath(xpath):
+            if not _outside_teasers(el):
+                continue
+            found = _iso(el.get("datetime") or el.get("content")) or _iso(el.text_content())
+            if found:
+                return found
     title = tree.find(".//title")
     heading = metas.get("og:title") or (title.text_content() if title is not None else "")
     match = _DMY_DATE.search(heading or "")

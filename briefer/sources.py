@@ -15,6 +15,7 @@ from typing import BinaryIO
 
 import requests
 
+from .boilerplate import strip_boilerplate
 from .config import SOURCE_EXTENSIONS, Settings
 from .errors import SourceError
 from .feeds import looks_like_feed
@@ -179,6 +180,13 @@ def build_article(
     text = clean(text)
     if not text:
         raise SourceError(label, "holds only whitespace; there is nothing to summarize")
+    if kind != "html":  # a page's text was already checked in extract_html
+        # Text saved from a page or sent by a feed carries the same furniture as the page.
+        text = clean(strip_boilerplate(text, detect_language(text).code)[0])
+        if not text:
+            raise SourceError(
+                label, "holds only navigation or boilerplate lines; there is nothing to summarize"
+            )
     if kind == "markdown":
         heading = _MD_HEADING.search(text)
         title = heading.group(1) if heading else _first_line_title(text)

@@ -13,6 +13,7 @@ from briefer.collect import Candidate, read_candidate
 from briefer.config import BriefConfig, Settings, SourceSpec
 from briefer.daily import run_daily
 from briefer.engines.extractive import ExtractiveEngine
+from briefer.errors import SourceError
 from briefer.extract import INCOMPLETE, extract_html
 from briefer.sources import build_article
 
@@ -359,3 +360,32 @@ def test_the_brief_shows_the_note_and_languages_in_every_format(short_page_folde
     reader = pypdf.PdfReader(out / "latest.pdf")
     text = " ".join(" ".join(p.extract_text().split()) for p in reader.pages)
     assert f"Warning: {INCOMPLETE}: only " in text and "language: en" in text
+
+
+def test_text_inputs_lose_their_boilerplate_lines_too():
+    text = "\n".join([BODY[0], "Advertisement", BODY[1], "Share this article"])
+    article = build_article(text.encode(), "quay.txt", "text")
+    assert article.text.split("\n") == BODY[:2]
+    with pytest.raises(SourceError, match="only navigation or boilerplate"):
+        build_article(b"Advertisement\nShare this article\n", "ad.txt", "text")
+
+
+def test_a_news_story_about_cookie_rules_is_not_a_consent_wall():
+    story = (
+        "The data protection authority fined three retailers on Tuesday for setting tracking "
+        "cookies before visitors gave consent. The regulator said the shops' privacy policy "
+        "pages named partners that were never disclosed, and that vendors received data even "
+        "when customers refused. The retailers have a month to appeal."
+    )
+    assert not looks_like_consent(story)
+
+
+def test_related_articles_listed_in_json_ld_lend_the_page_no_date():
+    related = {
+        "@type": "ItemList",
+        "itemListElement": [
+            {"@type": "NewsArticle", "headline": "Storm", "datePublished": "2025-08-01"}
+        ],
+    }
+    page = html(f"<article>{paragraphs(BODY)}</article>", jsonld(related))
+    assert build_article(page.encode(), "quay.html", "html").published is None
