@@ -11,6 +11,7 @@ that the date of a linked teaser is never taken for the article's.
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -38,6 +39,7 @@ MIN_PLAUSIBLE_WORDS = 50
 SHORT_SHARE = 0.5
 SHORT_GAP = 50
 INCOMPLETE = "extraction may be incomplete"
+_SPACES = re.compile(r"\s+")
 
 
 @dataclass(frozen=True)
@@ -67,6 +69,34 @@ def _trafilatura(html: str, url: str | None, *, recall: bool) -> Any:
         favor_recall=recall,
         favor_precision=False,
     )
+
+
+def _text(doc: Any) -> str:
+    """The document's text with the page source's line wrapping undone.
+
+    Some pages wrap the source of a paragraph over several lines; browsers show one paragraph,
+    but trafilatura keeps the newlines, and a sentence would be cut into fragments. Whitespace
+    inside each element is collapsed before trafilatura turns its tree into text, so only its
+    own paragraph and line breaks remain.
+    """
+    if doc is None:
+        return ""
+    body = getattr(doc, "body", None)
+    if body is None:
+        return str(getattr(doc, "text", None) or "")
+    import copy
+
+    from trafilatura.xml import xmltotxt
+
+    body = copy.deepcopy(body)
+    for el in body.iter():
+        in_code = el.tag == "code" or any(a.tag == "code" for a in el.iterancestors())
+        if el.text and not in_code:  # code keeps its lines
+            el.text = _SPACES.sub(" ", el.text)
+        if el.tail and not any(a.tag == "code" for a in el.iterancestors()):
+            el.tail = _SPACES.sub(" ", el.tail)
+    text = xmltotxt(body, False) or ""
+    return "\n".join(line.strip() for line in text.split("\n"))
 
 
 def _tree(html: str) -> Any:
@@ -113,7 +143,7 @@ def extract_html(
         jsonld_word_count(entities),
         main_paragraph_words(tree) if tree is not None else 0,
     )
-    first = str(getattr(doc, "text", None) or "") if doc is not None else ""
+    first = _text(doc)
     language = detect_language(first or body).code
     text, dropped = strip_boilerplate(first, language)
     if dropped:
@@ -162,8 +192,8 @@ def _fallbacks(
         recall = _trafilatura(html, url, recall=True)
     except Exception:  # the first pass already parsed this page; a second failure is no news
         recall = None
-    if recall is not None and getattr(recall, "text", None):
-        out.append(("trafilatura-recall", str(recall.text)))
+    if recall is not None and _text(recall).strip():
+        out.append(("trafilatura-recall", _text(recall)))
     if body:
         out.append(("json-ld", body))
     if feed_text and feed_text.strip():

@@ -1,11 +1,13 @@
 """Extraction checks: short extractions retried and flagged, boilerplate dropped, the page's own date."""
 
 import json
+from types import SimpleNamespace
 
 import pypdf
 import pytest
 import responses
 from click.testing import CliRunner
+from lxml import etree
 
 from briefer.boilerplate import is_boilerplate, looks_like_consent, strip_boilerplate
 from briefer.cli import cli
@@ -14,7 +16,7 @@ from briefer.config import BriefConfig, Settings, SourceSpec
 from briefer.daily import run_daily
 from briefer.engines.extractive import ExtractiveEngine
 from briefer.errors import SourceError
-from briefer.extract import INCOMPLETE, extract_html
+from briefer.extract import INCOMPLETE, _text, extract_html
 from briefer.sources import build_article
 
 BODY = [
@@ -389,3 +391,19 @@ def test_related_articles_listed_in_json_ld_lend_the_page_no_date():
     }
     page = html(f"<article>{paragraphs(BODY)}</article>", jsonld(related))
     assert build_article(page.encode(), "quay.html", "html").published is None
+
+
+def test_a_paragraph_wrapped_in_the_page_source_is_one_line_of_text():
+    # trafilatura keeps the source's newlines inside a paragraph on some pages (its fallback
+    # extractors do); a sentence must not come out in fragments.
+    body = etree.fromstring(
+        "<body><p>Seit\ndie Aktivistin mit Zügen reist,\n   träumen <hi>viele\nMenschen</hi> "
+        "davon.</p><p>Zweiter Absatz.</p><code>x = 1\ny = 2</code></body>"
+    )
+    text = _text(SimpleNamespace(body=body, text="unused"))
+    assert text.split("\n") == [
+        "Seit die Aktivistin mit Zügen reist, träumen viele Menschen davon.",
+        "Zweiter Absatz.",
+        "x = 1",
+        "y = 2",
+    ]
