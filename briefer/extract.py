@@ -214,7 +214,7 @@ def _published(tree: Any, entities: list[dict[str, Any]], url: str | None) -> st
     """The page's own date; else htmldate's, looked for outside links and teaser blocks."""
     if tree is None:
         return None
-    own = page_date(tree, entities)
+    own = page_date(tree, entities, url)
     if own:
         return own
     from htmldate import find_date

@@ -11,6 +11,7 @@ import json
 import re
 from collections import Counter
 from collections.abc import Iterator
+from datetime import date
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
@@ -32,6 +33,8 @@ _MAX_DEPTH = 8
 # A paragraph shorter than this is a caption, a byline or a link, not body text.
 PARAGRAPH_MIN_WORDS = 12
 _ISO_DATE = re.compile(r"^\s*(\d{4})-(\d{2})-(\d{2})")
+_UTC = re.compile(r"(?:Z|[+-]00:?00)\s*$")
+_URL_DATE = re.compile(r"/((?:19|20)\d\d)/(\d\d)/(\d\d)/")
 _DMY_DATE = re.compile(r"(?<!\d)(\d{1,2})\.(\d{1,2})\.(\d{4})(?!\d)")
 _META_DATES = (
     "article:published_time",
@@ -200,26 +203,20 @@ def undated_tree(tree: Any) -> Any:
     return pruned
 
 
-def page_date(tree: Any, entities: list[dict[str, Any]]) -> str | None:
-    """The article's own publication date (YYYY-MM-DD) from the page's metadata, if it has one.
-
-    In order: JSON-LD ``datePublished`` of the Article, publication meta tags, a ``<time>`` or
-    ``datePublished`` element that is not inside a link or a teaser block, a date in the title.
-    """
+def _own_dates(tree: Any, entities: list[dict[str, Any]]) -> Iterator[str]:
+    """Date strings the page gives for its own article, most trusted first."""
     for entity in entities:
         for key in ("datePublished", "dateCreated"):
-            found = _iso(entity.get(key))
-            if found:
-                return found
+            if isinstance(entity.get(key), str):
+                yield entity[key]
     metas: dict[str, str] = {}
     for meta in tree.iter("meta"):
         name = (meta.get("property") or meta.get("name") or meta.get("itemprop") or "").lower()
         if name and name not in metas and meta.get("content"):
             metas[name] = meta.get("content")
     for name in _META_DATES:
-        found = _iso(metas.get(name))
-        if found:
-            return found
+        if name in metas:
+            yield metas[name]
     # A <time> counts when it is marked as the publication date or sits in the article or its
     # header; a masthead's "today" and a teaser's date do not.
     marked = (
@@ -228,15 +225,41 @@ def page_date(tree: Any, entities: list[dict[str, Any]]) -> str | None:
     placed = "//article//time | //header//time"
     for xpath in (marked, placed):
         for el in tree.xpath(xpath):
-            if not _outside_teasers(el):
-                continue
-            found = _iso(el.get("datetime") or el.get("content")) or _iso(el.text_content())
-            if found:
-                return found
+            if _outside_teasers(el):
+                yield el.get("datetime") or el.get("content") or ""
+                yield el.text_content()
     title = tree.find(".//title")
     heading = metas.get("og:title") or (title.text_content() if title is not None else "")
     match = _DMY_DATE.search(heading or "")
-    return _iso(match.group(0)) if match else None
+    if match:
+        yield match.group(0)
+
+
+def _page_url(tree: Any, url: str | None) -> str:
+    links = tree.xpath("//link[@rel='canonical']/@href | //meta[@property='og:url']/@content")
+    return url or (str(links[0]) if links else "")
+
+
+def page_date(tree: Any, entities: list[dict[str, Any]], url: str | None = None) -> str | None:
+    """The article's own publication date (YYYY-MM-DD) from the page's metadata, if it has one.
+
+    In order: JSON-LD ``datePublished`` of the Article, publication meta tags, a ``<time>`` or
+    ``datePublished`` element that is not inside a link or a teaser block, a date in the title.
+    """
+    for raw in _own_dates(tree, entities):
+        found = _iso(raw)
+        if not found:
+            continue
+        # A UTC timestamp's calendar day can be the day after the publisher's own (an evening
+        # story in California); a date in the page's URL is the publisher's day.
+        if _UTC.search(raw):
+            match = _URL_DATE.search(_page_url(tree, url))
+            if match:
+                local = _iso("-".join(match.groups()))
+                if local and abs((date.fromisoformat(found) - date.fromisoformat(local)).days) == 1:
+                    return local
+        return found
+    return None
 
 
 def is_first_of_pages(tree: Any, url: str | None) -> bool:

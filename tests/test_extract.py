@@ -407,3 +407,16 @@ def test_a_paragraph_wrapped_in_the_page_source_is_one_line_of_text():
         "x = 1",
         "y = 2",
     ]
+
+
+def test_a_utc_timestamp_a_day_after_the_date_in_the_pages_url_takes_the_urls_day():
+    head = (
+        '<link rel="canonical" href="https://news.example/2023/01/16/quay">'
+        '<meta property="article:published_time" content="2023-01-17T00:30:41+00:00">'
+    )
+    page = html(f"<article>{paragraphs(BODY)}</article>", head)
+    assert build_article(page.encode(), "quay.html", "html").published == "2023-01-16"
+    # When the day in the URL is further off, the metadata's own day stands.
+    other = head.replace("2023/01/16", "2023/01/10")
+    page = html(f"<article>{paragraphs(BODY)}</article>", other)
+    assert build_article(page.encode(), "quay.html", "html").published == "2023-01-17"
