@@ -28,7 +28,7 @@ __all__ = [
     "page_date",
 ]
 
-_ARTICLE_TYPES = ("Article", "BlogPosting", "Report", "NewsArticle")
+_ARTICLE_TYPES = ("Article", "BlogPosting", "Report")  # NewsArticle, OpinionNewsArticle, …
 _MAX_DEPTH = 8
 # A paragraph shorter than this is a caption, a byline or a link, not body text.
 PARAGRAPH_MIN_WORDS = 12
@@ -267,9 +267,7 @@ def is_first_of_pages(tree: Any, url: str | None) -> bool:
     nexts = tree.xpath("//link[@rel='next']/@href | //a[@rel='next']/@href")
     if not nexts:
         return False
-    base = url or ""
-    for link in tree.xpath("//link[@rel='canonical']/@href | //meta[@property='og:url']/@content"):
-        base = base or str(link)
+    base = _page_url(tree, url)
     if not base:
         return False
     own = urlsplit(base)
