@@ -52,7 +52,7 @@ _RULES: dict[str, tuple[re.Pattern[str], ...]] = {
             r"submit (?:your|a) letter\b",
             r"send (?:us )?(?:your|a) letter\b",
             r"letters? to the editor\s*:",
-            r"(?:additional )?(?:reporting|writing|editing|compiled) by\b",
+            r"(?:additional )?(?:reporting|writing|editing|compiled) by (?-i:[A-Z])",
             r"our standards\s*:",
             r"this (?:article|story|piece|post) (?:was )?(?:originally|first) "
             r"(?:appeared|published)",
@@ -143,7 +143,10 @@ _ANY_LANGUAGE = (
         r"(?:[.!?)\]»”\"]\s+|\s[(\[])(?:Photo(?:graph)?|Picture|Image|Credit|Foto|Bild|"
         r"Crédits?(?: photo)?|Photo credit|Fotografía|Imagen|Crédito)\s?:\s*[^.!?:]{1,80}[)\]]?\s*$"
     ),
-    re.compile(r"\b(?:photo|foto) (?:by|von|de|par)\b.{1,60}(?:/|\bvia\b).{1,40}\)?\s*$", _FLAGS),
+    re.compile(
+        r"(?:^|[(\[]|[.!?]\s)\s*(?:photo|foto)\s+(?:by|von|de|par)\b.{1,60}(?:/|\bvia\b).{1,40}$",
+        _FLAGS,
+    ),
     # The signature line of an embedded post: "— Dave Schukin (@schukin) July 3, 2019".
     re.compile(r"^\s*[—–-]+\s*.{1,80}\(@\w{1,30}\)\s+.{3,20}\d{4}\s*$"),
 )

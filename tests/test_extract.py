@@ -97,6 +97,16 @@ def test_json_ld_in_a_list_with_markup_in_the_body_and_a_type_list():
     assert article.language == "en"
 
 
+def test_a_short_extraction_is_retried_in_recall_mode():
+    # A template that puts the story in an <aside>: the precise pass keeps only the lead.
+    lead = "<p>The northern quay closes for six weeks.</p>"
+    page = html(f"<article>{lead}</article><aside>{paragraphs(BODY)}</aside>")
+    found = extract_html(page, "quay.html")
+    assert found.method == "trafilatura-recall"
+    assert found.note is None
+    assert found.text.split("\n")[-len(BODY) :] == BODY
+
+
 def test_a_caption_with_no_fallback_is_marked_incomplete():
     page = html(
         f"<article><h1>Porto Velho quay to close</h1><p>{BODY[0]}</p><p>{CAPTION}</p></article>"
@@ -207,6 +217,7 @@ def test_a_read_more_line_is_neither_article_text_nor_a_key_point():
         ("© 2024 Port News Network", "en"),
         ("This article originally appeared on Port News UK.", "en"),
         ("Additional reporting by Ana Lima; Editing by Tom Reed", "en"),
+        ("Workers repair a crane. (Photo by Ana Lima/Getty Images)", "en"),
         ("— Jane Doe (@janedoe) March 5, 2024", "en"),
         ("Lesen Sie auch: Sturm legt Häfen lahm", "de"),
         ("Mehr zum Thema", "de"),
@@ -235,6 +246,8 @@ def test_boilerplate_lines_in_four_languages(line, language):
         ("Related charges were filed against two managers of the terminal.", "en"),
         ("The advertisement campaign cost the city two million euros last year.", "en"),
         ("The photo shows the damaged crane, officials said.", "en"),
+        ("Writing by hand is still taught in the port's schools.", "en"),
+        ("Il a publié une photo de la grue via son compte, dit le syndicat.", "fr"),
         (BODY[0], "en"),
         ("Die Anzeige wurde am Montag bei der Polizei erstattet, sagte ein Sprecher.", "de"),
         ("Lesen und Schreiben lernen die Kinder in der ersten Klasse.", "de"),
