@@ -58,6 +58,7 @@ _RULES: dict[str, tuple[re.Pattern[str], ...]] = {
             r"(?:appeared|published)",
             r"(?:originally|first) published (?:on|in|at|by)\b",
             r"a version of this (?:article|story) (?:appeared|was published)",
+            r"the post .{1,200} appeared first on\b",  # what blog feeds append to each item
             r"story continues below\b",
             r"continue reading\b",
             r"skip (?:advertisement|ad)\b",

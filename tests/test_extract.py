@@ -216,6 +216,7 @@ def test_a_read_more_line_is_neither_article_text_nor_a_key_point():
         ("Workers repair a crane on Monday. Photo: AP", "en"),
         ("© 2024 Port News Network", "en"),
         ("This article originally appeared on Port News UK.", "en"),
+        ("The post Quay to close appeared first on Port News.", "en"),
         ("Additional reporting by Ana Lima; Editing by Tom Reed", "en"),
         ("Workers repair a crane. (Photo by Ana Lima/Getty Images)", "en"),
         ("— Jane Doe (@janedoe) March 5, 2024", "en"),
