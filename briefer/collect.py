@@ -77,6 +77,13 @@ def _item_candidate(item: FeedItem, spec: SourceSpec) -> Candidate:
     )
 
 
+def for_source(settings: Settings, spec: SourceSpec) -> Settings:
+    """The run's settings as one source needs them (``allow_private`` may be set per source)."""
+    if spec.allow_private is None or spec.allow_private == settings.allow_private:
+        return settings
+    return settings.with_(allow_private=spec.allow_private)
+
+
 def gather(
     config: BriefConfig,
     settings: Settings,
@@ -90,7 +97,9 @@ def gather(
     out = Gathered()
     for spec in config.sources:
         try:
-            found = _from_source(spec, settings, out, store, include_seen, session)
+            found = _from_source(
+                spec, for_source(settings, spec), out, store, include_seen, session
+            )
         except SourceError as exc:
             out.failures.append(Failure(exc.source, exc.reason))
             continue
@@ -206,35 +215,45 @@ def _sniff_url(
     ]
 
 
-def materialize(
+def read_candidate(
     cand: Candidate,
     config: BriefConfig,
     settings: Settings,
     *,
     session: requests.Session | None = None,
-) -> Article:
-    """The candidate's article: the feed's own text when it is the whole story, else the page."""
+) -> tuple[Article, str | None]:
+    """The candidate's article (the feed's own text when it is the whole story, else the page),
+    and a note for the reader when the page failed and the feed's summary stands in."""
+    settings = for_source(settings, cand.source)
+    note = None
     if cand.path is not None:
-        return load(Input(cand.label, "file", cand.path), settings)
+        return load(Input(cand.label, "file", cand.path), settings), None
     if cand.body is not None:
         kind = "html" if (cand.media_type or "").endswith(("html", "xml")) else "text"
-        return build_article(cand.body, cand.label, kind, url=cand.link)
+        return build_article(cand.body, cand.label, kind, url=cand.link), None
     article: Article | None = None
     if cand.summary and text_words(cand.summary) >= config.full_text_below_words:
         article = _from_summary(cand)
     elif cand.link:
         try:
-            article = load(Input(cand.label, "url", cand.link), settings, session=session)
+            # The feed's content is the fallback when the page's extraction comes out short.
+            article = load(
+                Input(cand.label, "url", cand.link),
+                settings,
+                session=session,
+                feed_text=cand.summary or None,
+            )
         except SourceError as exc:
             if not cand.summary.strip():
                 raise
             log.info("%s: %s; using the feed's summary instead", cand.label, exc.reason)
+            note = f"the page could not be downloaded ({exc.reason}); the feed's summary was used"
             article = _from_summary(cand)
     elif cand.summary.strip():
         article = _from_summary(cand)
     if article is None:
         raise SourceError(cand.label, "the feed item has neither text nor a link to fetch")
-    return replace(
+    article = replace(
         article,
         title=article.title or cand.title,
         url=article.url or cand.link,
@@ -243,6 +262,7 @@ def materialize(
         site=article.site or cand.outlet,
         source=cand.label,
     )
+    return article, note
 
 
 def _from_summary(cand: Candidate) -> Article:

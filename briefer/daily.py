@@ -16,7 +16,7 @@ from pathlib import Path
 import requests
 
 from .cluster import story_groups
-from .collect import Candidate, Gathered, gather, materialize
+from .collect import Candidate, Gathered, gather, read_candidate
 from .config import BriefConfig, Settings
 from .dedup import duplicate_groups
 from .engines import Engine, get_engine
@@ -149,11 +149,13 @@ def _run(
             "outside_window": gathered.skipped_window,
             "filtered_out": gathered.skipped_filter,
             "unchanged_feeds": gathered.unchanged_feeds,
+            "sources": len(config.sources),  # as configured: "from N source(s)"
         }
         if not gathered.candidates:
             return _nothing_new(store, run_id, gathered, failures, stats)
 
-        articles = _read(gathered.candidates, config, settings, session, progress, failures)
+        notes: dict[str, str] = {}
+        articles = _read(gathered.candidates, config, settings, session, progress, failures, notes)
         groups, items = _unique(articles, config, settings)
         stats["duplicates"] = len(articles) - len(groups)
         engine = engine or get_engine(settings, store=store)
@@ -167,7 +169,7 @@ def _run(
             failures.extend(lost)
             if digest is None:
                 continue
-            entries.append(Entry(digest, tuple(_origin(*articles[i]) for i in group)))
+            entries.append(Entry(digest, tuple(_origin(*articles[i], notes) for i in group)))
             seen.extend(articles[i][0].key for i in group)
         stats["articles"] = len(entries)
         if not entries:
@@ -229,7 +231,7 @@ def _run(
         for url, (etag, modified) in gathered.feed_validators.items():
             store.put_feed_validators(url, etag, modified)
         message = (
-            f"Wrote {', '.join(str(p) for p in paths)}: {len(entries)} article(s) in "
+            f"Wrote {', '.join(_shown(p) for p in paths)}: {len(entries)} article(s) in "
             f"{len(brief.stories)} stor{'y' if len(brief.stories) == 1 else 'ies'}"
             + (f"; {len(failures)} input(s) failed" if failures else "")
             + "."
@@ -254,6 +256,14 @@ def _run(
         raise
 
 
+def _shown(path: Path) -> str:
+    """A path as the user would type it: relative when it is below the working folder."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except (ValueError, OSError):
+        return str(path)
+
+
 def _read(
     candidates: list[Candidate],
     config: BriefConfig,
@@ -261,6 +271,7 @@ def _read(
     session: requests.Session | None,
     progress: Progress | None,
     failures: list[Failure],
+    notes: dict[str, str] | None = None,
 ) -> list[tuple[Candidate, Article]]:
     """Each candidate's article; an item that several sources carry is fetched once."""
     articles: list[tuple[Candidate, Article]] = []
@@ -274,13 +285,15 @@ def _read(
                 articles.append((cand, replace(earlier, source=cand.label, site=cand.outlet)))
             continue
         try:
-            article = materialize(cand, config, settings, session=session)
+            article, note = read_candidate(cand, config, settings, session=session)
         except SourceError as exc:
             fetched[cand.key] = None
             failures.append(Failure(exc.source, exc.reason))
             continue
         fetched[cand.key] = article
         articles.append((cand, article))
+        if note is not None and notes is not None:
+            notes[cand.key] = note
     if progress:
         progress(len(candidates), len(candidates), "Fetching")
     return articles
@@ -327,9 +340,12 @@ def _nothing_new(
     if stats["filtered_out"]:
         parts.append(f"{stats['filtered_out']} filtered out")
     if stats["unchanged_feeds"]:
-        parts.append(f"{stats['unchanged_feeds']} feed(s) unchanged")
+        parts.append(f"{stats['unchanged_feeds']} feed(s) unchanged since the last run")
     detail = f" ({'; '.join(parts)})" if parts else ""
     hint = " Use --all to include items already briefed." if stats["already_seen"] else ""
+    if stats["unchanged_feeds"]:
+        # An unchanged feed sends no items at all, so no window can bring them back.
+        hint = " Use --all to fetch unchanged feeds again and include items already briefed."
     if status == "error":
         return DailyResult(
             status,
@@ -350,8 +366,9 @@ def _nothing_new(
     )
 
 
-def _origin(cand: Candidate, article: Article) -> Origin:
+def _origin(cand: Candidate, article: Article, notes: dict[str, str]) -> Origin:
     return Origin(
+        note=notes.get(cand.key),
         location=cand.label,
         title=article.title or cand.title,
         outlet=article.site or cand.outlet or cand.source.name,

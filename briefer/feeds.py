@@ -1,8 +1,13 @@
-"""RSS and Atom feeds: fetched with requests (conditional GET), parsed offline by feedparser."""
+"""RSS, Atom and JSON Feed: fetched with requests (conditional GET), parsed offline.
+
+RSS and Atom go through feedparser; JSON Feed (jsonfeed.org, versions 1.0 and 1.1) is plain JSON
+read here.
+"""
 
 from __future__ import annotations
 
 import calendar
+import json
 import logging
 import re
 from dataclasses import dataclass
@@ -17,9 +22,17 @@ from .fetch import Download, fetch_url
 log = logging.getLogger(__name__)
 
 _FEED_ACCEPT = (
-    "application/rss+xml, application/atom+xml, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.5"
+    "application/rss+xml, application/atom+xml, application/feed+json, application/xml;q=0.9, "
+    "text/xml;q=0.9, application/json;q=0.8, */*;q=0.5"
 )
-FEED_TYPES = ("application/rss+xml", "application/atom+xml", "application/xml", "text/xml")
+FEED_TYPES = (
+    "application/rss+xml",
+    "application/atom+xml",
+    "application/xml",
+    "text/xml",
+    "application/feed+json",
+)
+JSON_FEED_VERSION = re.compile(rb'"version"\s*:\s*"https?://jsonfeed\.org/version/1(\.1)?/?"')
 _TAGS = re.compile(r"<[^>]+>")
 _PROLOG = re.compile(rb"\A(\s|<\?.*?\?>|<!--.*?-->|<!DOCTYPE[^>]*>)*", re.DOTALL | re.IGNORECASE)
 # A DOCTYPE with an internal subset can declare entities that expand exponentially ("billion
@@ -63,9 +76,76 @@ def _when(entry: dict[str, object]) -> datetime | None:
     return None
 
 
+def _json_when(value: object) -> datetime | None:
+    if not isinstance(value, str) or not value.strip():
+        return None
+    text = value.strip()
+    text = text[:-1] + "+00:00" if text.endswith(("Z", "z")) else text
+    try:
+        when = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return when if when.tzinfo else when.replace(tzinfo=timezone.utc)
+
+
+def _text(value: object) -> str:
+    return value if isinstance(value, str) else ""
+
+
+def parse_json_feed(data: bytes, url: str) -> FeedResult:
+    """Items of a JSON Feed (1.0 or 1.1); SourceError if it is not one."""
+    try:
+        feed = json.loads(data.decode("utf-8-sig"))
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        raise SourceError(
+            url, "not a readable JSON Feed (invalid JSON); check the address"
+        ) from None
+    version = feed.get("version") if isinstance(feed, dict) else None
+    if not isinstance(version, str) or not version.startswith("https://jsonfeed.org/version/1"):
+        raise SourceError(url, "not a JSON Feed (no jsonfeed.org version); check the address")
+    entries = feed.get("items")
+    if not isinstance(entries, list):
+        raise SourceError(url, "the JSON Feed has no list of items; check the address")
+    feed_title = _text(feed.get("title")) or None
+    items = []
+    for entry in entries:
+        if not isinstance(entry, dict):
+            continue
+        link = _text(entry.get("url")) or _text(entry.get("external_url")) or None
+        raw_id = entry.get("id")
+        guid = str(raw_id) if isinstance(raw_id, (str, int)) and str(raw_id) else link
+        if not guid:
+            log.info("%s: an item with neither id nor url was skipped", url)
+            continue
+        content = max(_text(entry.get("content_html")), _text(entry.get("content_text")), key=len)
+        summary = _text(entry.get("summary"))
+        items.append(
+            FeedItem(
+                id=guid,
+                title=_text(entry.get("title")) or None,
+                link=link,
+                published=_json_when(entry.get("date_published"))
+                or _json_when(entry.get("date_modified")),
+                summary=content if len(content) > len(summary) else summary,
+                feed=url,
+                feed_title=feed_title,
+            )
+        )
+    return FeedResult(tuple(items), False, None, None, feed_title)
+
+
+def is_json_feed(data: bytes) -> bool:
+    """Whether a document opens as a JSON object that declares a jsonfeed.org version."""
+    head = data[:8192].lstrip(b"\xef\xbb\xbf \t\r\n")
+    return head.startswith(b"{") and JSON_FEED_VERSION.search(head) is not None
+
+
 def parse_feed(data: bytes, url: str) -> FeedResult:
-    """Items of an RSS/Atom document; SourceError if it is not a feed at all."""
+    """Items of an RSS, Atom or JSON Feed document; SourceError if it is not a feed at all."""
     import feedparser
+
+    if data[:64].lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{"):
+        return parse_json_feed(data, url)
 
     head = data[:65536]
     if b"<!" in head:
@@ -76,7 +156,9 @@ def parse_feed(data: bytes, url: str) -> FeedResult:
     entries = list(parsed.get("entries") or [])
     if parsed.get("bozo") and not entries:
         reason = type(parsed.get("bozo_exception")).__name__
-        raise SourceError(url, f"not a readable RSS/Atom feed ({reason}); check the address")
+        raise SourceError(
+            url, f"not a readable RSS, Atom or JSON feed ({reason}); check the address"
+        )
     if parsed.get("bozo"):
         log.info("%s: malformed feed, %d entries recovered", url, len(entries))
     feed_title = (parsed.get("feed") or {}).get("title") or None
@@ -131,8 +213,8 @@ def fetch_feed(
 
 
 def looks_like_feed(download: Download) -> bool:
-    """Whether a download is an RSS/Atom (or other XML) document rather than a page."""
-    if download.media_type in FEED_TYPES:
+    """Whether a download is an RSS/Atom (or other XML) document or a JSON Feed, not a page."""
+    if download.media_type in FEED_TYPES or is_json_feed(download.content):
         return True
     # By the root element: an XHTML page also opens with <?xml, a feed's root is rss or feed.
     head = _PROLOG.sub(b"", download.content[:4096]).lower()

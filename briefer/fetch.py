@@ -86,8 +86,9 @@ def check_address(url: str, label: str) -> None:
         if not address.is_global:
             raise SourceError(
                 label,
-                f"{host} is a {_kind(address)} address ({address}); pass --allow-private to "
-                "fetch from this machine or a private network",
+                f"{host} is a {_kind(address)} address ({address}); to fetch from this machine "
+                "or a private network, pass --allow-private or set allow_private = true (in "
+                "the source's [[source]], or in [fetch])",
             )
 
 

@@ -25,6 +25,8 @@ class Article:
     site: str | None = None
     kind: str = "text"  # "text", "markdown" or "html": what the source was before cleaning
     language: str = "und"  # ISO 639-1 code detected offline (briefer.language); "und" if unsure
+    # "extraction may be incomplete: …" when the page's text looked too short for the page
+    extraction_note: str | None = None
 
     @property
     def word_count(self) -> int:
@@ -223,7 +225,9 @@ class SourceRef:
     published: str | None
     article_id: str
     location: str  # the file, URL or feed item it came from
-    language: str = "und"  # the article's detected language (ISO 639-1)
+    note: str | None = None  # how it was read, when not as expected (the feed's summary only)
+    language: str = "und"  # the article's detected language
+    extraction_note: str | None = None  # "extraction may be incomplete: …", if it may be
     risk_note: str | None = None  # e.g. "risks not assessed (language: fr)"
 
 
@@ -268,6 +272,7 @@ class Changes:
     raised: tuple[str, ...] = ()
     lowered: tuple[str, ...] = ()
     continuing: tuple[str, ...] = ()
+    dropped: tuple[str, ...] = ()  # top risks of the previous brief that this one does not have
 
 
 @dataclass(frozen=True)

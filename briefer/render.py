@@ -1,4 +1,4 @@
-"""Render a SummaryRun to Markdown (jinja2 templates) or JSON."""
+"""Render a SummaryRun or a Brief to Markdown, HTML (jinja2 templates), JSON or PDF."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from .models import LIKELIHOODS, SEVERITIES, Brief, SummaryRun, to_data
 from .resources import data_dir
 
 SCHEMA_VERSION = "1.0"
-FORMATS = ("md", "json")
+FORMATS = ("md", "json", "html", "pdf")
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|~&])")
 _LINE_START_MARK = re.compile(r"^(\s*)([#+=-])")
 _LINE_START_NUMBER = re.compile(r"^(\s*\d+)([.)])")
@@ -119,20 +119,31 @@ def run_data(run: SummaryRun) -> dict[str, Any]:
 
 
 def render(run: SummaryRun, fmt: str = "md", *, templates_dir: Path | None = None) -> str:
-    """The run as Markdown or JSON text."""
+    """The run as Markdown, HTML or JSON text (``render_bytes`` also makes PDF)."""
     if fmt == "json":
         return json.dumps(run_data(run), ensure_ascii=False, indent=2) + "\n"
-    if fmt != "md":
-        raise RenderError(f"unknown format {fmt!r}: choose one of {', '.join(FORMATS)}")
+    if fmt not in ("md", "html"):
+        raise RenderError(f"unknown text format {fmt!r}: choose one of md, json, html")
     env = environment(templates_dir)
     try:
-        template = env.get_template("summary.md.j2")
+        template = env.get_template(f"summary.{fmt}.j2")
         return template.render(run=run_data(run))
     except jinja2.TemplateError as exc:
         where = (
             f" ({exc.filename}:{exc.lineno})" if isinstance(exc, jinja2.TemplateSyntaxError) else ""
         )
         raise RenderError(f"the summary template failed{where}: {exc}; fix the template") from None
+
+
+def render_bytes(run: SummaryRun, fmt: str, *, templates_dir: Path | None = None) -> bytes:
+    """The run in any of FORMATS as bytes: PDF is the HTML summary through weasyprint."""
+    if fmt not in FORMATS:
+        raise RenderError(f"unknown format {fmt!r}: choose one of {', '.join(FORMATS)}")
+    if fmt != "pdf":
+        return render(run, fmt, templates_dir=templates_dir).encode("utf-8")
+    from .pdf import html_to_pdf
+
+    return html_to_pdf(render(run, "html", templates_dir=templates_dir))
 
 
 BRIEF_SCHEMA_VERSION = "1.0"

@@ -15,6 +15,7 @@ from typing import BinaryIO
 
 import requests
 
+from .boilerplate import strip_boilerplate
 from .config import SOURCE_EXTENSIONS, Settings
 from .errors import SourceError
 from .feeds import looks_like_feed
@@ -82,8 +83,12 @@ def load(
     *,
     stdin: BinaryIO | None = None,
     session: requests.Session | None = None,
+    feed_text: str | None = None,
 ) -> Article:
-    """Read and clean one input; raise SourceError naming it when that is impossible."""
+    """Read and clean one input; raise SourceError naming it when that is impossible.
+
+    ``feed_text`` is the feed item's content, a fallback when a page's extraction is short.
+    """
     if item.kind == "url":
         download = fetch_url(item.location, settings, session=session)
         media = download.media_type
@@ -97,7 +102,12 @@ def load(
         if media in ("text/markdown", "text/x-markdown"):
             kind = "markdown"
         return build_article(
-            download.content, item.label, kind, declared=download.charset, url=download.url
+            download.content,
+            item.label,
+            kind,
+            declared=download.charset,
+            url=download.url,
+            feed_text=feed_text,
         )
     if item.kind == "stdin":
         stream = stdin if stdin is not None else sys.stdin.buffer
@@ -148,26 +158,35 @@ def build_article(
     *,
     declared: str | None = None,
     url: str | None = None,
+    feed_text: str | None = None,
 ) -> Article:
     """Decode, extract and clean raw bytes into an Article."""
     if not data:
         raise SourceError(label, "is empty; there is nothing to summarize")
     text = decode(data, label, declared)
-    title = author = published = site = None
+    title = author = published = site = note = None
     if kind == "html":
         from .extract import extract_html
 
-        page = extract_html(text, label, url=url)
-        text, title, author, published, site = (
+        page = extract_html(text, label, url=url, feed_text=feed_text)
+        text, title, author, published, site, note = (
             page.text,
             page.title,
             page.author,
             page.published,
             page.site,
+            page.note,
         )
     text = clean(text)
     if not text:
         raise SourceError(label, "holds only whitespace; there is nothing to summarize")
+    if kind != "html":  # a page's text was already checked in extract_html
+        # Text saved from a page or sent by a feed carries the same furniture as the page.
+        text = clean(strip_boilerplate(text, detect_language(text).code)[0])
+        if not text:
+            raise SourceError(
+                label, "holds only navigation or boilerplate lines; there is nothing to summarize"
+            )
     if kind == "markdown":
         heading = _MD_HEADING.search(text)
         title = heading.group(1) if heading else _first_line_title(text)
@@ -184,6 +203,7 @@ def build_article(
         site=site,
         kind=kind,
         language=detect_language(text).code,
+        extraction_note=note,
     )
 
 

@@ -44,6 +44,7 @@ class Origin:
     outlet: str | None
     url: str | None
     published: str | None
+    note: str | None = None  # e.g. the page failed and the feed's summary stood in
 
 
 @dataclass(frozen=True)
@@ -115,7 +116,9 @@ def build(
                         published=origin.published,
                         article_id=entry.digest.article.id,
                         location=origin.location,
+                        note=origin.note,
                         language=entry.digest.article.language,
+                        extraction_note=entry.digest.article.extraction_note,
                         risk_note=entry.digest.risk_note,
                     )
                 )
@@ -273,10 +276,12 @@ def _changes(
     if previous is None:
         return Changes(previous_date=None)
     before: dict[str, int] = {}
+    titles: dict[str, str] = {}
     for p in previous:
         if p.get("kind") == "risk" and p.get("severity") in SEVERITIES:
             key = str(p["key"])
             before[key] = max(before.get(key, 0), SEVERITIES.index(str(p["severity"])))
+            titles.setdefault(key, str(p.get("title") or key))
     now: dict[str, tuple[int, str]] = {}
     for item in top:  # the most serious instance of each kind of risk
         key = risk_key(item.risk)
@@ -297,6 +302,7 @@ def _changes(
         raised=tuple(raised),
         lowered=tuple(lowered),
         continuing=tuple(s.title for s in stories if s.continues),
+        dropped=tuple(titles[key] for key in before if key not in now),
     )
 
 

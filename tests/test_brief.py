@@ -238,7 +238,14 @@ def test_a_second_concurrent_run_exits_75(config, settings, tmp_path, monkeypatc
     monkeypatch.chdir(tmp_path)
     lock_path = settings.cache_path.with_name("briefer.db.lock")
     runner = CliRunner()
-    args = ["brief", str(SEED), "-o", str(tmp_path / "out"), "--cache", str(settings.cache_path)]
+    args = [
+        "brief",
+        str(SEED),
+        "--output-dir",
+        str(tmp_path / "out"),
+        "--cache",
+        str(settings.cache_path),
+    ]
     with RunLock(lock_path):
         result = runner.invoke(cli, args)
         assert result.exit_code == 75
@@ -255,7 +262,14 @@ def test_a_second_concurrent_run_exits_75(config, settings, tmp_path, monkeypatc
 
 def test_cli_brief_without_config_and_twice(tmp_path):
     runner = CliRunner()
-    args = ["brief", str(SEED), "-o", str(tmp_path / "b"), "--cache", str(tmp_path / "s.db")]
+    args = [
+        "brief",
+        str(SEED),
+        "--output-dir",
+        str(tmp_path / "b"),
+        "--cache",
+        str(tmp_path / "s.db"),
+    ]
     first = runner.invoke(cli, args)
     assert first.exit_code == 0, first.stderr
     assert "1 article(s) in 1 story." in first.stderr
@@ -274,34 +288,6 @@ def test_cli_brief_with_no_sources_is_a_usage_error(tmp_path, monkeypatch):
     assert "no sources" in result.stderr
 
 
-def test_init_writes_a_config_that_brief_reads(tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)
-    runner = CliRunner()
-    assert runner.invoke(cli, ["init"]).exit_code == 0
-    again = runner.invoke(cli, ["init"])
-    assert again.exit_code == 1 and "already exists" in again.stderr
-    (tmp_path / "seeds").mkdir()
-    (tmp_path / "seeds" / "a.txt").write_text(SEED.read_text())
-    result = runner.invoke(cli, ["brief", "--cache", str(tmp_path / "s.db")])
-    assert result.exit_code == 0, result.stderr
-    assert (tmp_path / "briefs" / "latest.md").read_text().startswith("# Daily brief — ")
-
-
-def test_cron_prints_crontab_and_systemd_units(tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)
-    runner = CliRunner()
-    runner.invoke(cli, ["init"])
-    result = runner.invoke(cli, ["--config", "briefer.toml", "cron", "--at", "05:45"])
-    assert result.exit_code == 0, result.stderr
-    lines = result.stdout.splitlines()
-    cron_line = next(line for line in lines if line.startswith("45 5 * * * "))
-    assert f"--config {tmp_path / 'briefer.toml'}" in cron_line and cron_line.endswith(" brief")
-    assert "OnCalendar=*-*-* 05:45:00" in result.stdout
-    assert "ExecStart=" in result.stdout and "Persistent=true" in result.stdout
-    bad = runner.invoke(cli, ["--config", "briefer.toml", "cron", "--at", "25:00"])
-    assert bad.exit_code == 2
-
-
 def test_quiet_run_with_a_log_file(tmp_path):
     log = tmp_path / "logs" / "briefer.log"
     args = [
@@ -310,7 +296,7 @@ def test_quiet_run_with_a_log_file(tmp_path):
         str(log),
         "brief",
         str(SEED),
-        "-o",
+        "--output-dir",
         str(tmp_path / "b"),
         "--cache",
         str(tmp_path / "s.db"),

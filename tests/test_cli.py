@@ -142,7 +142,8 @@ def test_options_reach_the_engine_and_chunker(runner):
     "args,message",
     [
         (["summarize"], "Missing argument 'SOURCES...'"),
-        (["summarize", "x.txt", "--format", "pdf"], "Invalid value for '-f' / '--format'"),
+        (["summarize", "x.txt", "--format", "docx"], "Invalid value for '-f' / '--format'"),
+        (["summarize", "x.txt", "--format", "pdf"], "a PDF is binary: write it to a file, e.g. -o"),
         (["summarize", "x.txt", "--max-tokens", "4"], "Invalid value for '--max-tokens'"),
         (["frobnicate"], "No such command 'frobnicate'"),
     ],
@@ -169,3 +170,98 @@ def test_bad_rules_file_is_one_clean_error_and_debug_shows_the_traceback(runner,
     debug = runner.invoke(cli, ["--debug", "summarize", str(SEED), "--rules", str(rules)])
     assert debug.exit_code == 1
     assert type(debug.exception).__name__ == "ConfigError"
+
+
+MISSING_ENDPOINT = (
+    "Error: the openai engine needs an API key or an endpoint, and neither is set: "
+    "export OPENAI_API_KEY=... for OpenAI, or pass --base-url (or set OPENAI_BASE_URL, or "
+    "base_url in [engine]) for any OpenAI-compatible server, e.g. http://127.0.0.1:8080/v1\n"
+)
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["summarize", str(SEED), "--engine", "openai"],
+        ["brief", str(SEED), "--engine", "openai", "--output-dir", "b"],
+        ["summarize", str(SEED), "--engine", "openai", "--dry-run"],
+        ["batch", "status"],
+    ],
+)
+def test_the_llm_engine_without_key_or_endpoint_stops_before_any_request(
+    runner, tmp_path, monkeypatch, args
+):
+    import socket
+
+    monkeypatch.chdir(tmp_path)
+    attempts = []
+    monkeypatch.setattr(socket.socket, "connect", lambda self, address: attempts.append(address))
+    result = runner.invoke(cli, args)
+    assert result.exit_code == 1
+    assert result.stderr == MISSING_ENDPOINT
+    assert attempts == [] and list(tmp_path.iterdir()) == []
+
+
+def test_the_engine_from_the_environment_is_checked_too(runner, monkeypatch):
+    monkeypatch.setenv("BRIEFER_ENGINE", "openai")
+    result = runner.invoke(cli, ["summarize", str(SEED)])
+    assert result.exit_code == 1 and result.stderr == MISSING_ENDPOINT
+
+
+@pytest.mark.parametrize(
+    "name,fmt,start",
+    [
+        ("seed.html", None, b"<!DOCTYPE html>"),
+        ("seed.pdf", None, b"%PDF-"),
+        ("seed.markdown", None, b"# Summary of 1 article\n"),
+        ("seed.out", "json", b"{"),
+        ("seed.out", None, b"# Summary of 1 article\n"),
+    ],
+)
+def test_summarize_writes_every_format_following_the_extension(runner, tmp_path, name, fmt, start):
+    out = tmp_path / name
+    args = ["summarize", str(SEED), "-o", str(out)] + (["-f", fmt] if fmt else [])
+    result = runner.invoke(cli, args)
+    assert result.exit_code == 0, result.stderr
+    shown = fmt or {"seed.html": "html", "seed.pdf": "pdf"}.get(name, "md")
+    assert result.stderr == f"Wrote {out} (1 article(s), {shown}).\n"
+    assert out.read_bytes().startswith(start)
+
+
+def test_summarize_html_escapes_article_text(runner, tmp_path):
+    page = tmp_path / "a.txt"
+    page.write_text(
+        "Attack <script>alert(1)</script> on the port\n"
+        + "A ransomware attack <b>stopped</b> the port of Rotterdam on Wednesday. " * 5
+    )
+    result = runner.invoke(cli, ["summarize", str(page), "-f", "html"])
+    assert result.exit_code == 0, result.stderr
+    assert "<script>" not in result.stdout and "<b>" not in result.stdout
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in result.stdout
+
+
+def test_brief_takes_output_dir_and_format_and_old_o_still_works(runner, tmp_path):
+    args = ["brief", str(SEED), "--cache", str(tmp_path / "s.db"), "--all"]
+    new = runner.invoke(cli, [*args, "-d", str(tmp_path / "a"), "-f", "md"])
+    assert new.exit_code == 0, new.stderr
+    written = sorted(p.name for p in (tmp_path / "a").iterdir())
+    assert len(written) == 2 and written[1] == "latest.md" and written[0].endswith(".md")
+    old = runner.invoke(cli, [*args, "-o", str(tmp_path / "b"), "--format", "json"])
+    assert old.exit_code == 0, old.stderr
+    assert old.stderr.splitlines()[0] == (
+        "Note: `brief -o DIR` is deprecated, as -o names a file in `summarize`; "
+        "use --output-dir DIR (or -d DIR)."
+    )
+    assert (tmp_path / "b" / "latest.json").exists()
+    both = runner.invoke(cli, [*args, "-o", "x", "-d", "y"])
+    assert both.exit_code == 2 and "give the folder once, with --output-dir" in both.stderr
+
+
+def test_the_library_checks_the_endpoint_before_any_request_too():
+    import briefer
+    from briefer.config import MISSING_ENDPOINT
+    from briefer.errors import ConfigError
+
+    with pytest.raises(ConfigError) as caught:
+        briefer.summarize([str(SEED)], briefer.Settings(engine="openai"))
+    assert str(caught.value) == MISSING_ENDPOINT

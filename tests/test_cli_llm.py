@@ -79,10 +79,13 @@ output = 1000.0
 @pytest.mark.parametrize(
     "content,message",
     [
-        ("[engine]\nmodle = 'x'\n", "engine.modle: Extra inputs are not permitted"),
+        (
+            "[engine]\nmodle = 'x'\n",
+            'line 2: unknown key "modle" in [engine]; did you mean "model"?',
+        ),
         (
             "[engine]\nconcurrency = 0\n",
-            "engine.concurrency: Input should be greater than or equal to 1",
+            "line 2: concurrency = 0 in [engine]: input should be greater than or equal to 1.",
         ),
         ("[engine]\napi_key = 'sk-1'\n", "api_key does not belong in a config file"),
         ("[engine\n", "not valid TOML"),

@@ -46,7 +46,7 @@ def test_atom_prefers_full_content_over_summary():
 def test_malformed_feed_keeps_what_it_can_and_junk_is_an_error():
     broken = RSS.replace("</channel></rss>", "")  # truncated document
     assert len(parse_feed(broken.encode(), "u").items) == 2
-    with pytest.raises(SourceError, match="not a readable RSS/Atom feed"):
+    with pytest.raises(SourceError, match="not a readable RSS, Atom or JSON feed"):
         parse_feed(b"<html><body>Not a feed at all", "https://x.example/page")
 
 
@@ -75,3 +75,117 @@ def test_feed_http_errors_name_the_feed():
     with pytest.raises(SourceError, match="HTTP 404") as err:
         fetch_feed("https://news.example.org/gone.rss", Settings())
     assert err.value.source == "https://news.example.org/gone.rss"
+
+
+JSON_FEED = {
+    "version": "https://jsonfeed.org/version/1.1",
+    "title": "JSON Desk",
+    "home_page_url": "https://json.example/",
+    "items": [
+        {
+            "id": "j-1",
+            "url": "https://json.example/port",
+            "title": "Port hit by ransomware",
+            "content_html": "<p>The full text of the story is carried in the feed.</p>",
+            "summary": "Short.",
+            "date_published": "2026-11-29T04:00:00Z",
+        },
+        {
+            "id": 2,
+            "external_url": "https://other.example/story",
+            "content_text": "Plain text only.",
+            "date_modified": "2026-11-28T22:30:00+01:00",
+        },
+        {"title": "Neither id nor url"},
+        "not an item",
+    ],
+}
+
+
+@pytest.mark.parametrize("version", ["1", "1.1"])
+@responses.activate
+def test_json_feed_items_are_read_through_requests(version):
+    import json
+
+    url = "https://json.example/feed.json"
+    feed = {**JSON_FEED, "version": f"https://jsonfeed.org/version/{version}"}
+    responses.get(url, json=feed, content_type="application/feed+json", headers={"ETag": '"j"'})
+    result = fetch_feed(url, Settings())
+    assert "application/feed+json" in responses.calls[0].request.headers["Accept"]
+    assert result.title == "JSON Desk" and result.etag == '"j"'
+    first, second = result.items
+    assert (first.id, first.link, first.title) == (
+        "j-1",
+        "https://json.example/port",
+        "Port hit by ransomware",
+    )
+    assert first.summary == "<p>The full text of the story is carried in the feed.</p>"
+    assert first.published.isoformat() == "2026-11-29T04:00:00+00:00"
+    assert (second.id, second.link, second.title) == ("2", "https://other.example/story", None)
+    assert second.summary == "Plain text only."
+    assert second.published.isoformat() == "2026-11-28T22:30:00+01:00"
+    assert parse_feed(json.dumps(feed).encode(), url).items == result.items
+
+
+@pytest.mark.parametrize(
+    "body,reason",
+    [
+        (
+            b'{"version": "https://jsonfeed.org/version/1", "items": [',
+            "not a readable JSON Feed (invalid JSON); check the address",
+        ),
+        (
+            b'{"title": "no version", "items": []}',
+            "not a JSON Feed (no jsonfeed.org version); check the address",
+        ),
+        (
+            b'{"version": "https://jsonfeed.org/version/1.1", "items": {}}',
+            "the JSON Feed has no list of items; check the address",
+        ),
+    ],
+)
+def test_a_broken_json_feed_is_one_clear_error(body, reason):
+    with pytest.raises(SourceError) as caught:
+        parse_feed(body, "https://json.example/feed.json")
+    assert str(caught.value) == f"https://json.example/feed.json: {reason}"
+
+
+@responses.activate
+def test_a_json_feed_named_on_the_command_line_is_recognised_as_a_feed(tmp_path):
+    from datetime import datetime, timezone
+
+    from click.testing import CliRunner
+
+    from briefer.cli import cli
+
+    now = datetime.now(timezone.utc).isoformat()
+    text = "A ransomware attack stopped container handling at two terminals on Wednesday. " * 20
+    feed = {
+        "version": "https://jsonfeed.org/version/1.1",
+        "title": "JSON Desk",
+        "items": [
+            {
+                "id": "a",
+                "url": "https://json.example/a",
+                "title": "Port attack",
+                "content_text": text,
+                "date_published": now,
+            }
+        ],
+    }
+    # Served as plain JSON: recognised by its version, not its media type.
+    responses.get("https://json.example/feed", json=feed)
+    result = CliRunner().invoke(
+        cli,
+        [
+            "brief",
+            "https://json.example/feed",
+            "-d",
+            str(tmp_path / "b"),
+            "--cache",
+            str(tmp_path / "s.db"),
+        ],
+    )
+    assert result.exit_code == 0, result.stderr
+    assert "1 article(s) in 1 story." in result.stderr
+    assert "Port attack" in (tmp_path / "b" / "latest.md").read_text()

@@ -81,7 +81,7 @@ def cli(
     \b
     Examples:
       briefer init && briefer brief           # the daily brief, from briefer.toml
-      briefer brief seeds/ -o briefs          # the daily brief of a folder, no config
+      briefer brief seeds/ -d briefs          # the daily brief of a folder, no config
       briefer summarize seeds/ -o summary.md  # one summary, now
     """
     _setup_logging(debug, quiet, log_file)
@@ -147,6 +147,7 @@ def _settings(state: _State, options: dict[str, Any]) -> Settings:
             old.output if output_price is None else output_price,
         )
         settings = settings.with_(prices=prices)
+    settings.check_endpoint()
     return settings
 
 

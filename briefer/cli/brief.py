@@ -1,8 +1,7 @@
-"""`briefer brief`, `init` and `cron`: the daily job."""
+"""`briefer brief`: the daily job."""
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -13,9 +12,7 @@ from ..config import (
 )
 from ..engines.calls import BatchExported
 from ..lock import EX_TEMPFAIL, LockedError
-from ..render import write_atomic
 from .app import (
-    EXIT_ERROR,
     _Bar,
     _error,
     _handle_errors,
@@ -31,17 +28,25 @@ from .options import settings_options
 @cli.command()
 @click.argument("sources", nargs=-1)
 @click.option(
-    "-o",
+    "-d",
     "--output-dir",
     type=click.Path(file_okay=False, path_type=Path),
     help="Folder for the dated briefs and latest.* [default: briefs, or [brief] output_dir].",
 )
 @click.option(
+    "-o",
+    "old_output_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    hidden=True,
+    help="Deprecated spelling of --output-dir (-o names a file in summarize).",
+)
+@click.option(
+    "-f",
     "--format",
     "formats",
     default=None,
     metavar="md,json,html,pdf",
-    help="Comma-separated output formats [default: md,json,html].",
+    help="Comma-separated output formats [default: md,json,html, or [brief] formats].",
 )
 @click.option(
     "--date",
@@ -67,7 +72,8 @@ from .options import settings_options
     "--window-hours",
     type=click.FloatRange(0.01),
     default=None,
-    help="Include items published in the last N hours [default: 24].",
+    help="Include items published in the last N hours [default: 24]. Items already briefed, "
+    "and those of a feed that answers 'not modified', come back only with --all.",
 )
 @click.option(
     "--since-last-run",
@@ -83,6 +89,7 @@ def brief(
     /,
     sources: tuple[str, ...],
     output_dir: Path | None,
+    old_output_dir: Path | None,
     formats: str | None,
     brief_date: Any,
     include_seen: bool,
@@ -106,13 +113,24 @@ def brief(
 
     \b
     Examples:
-      briefer brief seeds/ -o briefs
+      briefer brief seeds/ --output-dir briefs --format md,pdf
       briefer --config briefer.toml --quiet --log-file briefs/briefer.log brief
       briefer brief https://news.example.org/world/rss.xml --window-hours 12
     """
     from ..config import SourceSpec, read_brief_config
     from ..daily import run_daily
 
+    if old_output_dir is not None:
+        if output_dir is not None:
+            raise click.UsageError("give the folder once, with --output-dir")
+        output_dir = old_output_dir
+        log.info("brief -o is deprecated; use --output-dir")
+        if not state.quiet:
+            click.echo(
+                "Note: `brief -o DIR` is deprecated, as -o names a file in `summarize`; "
+                "use --output-dir DIR (or -d DIR).",
+                err=True,
+            )
     settings = _settings(state, options)
     config = read_brief_config(find_config_file(state.config))
     changes: dict[str, Any] = {}
@@ -183,83 +201,3 @@ def brief(
     log.info("brief finished: %s", result.message)
     if result.exit_code:
         raise click.exceptions.Exit(result.exit_code)
-
-
-@cli.command()
-@click.argument("path", type=click.Path(dir_okay=False, path_type=Path), default="briefer.toml")
-@click.option("--force", is_flag=True, help="Overwrite an existing file.")
-@click.pass_obj
-@_handle_errors
-def init(state: _State, /, path: Path, force: bool) -> None:
-    """Write a commented briefer.toml to start from.
-
-    \b
-    Example:
-      briefer init && briefer brief
-    """
-    from importlib import resources
-
-    if path.exists() and not force:
-        _error(f"{path} already exists; pass --force to overwrite it")
-        raise click.exceptions.Exit(EXIT_ERROR)
-    text = (resources.files("briefer") / "data" / "briefer.example.toml").read_text("utf-8")
-    write_atomic(path, text)
-    click.echo(f"Wrote {path}. Edit its [[source]] entries, then run: briefer brief", err=True)
-
-
-@cli.command()
-@click.option(
-    "--at",
-    "at_time",
-    default="06:30",
-    show_default=True,
-    metavar="HH:MM",
-    help="Time of day for the daily run.",
-)
-@click.pass_obj
-@_handle_errors
-def cron(state: _State, /, at_time: str) -> None:
-    """Print a crontab line and a systemd service and timer for the daily brief.
-
-    \b
-    Example:
-      briefer --config /srv/brief/briefer.toml cron --at 06:30
-    """
-    import shlex
-    import shutil
-
-    try:
-        hour, minute = (int(x) for x in at_time.split(":"))
-        if not (0 <= hour < 24 and 0 <= minute < 60):
-            raise ValueError
-    except ValueError:
-        raise click.BadParameter("use HH:MM, e.g. 06:30", param_hint="--at") from None
-    config_file = find_config_file(state.config)
-    if config_file is None:
-        raise click.UsageError("no config file: pass --config or run `briefer init` first")
-    config_file = config_file.resolve()
-    workdir = config_file.parent
-    exe = shutil.which("briefer") or f"{sys.executable} -m briefer"
-    log_file = workdir / "briefs" / "briefer.log"
-    command = (
-        f"{exe} --config {shlex.quote(str(config_file))} --quiet "
-        f"--log-file {shlex.quote(str(log_file))} brief"
-    )
-    click.echo("# crontab -e  (exit 3: partial brief, 75: previous run still going)")
-    click.echo(f"{minute} {hour} * * * cd {shlex.quote(str(workdir))} && {command}")
-    click.echo()
-    click.echo("# /etc/systemd/system/briefer.service")
-    click.echo(
-        "[Unit]\nDescription=briefer daily brief\nAfter=network-online.target\n"
-        "Wants=network-online.target\n\n[Service]\nType=oneshot\n"
-        f"WorkingDirectory={workdir}\nExecStart={command}\n"
-        "# Keep OPENAI_API_KEY out of unit files: put it in an EnvironmentFile with mode 0600.\n"
-        f"# EnvironmentFile={workdir / 'briefer.env'}\nTimeoutStartSec=2h\n"
-    )
-    click.echo("# /etc/systemd/system/briefer.timer")
-    click.echo(
-        "[Unit]\nDescription=Run the briefer daily brief\n\n[Timer]\n"
-        f"OnCalendar=*-*-* {hour:02d}:{minute:02d}:00\nPersistent=true\n\n"
-        "[Install]\nWantedBy=timers.target"
-    )
-    click.echo("\n# then: systemctl daemon-reload && systemctl enable --now briefer.timer")

@@ -10,7 +10,7 @@ import click
 from ..engines.calls import BatchExported
 from ..pipeline import dry_run
 from ..pipeline import summarize as run_summarize
-from ..render import FORMATS, render, write_atomic
+from ..render import FORMATS, render, render_bytes, write_atomic
 from .app import (
     EXIT_ERROR,
     _Bar,
@@ -37,9 +37,8 @@ from .options import settings_options
     "--format",
     "fmt",
     type=click.Choice(FORMATS),
-    default="md",
-    show_default=True,
-    help="Output format.",
+    default=None,
+    help="Output format [default: from the -o file's extension, else md]; pdf needs -o.",
 )
 @settings_options
 @click.pass_obj
@@ -49,7 +48,7 @@ def summarize(
     /,
     sources: tuple[str, ...],
     output: Path | None,
-    fmt: str,
+    fmt: str | None,
     **options: Any,
 ) -> None:
     """Summarize articles: key points and risks, each with its evidence quote.
@@ -65,10 +64,17 @@ def summarize(
     Examples:
       briefer summarize seeds/000_1786c7b9cbb94b69.txt
       briefer summarize notes/ https://example.org/story.html -o brief.md
+      briefer summarize seeds/ -o summary.pdf          # the format follows the extension
       curl -s https://example.org/a.html | briefer summarize - --format json
       briefer summarize seeds/ --base-url http://127.0.0.1:8080/v1 --model local
       briefer summarize seeds/ --model gpt-4o-mini --dry-run
     """
+    if fmt is None:
+        suffix = output.suffix.lower().lstrip(".") if output is not None else ""
+        fmt = {"markdown": "md", "htm": "html"}.get(suffix, suffix)
+        fmt = fmt if fmt in FORMATS else "md"
+    if fmt == "pdf" and output is None:
+        raise click.UsageError("a PDF is binary: write it to a file, e.g. -o summary.pdf")
     settings = _settings(state, options)
     if settings.dry_run:
         plan = dry_run(sources, settings)
@@ -95,11 +101,10 @@ def summarize(
         _error(f"{failure.source}: {failure.reason}")
     if not run.digests:
         raise click.exceptions.Exit(EXIT_ERROR)
-    text = render(run, fmt, templates_dir=settings.templates_dir)
     if output is None:
-        click.echo(text, nl=False)
+        click.echo(render(run, fmt, templates_dir=settings.templates_dir), nl=False)
     else:
-        write_atomic(output, text)
+        write_atomic(output, render_bytes(run, fmt, templates_dir=settings.templates_dir))
         if not state.quiet:
             click.echo(f"Wrote {output} ({len(run.digests)} article(s), {fmt}).", err=True)
     if run.failures:

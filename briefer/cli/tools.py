@@ -54,6 +54,7 @@ def _llm_engine(state: _State, options: dict[str, Any]) -> Iterator[LLMEngine]:
     from ..pipeline import open_store
 
     settings = _settings(state, options).with_(engine="openai")
+    settings.check_endpoint()
     store = open_store(settings)
     try:
         yield LLMEngine(settings, store=store)

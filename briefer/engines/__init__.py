@@ -28,6 +28,8 @@ def get_engine(settings: Settings, *, store: Store | None = None) -> Engine:
     if settings.resolved_engine() == "openai":
         from .llm import LLMEngine
 
+        settings.check_endpoint()  # before any request: a key or an endpoint is needed
+
         return LLMEngine(settings, store=store)
     from .extractive import ExtractiveEngine
 
