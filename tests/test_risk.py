@@ -191,3 +191,23 @@ def test_a_german_rules_file_extends_german_only(tmp_path):
     text = "Die Gewerkschaft kündigt einen Streik bei der Bahn an."
     assert [r.title for r in risks(engine, text, language="de")] == ["Streik"]
     assert risks(engine, "Der Streik (Streik) dauert an.", language="en") == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The Lakers attacked the basket and fired 15 three-pointers in a battle that ended 110-98.",
+        "The startup will invest $200 million in new gas turbines and oil refinery software.",
+        "Doctors said the patient suffered a heart attack and is recovering in hospital.",
+        "The company faces a fierce price war with its rivals, and its shares crashed.",
+        "Engineers launched the rocket from Florida and put a weather satellite into orbit.",
+        "Apple fixed a vulnerability in Safari; researchers found no evidence it was exploited.",
+    ],
+)
+def test_everyday_stories_that_use_risk_words_list_no_risk(engine, text):
+    assert risks(engine, text, published="2024-05-01") == []
+
+
+def test_an_army_on_parade_is_not_a_conflict(engine):
+    parade = "Die Armee feierte ihr Jubiläum mit einer Parade, Soldaten marschierten durch Berlin."
+    assert risks(engine, parade, language="de") == []
