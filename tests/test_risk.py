@@ -202,6 +202,8 @@ def test_a_german_rules_file_extends_german_only(tmp_path):
         "The company faces a fierce price war with its rivals, and its shares crashed.",
         "Engineers launched the rocket from Florida and put a weather satellite into orbit.",
         "Apple fixed a vulnerability in Safari; researchers found no evidence it was exploited.",
+        "Hackers at the university built a robot that folds laundry.",
+        "The new vaccine protects against the virus, and health officials said flu was mild.",
     ],
 )
 def test_everyday_stories_that_use_risk_words_list_no_risk(engine, text):
