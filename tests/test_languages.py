@@ -141,6 +141,10 @@ def test_a_summary_names_each_language_and_what_was_not_assessed(tmp_path):
         cli, ["summarize", str(rail), str(port), "--format", "json", "-o", str(out)]
     )
     assert result.exit_code == 0, result.output
+    html = tmp_path / "run.html"
+    result = runner.invoke(cli, ["summarize", str(rail), str(port), "-o", str(html)])
+    assert result.exit_code == 0, result.output
+    assert "No risks listed: risks not assessed (language: fr);" in html.read_text()
     items = {a["article"]["language"]: a for a in json.loads(out.read_text())["articles"]}
     assert items["fr"]["risk_note"] == "risks not assessed (language: fr)"
     assert items["fr"]["risks"] == []
