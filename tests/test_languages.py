@@ -85,15 +85,21 @@ def test_unrelated_german_stories_that_share_capitalized_nouns_stay_apart():
 
 
 def test_a_brief_over_english_german_and_french_pages(tmp_path):
+    """HTML pages, read as any page is: extracted, language detected, clustered, briefed."""
     paths = []
     for name, (title, body) in {
-        "scandal.txt": SCANDAL_DE,
-        "batteries.txt": BATTERIES_DE,
-        "rail.txt": RAIL_FR,
-        "port.txt": PORT_EN,
+        "scandal.html": SCANDAL_DE,
+        "batteries.html": BATTERIES_DE,
+        "rail.html": RAIL_FR,
+        "port.html": PORT_EN,
     }.items():
         path = tmp_path / name
-        path.write_text(f"{title}\n{body}\n", encoding="utf-8")
+        paragraphs = "".join(f"<p>{line}.</p>" for line in body.split(". "))
+        path.write_text(
+            f"<html><head><title>{title}</title></head><body><article><h1>{title}</h1>"
+            f"{paragraphs}</article></body></html>",
+            encoding="utf-8",
+        )
         paths.append(str(path))
     config = BriefConfig(
         output_dir=tmp_path / "briefs", sources=(SourceSpec("path", tuple(paths)),)
@@ -102,14 +108,14 @@ def test_a_brief_over_english_german_and_french_pages(tmp_path):
     assert len(brief.stories) == 4
     languages = {s.location.rsplit("/", 1)[-1]: s.language for s in brief.sources}
     assert languages == {
-        "scandal.txt": "de",
-        "batteries.txt": "de",
-        "rail.txt": "fr",
-        "port.txt": "en",
+        "scandal.html": "de",
+        "batteries.html": "de",
+        "rail.html": "fr",
+        "port.html": "en",
     }
     notes = {s.location.rsplit("/", 1)[-1]: s.risk_note for s in brief.sources}
-    assert notes["rail.txt"] == "risks not assessed (language: fr)"
-    assert notes["port.txt"] is None and notes["scandal.txt"] is None
+    assert notes["rail.html"] == "risks not assessed (language: fr)"
+    assert notes["port.html"] is None and notes["scandal.html"] is None
     assert [r.risk.category for r in brief.top_risks] == ["cyber"]
     md = (tmp_path / "briefs" / "latest.md").read_text()
     assert "language: fr; risks not assessed (language: fr)" in md

@@ -102,6 +102,12 @@ def test_an_event_dated_years_before_the_article_is_history(engine):
     assert "military" in categories(engine, recent, published="2020-01-19")
 
 
+def test_an_event_told_as_years_ago_is_history(engine):
+    assert risks(engine, "Years ago, rebels attacked the town and troops shelled it.") == []
+    assert risks(engine, "Damals rückten Truppen vor, der Krieg tobte.", language="de") == []
+    assert "military" in categories(engine, "Rebels attacked the town and troops shelled it.")
+
+
 def test_a_sentence_after_a_dated_past_event_shares_its_time(engine):
     text = (
         "In 1998, agents bombed two embassies, killing more than 200 civilians. In retaliation, "
