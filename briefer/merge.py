@@ -8,6 +8,7 @@ from dataclasses import replace
 from typing import TypeVar
 
 from .models import Article, KeyPoint, Risk
+from .support import boilerplate, claim_support, language_code
 from .verify import Evidence
 
 Item = TypeVar("Item", KeyPoint, Risk)
@@ -74,14 +75,48 @@ def verify_items(
     *,
     fuzzy_threshold: float,
     strict: bool,
+    claim_language: str | None = None,
 ) -> tuple[list[KeyPoint], list[Risk]]:
-    """Check every evidence quote against the article; drop unverified ones when strict."""
+    """Two checks per item: its quote is found in the article, and the quote is article text
+    that supports the claim. With ``strict``, items failing either are dropped.
+
+    ``claim_language`` is the language the claims were asked in (``--language``); when it is
+    not the article's, names and hedges cannot be compared word for word, only numbers."""
     evidence = Evidence(article.text)
+    language = article.language if article.language != "und" else "en"
+    asked = language_code(claim_language) if claim_language else None
+    same = asked is None or asked == language
 
-    def check(item: Item) -> Item:
+    def check(item: Item, claim: str, likelihood: str | None) -> Item:
         span, how = evidence.locate(item.evidence, fuzzy_threshold=fuzzy_threshold)
-        return replace(item, span=span, verified=span is not None, match=how)
+        if span is None:
+            return replace(
+                item,
+                span=None,
+                verified=False,
+                match=None,
+                supported=False,
+                issues=("the evidence is not found in the article",),
+            )
+        issues: list[str] = []
+        where = boilerplate(article.text, span.start, span.end, item.evidence)
+        if where:
+            issues.append(where)
+        verdict = claim_support(
+            claim,
+            article.text[span.start : span.end],
+            language=language,
+            same_language=same,
+            likelihood=likelihood,
+        )
+        issues.extend(verdict.issues)
+        return replace(
+            item, span=span, verified=True, match=how, supported=not issues, issues=tuple(issues)
+        )
 
-    points = [p for p in map(check, key_points) if p.verified or not strict]
-    checked = [r for r in map(check, risks) if r.verified or not strict]
+    points = [check(p, p.text, None) for p in key_points]
+    checked = [check(r, r.title, r.likelihood) for r in risks]
+    if strict:
+        points = [p for p in points if p.supported]
+        checked = [r for r in checked if r.supported]
     return points, checked

@@ -14,6 +14,7 @@ from typing import Any
 from .errors import ConfigError
 from .models import LIKELIHOODS, SEVERITIES, Article, Risk, Span
 from .segmentation import Segment
+from .taxonomy import categories as builtin_categories
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -84,7 +85,8 @@ def load_rules(paths: Sequence[Path] = (), *, replace: bool = False) -> RuleSet:
         if data.pop("replace", False):
             layers = []
         layers.append((str(path), data))
-    categories: dict[str, str] = {}
+    # The shared taxonomy first; a rules file may add categories of its own.
+    categories: dict[str, str] = builtin_categories()
     likelihood: dict[str, list[str]] = {}
     default_likelihood = "possible"
     severity: dict[str, list[str]] = {"raise": [], "lower": []}

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from .config import BriefConfig
 from .merge import similar, words
@@ -27,7 +27,9 @@ from .models import (
     Story,
     Usage,
     evidence_counts,
+    support_counts,
 )
+from .support import grounded
 from .text import entities
 
 SAME_POINT = 0.75
@@ -56,8 +58,20 @@ class Entry:
 
 
 SummaryLines = list[tuple[str, tuple[int, ...]]]
-# Given the brief's findings and the valid source numbers: summary lines and their usage.
-Summarizer = Callable[[dict[str, object], set[int]], tuple[SummaryLines, Usage] | None]
+
+
+@dataclass(frozen=True)
+class SummaryAnswer:
+    """A model's executive summary: lines citing story numbers, usage, the prompt used."""
+
+    lines: SummaryLines
+    usage: Usage
+    prompt: str
+    dropped: tuple[str, ...] = ()
+
+
+# Given the stories' checked findings and the valid story numbers: the model's summary.
+Summarizer = Callable[[dict[str, object], set[int]], SummaryAnswer | None]
 
 
 def risk_key(risk: Risk) -> str:
@@ -129,22 +143,22 @@ def build(
     ]
     stories = _mark_continuing(stories, previous)
     top = _top_risks(stories, config.max_top_risks)
-    summary: tuple[Cited, ...] = ()
-    method = "offline"
+    top_stories = stories[: config.summary_items]
+    answer = None
     if summarizer is not None and stories:
-        findings = _findings(stories, top)
-        answer = summarizer(findings, {s.number for s in sources})
-        if answer is not None:
-            lines, extra = answer
-            usage = usage + extra
-            summary = tuple(Cited(text, cites) for text, cites in lines)
+        answer = summarizer(_findings(top_stories), set(range(1, len(top_stories) + 1)))
+    dropped: tuple[str, ...] = ()
+    method = "offline"
+    if answer is not None:
+        usage = usage + answer.usage
+        if answer.prompt not in engine.prompts:
+            engine = replace(engine, prompts=(*engine.prompts, answer.prompt))
+        summary, dropped = grounded_summary(answer, top_stories)
+        dropped = answer.dropped + dropped
+        if any(line.evidence is None for line in summary):
             method = "llm"
-    if not summary:
-        summary = tuple(
-            Cited(s.key_points[0].text, s.key_points[0].sources)
-            for s in stories[: config.summary_items]
-            if s.key_points
-        )
+    else:
+        summary = tuple(line for s in top_stories if (line := offline_line(s)) is not None)
     return Brief(
         title=config.title,
         audience=config.audience,
@@ -161,6 +175,8 @@ def build(
         usage=usage,
         evidence=evidence_counts(e.digest for e in entries),
         stats=dict(stats or {}),
+        supported=support_counts(e.digest for e in entries)[0],
+        dropped=dropped,
     )
 
 
@@ -177,13 +193,20 @@ def _story(entries: Sequence[Entry], cites: Sequence[tuple[int, ...]], limit: in
             for j, other in enumerate(point_words):
                 if similar(mine, other, SAME_POINT):
                     merged = tuple(sorted(set(points[j].sources) | set(numbers)))
-                    points[j] = Cited(
-                        points[j].text, merged, points[j].evidence, points[j].verified
-                    )
+                    points[j] = replace(points[j], sources=merged)
                     break
             else:
                 if len(points) < limit:
-                    points.append(Cited(kp.text, tuple(numbers), kp.evidence, kp.verified))
+                    points.append(
+                        Cited(
+                            kp.text,
+                            tuple(numbers),
+                            kp.evidence,
+                            kp.verified,
+                            kp.supported,
+                            kp.issues,
+                        )
+                    )
                     point_words.append(mine)
     risks: dict[str, BriefRisk] = {}
     title = entries[0].digest.article.title or entries[0].digest.article.source
@@ -223,28 +246,77 @@ def _top_risks(stories: Sequence[Story], limit: int) -> list[BriefRisk]:
     return [t[3] for t in ranked[:limit]]
 
 
-def _findings(stories: Sequence[Story], top: Sequence[BriefRisk]) -> dict[str, object]:
+def _findings(stories: Sequence[Story]) -> dict[str, object]:
+    """What the summary may rest on: each top story's supported findings, numbered."""
     return {
         "stories": [
             {
+                "story": number,
                 "title": s.title,
-                "sources": list(s.sources),
-                "key_points": [{"text": p.text, "sources": list(p.sources)} for p in s.key_points],
+                "key_points": [p.text for p in s.key_points if p.supported],
+                "risks": [
+                    {
+                        "title": r.risk.title,
+                        "severity": r.risk.severity,
+                        "likelihood": r.risk.likelihood,
+                        "rationale": r.risk.rationale,
+                    }
+                    for r in s.risks
+                    if r.risk.supported
+                ],
             }
-            for s in stories
-        ],
-        "top_risks": [
-            {
-                "title": r.risk.title,
-                "category": r.risk.category,
-                "severity": r.risk.severity,
-                "likelihood": r.risk.likelihood,
-                "rationale": r.risk.rationale,
-                "sources": list(r.sources),
-            }
-            for r in top
-        ],
+            for number, s in enumerate(stories, 1)
+        ]
     }
+
+
+def _story_text(story: Story) -> str:
+    """The text a summary line about this story may draw on: its supported findings."""
+    parts = [story.title]
+    for p in story.key_points:
+        if p.supported:
+            parts += [p.text, p.evidence or ""]
+    for r in story.risks:
+        if r.risk.supported:
+            parts += [r.risk.title, r.risk.rationale, r.risk.evidence]
+    return "\n".join(parts)
+
+
+def offline_line(story: Story) -> Cited | None:
+    """The line the offline summary gives a story: its first supported key point."""
+    points = [p for p in story.key_points if p.supported] or list(story.key_points)
+    return points[0] if points else None
+
+
+def grounded_summary(
+    answer: SummaryAnswer, stories: Sequence[Story]
+) -> tuple[tuple[Cited, ...], tuple[str, ...]]:
+    """The model's lines that its cited stories' supported findings bear out, one line per
+    top story: a story whose line was dropped, or that no line covers, gets its offline line."""
+    kept: dict[int, Cited] = {}  # first cited story -> line
+    covered: set[int] = set()
+    dropped: list[str] = []
+    for text, cited in answer.lines:
+        numbers = [n for n in cited if 1 <= n <= len(stories)]
+        if not numbers:
+            continue
+        source = "\n".join(_story_text(stories[n - 1]) for n in numbers)
+        verdict = grounded(text, source)
+        if not verdict.supported:
+            dropped.append(f"summary line {text[:80]!r}: {'; '.join(verdict.issues)}")
+            continue
+        if numbers[0] in kept or set(numbers) <= covered:
+            continue
+        sources = tuple(sorted({n for k in numbers for n in stories[k - 1].sources}))
+        kept[numbers[0]] = Cited(text, sources)
+        covered.update(numbers)
+    lines: list[Cited] = []
+    for number, story in enumerate(stories, 1):
+        if number in kept:
+            lines.append(kept[number])
+        elif number not in covered and (line := offline_line(story)) is not None:
+            lines.append(line)
+    return tuple(lines), tuple(dropped)
 
 
 def _mark_continuing(stories: list[Story], previous: list[dict[str, object]] | None) -> list[Story]:

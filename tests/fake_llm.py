@@ -19,6 +19,14 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 ARTICLE = re.compile(r"<<<ARTICLE\n(.*)\nARTICLE>>>", re.S)
+_FIELD = re.compile(r"\A(?:[a-z_]+: [^\n]*\n)+\n")
+
+
+def article_body(user: str) -> str:
+    """The data block of a user message without its metadata lines (title, url, ...)."""
+    match = ARTICLE.search(user)
+    block = match.group(1) if match else ""
+    return _FIELD.sub("", block, count=1)
 RESET = object()
 FAULTS = ("429", "500", "reset", "timeout", "truncated", "schema", "length", "refusal")
 
@@ -74,9 +82,14 @@ def findings_for(article: str) -> dict[str, Any]:
 
 
 def summary_for(findings_json: str) -> dict[str, Any]:
-    """A valid executive summary: the first story's title, citing its sources."""
+    """A valid executive summary: the first key point of the first two stories, citing them."""
     stories = json.loads(findings_json)["stories"]
-    return {"summary": [{"text": s["title"], "sources": s["sources"]} for s in stories[:2]]}
+    return {
+        "summary": [
+            {"text": (s["key_points"] or [s["title"]])[0], "stories": [s["story"]]}
+            for s in stories[:2]
+        ]
+    }
 
 
 class FakeLLM:
@@ -215,8 +228,7 @@ class FakeLLM:
         if fault is not None:
             return fault
         user = next(m["content"] for m in request["messages"] if m["role"] == "user")
-        match = ARTICLE.search(user)
-        article = match.group(1) if match else ""
+        article = article_body(user)
         if self.responder:
             content = self.responder(request)
         elif "executive summary" in request["messages"][0]["content"]:

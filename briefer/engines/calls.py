@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -33,7 +34,16 @@ class ChunkFailed(Exception):
 
 
 class Unsupported(Exception):
-    """The endpoint rejected this structured-output mode."""
+    """The endpoint rejected this structured-output mode (a definitive answer)."""
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """A repair attempt: its messages, the (narrower) schema and the parser that goes with it."""
+
+    messages: list[dict[str, str]]
+    schema: dict[str, Any] | None
+    parse: Callable[[str | None], BaseModel]
 
 
 @dataclass
@@ -55,6 +65,8 @@ class Call:
     model: type[BaseModel] = ChunkReply
     parse: Callable[[str | None], BaseModel] | None = None
     prompt: str = ""  # name@version of the prompt, stored with the cached reply
+    # Builds a repair attempt from what failed and the attempt number: a narrower ask.
+    retry: Callable[[str, int], Attempt] | None = None
 
     @property
     def label(self) -> str:
@@ -92,6 +104,21 @@ class Budget:
 def is_loopback(url: str) -> bool:
     host = (urlsplit(url).hostname or "").lower()
     return host in ("localhost", "::1") or host.startswith("127.")
+
+
+def is_local(url: str) -> bool:
+    """An endpoint on this machine or a private network: likely one local model server.
+
+    Only literal addresses and localhost count; no name is resolved for this.
+    """
+    host = (urlsplit(url).hostname or "").lower()
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return address.is_loopback or address.is_private or address.is_link_local
 
 
 def short(text: object, secret: str | None, limit: int = 200) -> str:
