@@ -27,6 +27,8 @@ def article_body(user: str) -> str:
     match = ARTICLE.search(user)
     block = match.group(1) if match else ""
     return _FIELD.sub("", block, count=1)
+
+
 RESET = object()
 FAULTS = ("429", "500", "reset", "timeout", "truncated", "schema", "length", "refusal")
 

@@ -177,7 +177,9 @@ def test_one_invalid_item_is_dropped_and_reported_the_rest_kept_without_a_repair
     assert [p.text for p in digest.key_points] == [first]
     assert [r.category for r in digest.risks] == ["political"]
     assert len(digest.dropped) == 2
-    assert "chunk 1 of 1: key_points.1: evidence: String should have at least 1" in digest.dropped[0]
+    assert (
+        "chunk 1 of 1: key_points.1: evidence: String should have at least 1" in digest.dropped[0]
+    )
     assert "chunk 1 of 1: risks.1: category: Input should be" in digest.dropped[1]
     data = json.loads(briefer.render(result, "json"))
     assert data["articles"][0]["dropped"] == list(digest.dropped)
