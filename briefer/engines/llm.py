@@ -3,9 +3,8 @@
 Only the engines package talks to the ``openai`` SDK or catches its errors: this module plans
 and runs the calls (salvage, repair turns, cache, merge), ``transport`` sends them (modes,
 retries with backoff that honours Retry-After, budget), ``followups`` makes the consolidation
-and executive-summary calls, ``batch`` runs calls as a Batch API job. A reply keeps its valid
-items; only a reply with nothing usable gets a repair turn, which asks for less and names what
-failed. Only validated replies are cached.
+and executive-summary calls, ``replies`` salvages replies and makes the repair turns, ``batch``
+runs calls as a Batch API job. Only validated replies are cached.
 """
 
 from __future__ import annotations
@@ -44,28 +43,24 @@ from ..models import (
     Risk,
     Usage,
 )
-from ..prompts import Prompt, load_prompt, render_messages
+from ..prompts import Prompt, load_prompt
 from ..ratelimit import RateLimiter
 from ..risk import load_rules
-from ..schema import SCHEMA_NAME, SCHEMA_VERSION, ChunkReply, ReplyError, ReplySpec
+from ..schema import SCHEMA_NAME, SCHEMA_VERSION, ChunkReply, ReplySpec
 from ..store import Store
 from ..support import language_name
 from ..tokenizer import get_encoding
-from .calls import Attempt, BatchExported, Budget, Call, ChunkFailed, Outcome, is_local, short
-from .transport import MODES, Gate, Transport
+from .calls import Budget, Call, Outcome, is_local
+from .replies import Replies
+from .transport import Gate
 
 log = logging.getLogger(__name__)
 
 PROMPT_NAME = "chunk_findings"
 _MESSAGE_OVERHEAD_TOKENS = 4
-REPAIR_TEMPERATURE_STEP = 0.3  # each repair turn samples a little more freely than the last
-_REPAIR = (
-    "Your previous reply could not be used: {problem}. Reply again with at most {points} key "
-    "point(s) and {risks} risk(s), each evidence copied exactly from the article."
-)
 
 
-class LLMEngine(Transport):
+class LLMEngine(Replies):
     """Chunk-level key points and risks from an OpenAI-compatible chat-completions endpoint."""
 
     def __init__(
@@ -199,30 +194,6 @@ class LLMEngine(Transport):
             / 1e6
         )
 
-    def narrower(self, attempt: int) -> ReplySpec:
-        """The ask of a repair turn: half the items of the turn before, at least one point."""
-        factor = 2**attempt
-        return ReplySpec(
-            self.categories,
-            max(1, -(-self.spec.max_key_points // factor)),
-            -(-self.spec.max_risks // factor),
-        )
-
-    def chunk_call(
-        self, prompt: Prompt, article: Article, header: dict[str, Any], body: str, count: int
-    ) -> tuple[list[dict[str, str]], Callable[[str, int], Attempt]]:
-        """The first messages of a call, and how to build its repair turns."""
-        fields = self.fields(article)
-        messages = render_messages(prompt, self.static(), header, body, fields)
-
-        def retry(problem: str, attempt: int) -> Attempt:
-            spec = self.narrower(attempt)
-            note = _REPAIR.format(problem=problem, points=spec.max_key_points, risks=spec.max_risks)
-            again = render_messages(prompt, self.static(spec), header, body, fields, note=note)
-            return Attempt(again, spec.json_schema(), spec.parse)
-
-        return messages, retry
-
     def plan(self, items: Sequence[tuple[Article, Sequence[Chunk]]]) -> list[Call]:
         """Every chunk call the items need, with token estimates and cache status."""
         calls = []
@@ -268,7 +239,9 @@ class LLMEngine(Transport):
         """Findings per article; chunks that fail are reported in the result, not raised."""
         calls = self.plan(items)
         if self.settings.batch or self.settings.batch_export or self.settings.batch_import:
-            self._batch(calls, progress)
+            from .batch import prepare
+
+            prepare(self, calls, progress)
         outcomes = self.execute(calls, progress)
         results = [self._result(article, calls, outcomes) for article, _ in items]
         if self.settings.consolidate_above:
@@ -278,13 +251,6 @@ class LLMEngine(Transport):
         return results
 
     # ---- batch mode -------------------------------------------------------------------
-
-    def batch_mode(self) -> str:
-        """The structured-output mode batch requests use (no detection round trip there)."""
-        if self._mode is not None:
-            return self._mode
-        remembered = self.modes.get_mode(self.endpoint, self.model) if self.modes else None
-        return remembered if remembered in MODES else "json_schema"
 
     def messages_for(self, call: Call, mode: str) -> list[dict[str, str]]:
         return call.messages  # request_body adds the schema for the prompt mode
@@ -305,38 +271,6 @@ class LLMEngine(Transport):
                     "completion_tokens": outcome.usage.completion_tokens,
                 },
             )
-
-    def _batch(
-        self, calls: Sequence[Call], progress: Callable[[int, int, str], None] | None
-    ) -> None:
-        from . import batch
-
-        pending = [c for c in calls if not c.cached]
-        if self.store is None and not self.settings.batch_export:
-            raise ConfigError("batch mode keeps replies in the store: drop --no-cache")
-        mode = self.batch_mode()
-        if self.settings.batch_export is not None:
-            count = batch.export(self, pending, self.settings.batch_export, mode)
-            raise BatchExported(self.settings.batch_export, count, len(calls) - len(pending))
-        if not pending:
-            return
-        if self.settings.batch_import is not None:
-            try:
-                lines = self.settings.batch_import.read_text(encoding="utf-8").splitlines()
-            except OSError as exc:
-                raise ConfigError(
-                    f"{self.settings.batch_import}: cannot read the results file "
-                    f"({exc.strerror or exc})"
-                ) from None
-            found, problems = batch.ingest(self, pending, lines)
-            # Hand-off results come from elsewhere: what is missing or invalid is reported.
-            self._reported.update(problems)
-        else:
-            found, problems = batch.run_remote(
-                self, pending, mode, sleep=self.sleep, progress=progress
-            )
-        self._prefetched.update(found)
-        log.info("batch: %d valid replies, %d to retry or report", len(found), len(problems))
 
     def execute(
         self, calls: Sequence[Call], progress: Callable[[int, int, str], None] | None = None
@@ -463,56 +397,3 @@ class LLMEngine(Transport):
             if r.title.strip() and r.evidence.strip()
         ]
         return points, risks
-
-    def _run(self, call: Call) -> Outcome:
-        outcome = Outcome()
-        try:
-            reply = self._complete(call, outcome)
-        except ChunkFailed as exc:
-            outcome.failure = str(exc)
-            log.warning("%s: %s", call.label, exc)
-            self.mode_outcome(ok=False)
-            return outcome
-        self.mode_outcome(ok=True)
-        notes = getattr(reply, "dropped", None)
-        if notes:
-            log.warning(
-                "%s: kept the valid items, dropped %d: %s", call.label, len(notes), "; ".join(notes)
-            )
-        outcome.reply = reply
-        self.remember(call, outcome)
-        return outcome
-
-    def _complete(self, call: Call, outcome: Outcome) -> BaseModel:
-        """A usable reply: the first answer salvaged, else repair turns that ask for less."""
-        messages, schema = call.messages, call.schema
-        parse = call.parse or self.spec.parse
-        temperature = self.settings.temperature
-        problem = ""
-        attempts = self.settings.repair_retries + 1
-        for attempt in range(attempts):
-            if attempt:
-                if call.retry is None:
-                    break
-                repair = call.retry(problem, attempt)
-                messages, schema, parse = repair.messages, repair.schema, repair.parse
-                temperature = min(
-                    1.0, self.settings.temperature + REPAIR_TEMPERATURE_STEP * attempt
-                )
-                log.info("%s: %s; asking again for less (repair %d)", call.label, problem, attempt)
-            response = self._send(call, messages, outcome, schema=schema, temperature=temperature)
-            choice = response.choices[0] if response.choices else None
-            if choice is None:
-                problem = "the reply had no choices"
-                continue
-            refusal = getattr(choice.message, "refusal", None)
-            if refusal:
-                problem = f"the model refused ({short(refusal, None, 120)})"
-            elif choice.finish_reason == "length":
-                problem = "the reply was cut off at the output token limit"
-            else:
-                try:
-                    return parse(choice.message.content)
-                except ReplyError as exc:
-                    problem = str(exc)
-        raise ChunkFailed(f"no valid reply after {attempt + 1} attempt(s): {problem}")
