@@ -16,7 +16,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
 
@@ -220,38 +220,45 @@ class SynthesisReply(_Strict):
     dropped: list[str] = Field(default_factory=list)
 
 
-def synthesis_model(max_lines: int) -> type[BaseModel]:
+@lru_cache(maxsize=16)
+def _line_model(stories: int) -> type[BaseModel]:
+    number = Annotated[int, Field(ge=1, le=max(1, stories))]
     return create_model(
-        "BriefSummary",
+        "SummaryLine",
         __base__=_Strict,
-        summary=(list[SummaryLine], Field(min_length=1, max_length=max_lines)),
+        text=(str, Field(min_length=1, max_length=MAX_SUMMARY_TEXT)),
+        stories=(list[number], Field(min_length=1, max_length=MAX_SUMMARY_STORIES)),
     )
 
 
-def synthesis_schema(max_lines: int = 5) -> dict[str, Any]:
+def synthesis_model(max_lines: int, stories: int) -> type[BaseModel]:
+    """The model of an executive-summary reply: at most ``max_lines`` lines, each citing
+    story numbers from 1 to ``stories``."""
+    return create_model(
+        "BriefSummary",
+        __base__=_Strict,
+        summary=(list[_line_model(stories)], Field(min_length=1, max_length=max_lines)),  # type: ignore[misc, arg-type]
+    )
+
+
+def synthesis_schema(max_lines: int, stories: int) -> dict[str, Any]:
     """The JSON Schema of an executive-summary reply, made from its model."""
-    return strict_schema(synthesis_model(max_lines).model_json_schema())
+    return strict_schema(synthesis_model(max_lines, stories).model_json_schema())
 
 
-def parse_synthesis(content: str | None, valid: set[int], max_lines: int = 5) -> SynthesisReply:
-    """Summary lines citing real story numbers; a line citing another number is dropped."""
+def parse_synthesis(content: str | None, stories: int, max_lines: int) -> SynthesisReply:
+    """The usable summary lines (valid, citing real story numbers); invalid ones are dropped."""
     data = _load(content)
     if not isinstance(data, dict) or not isinstance(data.get("summary"), list):
         raise ReplyError("the reply must be one JSON object with a `summary` list")
     dropped: list[str] = []
-    lines = _salvage(data, "summary", SummaryLine, max_lines, dropped)
-    kept = []
-    for i, line in enumerate(lines):
-        wrong = [n for n in line.stories if n not in valid]
-        if wrong:
-            dropped.append(f"summary.{i}: cites {wrong}, which are not story numbers")
-        else:
-            kept.append(line)
-    if not kept:
+    lines = _salvage(data, "summary", _line_model(stories), max_lines, dropped)
+    if not lines:
         raise ReplyError(
             f"no summary line was usable ({'; '.join(dropped[:3]) or 'the list was empty'}); "
-            f"cite only story numbers from {sorted(valid)[:20]}"
+            f"cite only story numbers from 1 to {stories}"
         )
+    kept = [SummaryLine.model_validate(line.model_dump()) for line in lines]
     return SynthesisReply(summary=kept, dropped=dropped)
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import random
 import re
 import threading
 import time
@@ -103,6 +104,8 @@ class FakeLLM:
         self.reject_json_schema = False  # like llama.cpp's server: 500 on json_schema
         self.reject_response_format = False  # a server that knows no response_format: 400
         self.responder: Callable[[dict[str, Any]], dict[str, Any]] | None = None
+        # With a seeded generator: every reply is a random value valid under the schema sent.
+        self.conforming: random.Random | None = None
         self.delay = 0.0
         # Fault injection: this share of requests gets a fault, chosen from `faults` by a hash
         # of the request body and how often that body was seen, so that the outcome does not
@@ -231,7 +234,13 @@ class FakeLLM:
             return fault
         user = next(m["content"] for m in request["messages"] if m["role"] == "user")
         article = article_body(user)
-        if self.responder:
+        if self.conforming is not None:
+            from .schema_replies import instance
+
+            fmt_body = request.get("response_format") or {}
+            schema = fmt_body.get("schema") or fmt_body.get("json_schema", {}).get("schema")
+            content = instance(schema, self.conforming)
+        elif self.responder:
             content = self.responder(request)
         elif "executive summary" in request["messages"][0]["content"]:
             content = summary_for(article)

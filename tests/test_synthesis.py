@@ -121,7 +121,10 @@ def test_llm_summary_lines_are_grounded_in_the_stories_they_cite(tmp_path, fake_
     assert "4000 is in no finding it cites" in why and "'may' is in no finding" in why
     synthesis = [r for r in fake_llm.requests if "executive summary" in r["messages"][0]["content"]]
     assert len(synthesis) == 2  # the invented story number got a repair turn
-    assert "[99], which are not story numbers" in synthesis[1]["messages"][-1]["content"]
+    assert (
+        "summary.0: stories.0: Input should be less than or equal to 2"
+        in synthesis[1]["messages"][-1]["content"]
+    )
     assert "brief_synthesis@2" in brief.engine.prompts
     md = (tmp_path / "briefs" / "latest.md").read_text()
     assert "Offline summary" not in md and "engine **openai** (model m)" in md

@@ -119,13 +119,16 @@ def synthesize(
     data = json.dumps(findings, ensure_ascii=False, indent=1)
     messages = render_messages(prompt, static, header, data, {"brief": title})
 
+    stories = max(valid_stories, default=0)
+    schema = synthesis_schema(summary_items, stories)
+
     def parse(content: str | None) -> Any:
-        return parse_synthesis(content, valid_stories, summary_items)
+        return parse_synthesis(content, stories, summary_items)
 
     def retry(problem: str, attempt: int) -> Attempt:
         note = f"Your previous reply could not be used: {problem}. Reply again."
         again = render_messages(prompt, static, header, data, {"brief": title}, note=note)
-        return Attempt(again, synthesis_schema(summary_items), parse)
+        return Attempt(again, schema, parse)
 
     call = Call(
         Article(id="", text="", source=title),
@@ -136,7 +139,7 @@ def synthesize(
         engine.count_tokens(messages),
         settings.max_output_tokens,
         schema_name="brief_summary",
-        schema=synthesis_schema(summary_items),
+        schema=schema,
         model=SynthesisReply,
         parse=parse,
         prompt=prompt.label,
