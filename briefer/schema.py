@@ -27,12 +27,14 @@ SCHEMA_VERSION = "2"
 SYNTHESIS_NAME = "brief_summary"
 _FENCE = re.compile(r"\A\s*```(?:json)?\s*\n(.*?)\n\s*```\s*\Z", re.S)
 
-# Limits the model sees in the schema and validation enforces.
-MAX_TEXT = 600
-MAX_TITLE = 200
-MAX_RATIONALE = 600
-MAX_EVIDENCE = 1200
-MAX_SUMMARY_TEXT = 600
+# Limits the model sees in the schema and validation enforces. They also bound the grammar a
+# local server (llama.cpp) compiles from the schema, which nests one level per character, and
+# an evidence cut at its limit is still a verbatim quote (a prefix of one).
+MAX_TEXT = 400
+MAX_TITLE = 150
+MAX_RATIONALE = 400
+MAX_EVIDENCE = 600
+MAX_SUMMARY_TEXT = 400
 MAX_SUMMARY_STORIES = 10
 
 
