@@ -49,6 +49,7 @@ _BOILERPLATE = re.compile(
     r"share this|mehr zum thema|lesen sie auch|auch interessant|bild:|foto:|anzeige|werbung)\b",
     re.IGNORECASE,
 )
+SAME_TOPIC = 0.34  # share of a key point's content words its evidence must contain
 _CAPTION_WORDS = 12  # a line this short with no sentence ending reads as a caption or a link
 
 
@@ -163,6 +164,14 @@ def claim_support(
         absent_dates = sorted(dates - set(words))
         if absent_dates:
             issues.append(f"date {', '.join(absent_dates)} not in the evidence")
+        mine = set(terms(claim))
+        if likelihood is None and len(mine) >= 3:  # a key point; a risk title abstracts
+            shared = {t for t in mine if any(_same_word(t, w) for w in words)}
+            if len(shared) < SAME_TOPIC * len(mine):
+                issues.append(
+                    f"the evidence is about something else ({len(shared)} of the claim's "
+                    f"{len(mine)} content words are in it)"
+                )
     hedge = _HEDGE_RE.get(language) if same_language else None
     negation = _NEGATION_RE.get(language) if same_language else None
     if negation is not None:

@@ -471,3 +471,22 @@ def test_with_another_brief_language_only_numbers_are_compared(fake_llm, setting
     first, second = result.digests[0].key_points
     assert first.supported and not second.supported
     assert second.issues == ("number 2003 not in the evidence",)
+
+
+def test_calls_refused_by_the_budget_do_not_make_the_mode_forgotten(fake_llm, settings, tmp_path):
+    from briefer.config import Price
+
+    with Store(settings.cache_path) as store:
+        store.put_mode(fake_llm.base_url, "fake-model", "json_object")
+    files = []
+    for i in range(3):
+        files.append(tmp_path / f"a{i}.txt")
+        files[-1].write_text(f"Title {i}\nOfficials in town {i} met on Monday.\n")
+    # Each call reserves $2 (2,000 output tokens at $1,000 per million) and costs $0.02: the
+    # first is sent, the other two are refused before sending.
+    pricey = settings.with_(prices={"fake-model": Price(0.0, 1000.0)}, max_cost=2.01)
+    result = run(pricey, files)
+    assert len(fake_llm.requests) == 1 and len(result.failures) == 2
+    assert result.engine.structured_output == "json_object (remembered)"
+    with Store(settings.cache_path) as store:
+        assert store.get_mode(fake_llm.base_url, "fake-model") == "json_object"

@@ -107,3 +107,11 @@ def test_a_summary_line_may_say_only_what_its_findings_say():
             line,
             verdict.issues,
         )
+
+
+def test_evidence_about_something_else_does_not_support_a_key_point():
+    verdict = claim_support(
+        "The festival offers readings, concerts and guided walks through the quarter.",
+        "One of the NGOs involved with the project is the Initiative of Black People.",
+    )
+    assert not verdict.supported and "about something else" in verdict.issues[0]

@@ -33,6 +33,10 @@ class ChunkFailed(Exception):
     """This chunk cannot be analyzed; the run goes on without it."""
 
 
+class NotSent(ChunkFailed):
+    """The call was not sent (it could pass --max-cost): no sign of how the endpoint is doing."""
+
+
 class Unsupported(Exception):
     """The endpoint rejected this structured-output mode (a definitive answer)."""
 

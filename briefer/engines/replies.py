@@ -18,7 +18,7 @@ from pydantic import BaseModel
 from ..models import Article
 from ..prompts import Prompt, render_messages
 from ..schema import ReplyError, ReplySpec
-from .calls import Attempt, Call, ChunkFailed, Outcome, short
+from .calls import Attempt, Call, ChunkFailed, NotSent, Outcome, short
 from .transport import Transport
 
 log = logging.getLogger(__name__)
@@ -77,7 +77,8 @@ class Replies(Transport):
         except ChunkFailed as exc:
             outcome.failure = str(exc)
             log.warning("%s: %s", call.label, exc)
-            self.mode_outcome(ok=False)
+            if not isinstance(exc, NotSent):
+                self.mode_outcome(ok=False)
             return outcome
         self.mode_outcome(ok=True)
         notes = getattr(reply, "dropped", None)

@@ -24,7 +24,7 @@ from ..errors import LLMError
 from ..models import Usage
 from ..ratelimit import RateLimiter, backoff_delay, retry_after
 from ..store import Store
-from .calls import Budget, Call, ChunkFailed, Outcome, Unsupported, short
+from .calls import Budget, Call, ChunkFailed, NotSent, Outcome, Unsupported, short
 
 log = logging.getLogger(__name__)
 
@@ -231,7 +231,7 @@ class Transport:
         server_errors = 0
         for attempt in range(self.settings.max_retries + 1):
             if not self.budget.reserve(reserved):
-                raise ChunkFailed(
+                raise NotSent(
                     f"not sent: it could take the run past --max-cost ${self.settings.max_cost:g}"
                 )
             self.limiter.acquire(tokens + self.settings.max_output_tokens)
