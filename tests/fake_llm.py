@@ -117,6 +117,9 @@ class FakeLLM:
         self._seen_bodies: dict[str, int] = {}
         self.in_flight = 0
         self.max_in_flight = 0
+        # Like llama-cpp-python's server: GET /models waits until no completion is running.
+        self.single_slot = False
+        self.events: list[tuple[str, float]] = []  # ("start" | "end" | "models", time)
         # Batch API: uploaded files, batches, and how many status polls a batch stays busy.
         self.files: dict[str, bytes] = {}
         self.batches: dict[str, dict[str, Any]] = {}
@@ -160,6 +163,12 @@ class FakeLLM:
                 self.wfile.write(data)
 
             def do_GET(self) -> None:  # noqa: N802
+                if self.path.endswith("/models"):
+                    while fake.single_slot and fake.in_flight:
+                        time.sleep(0.01)
+                    fake.events.append(("models", time.monotonic()))
+                    self._send_json(200, {"object": "list", "data": []})
+                    return
                 status, body = fake._batch_api("GET", self.path, b"", dict(self.headers))
                 self._send_json(status, body)
 
@@ -180,6 +189,7 @@ class FakeLLM:
                     fake.requests.append({"path": self.path, "headers": headers, **request})
                     fake.in_flight += 1
                     fake.max_in_flight = max(fake.max_in_flight, fake.in_flight)
+                    fake.events.append(("start", time.monotonic()))
                 try:
                     status, body, headers, delay = fake._answer(self.path, request)
                     time.sleep(delay)
@@ -202,6 +212,7 @@ class FakeLLM:
                 finally:
                     with fake._lock:
                         fake.in_flight -= 1
+                        fake.events.append(("end", time.monotonic()))
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True

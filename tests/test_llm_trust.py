@@ -490,3 +490,26 @@ def test_calls_refused_by_the_budget_do_not_make_the_mode_forgotten(fake_llm, se
     assert result.engine.structured_output == "json_object (remembered)"
     with Store(settings.cache_path) as store:
         assert store.get_mode(fake_llm.base_url, "fake-model") == "json_object"
+
+
+def test_no_retry_is_sent_while_a_single_slot_server_works_on_the_abandoned_request(
+    fake_llm, settings
+):
+    fake_llm.single_slot = True  # like llama-cpp-python: one request at a time
+    fake_llm.stall(1.0)  # the first request takes 1 s; the client gives up after 0.4 s
+    result = run(settings.with_(structured_output="json_schema", request_timeout=0.4))
+    assert not result.failures and len(fake_llm.requests) == 2
+    kinds = [kind for kind, _ in fake_llm.events]
+    assert kinds == ["start", "end", "models", "start", "end"]
+    times = dict(enumerate(t for _, t in fake_llm.events))
+    assert times[3] >= times[1]  # the retry started only after the stalled request ended
+
+
+def test_a_server_still_busy_after_the_timeout_gets_no_retry(fake_llm, settings):
+    fake_llm.single_slot = True
+    fake_llm.stall(2.0)
+    result = run(settings.with_(structured_output="json_schema", request_timeout=0.3))
+    assert len(fake_llm.requests) == 1
+    assert "no reply within 0.3 s, and the server was still busy 0.6 s later; not retried" in (
+        result.failures[0].reason
+    )

@@ -32,6 +32,7 @@ MODES = ("json_schema", "json_object", "prompt")
 DETECTION_RETRIES = 2  # 5xx answers to one mode, retried, before detection moves on
 MODE_FAILURES = 2  # chunks failing in a row in a remembered mode before it is detected again
 MAX_TIMEOUT_FACTOR = 4.0  # a retry after a timeout waits up to this many times longer
+IDLE_WAIT_FACTOR = 2.0  # after a timeout, wait up to this many timeouts for the server to idle
 
 
 class Gate:
@@ -297,17 +298,24 @@ class Transport:
             except openai.APITimeoutError:
                 self.budget.settle(reserved, 0.0)
                 last = f"no reply within {timeout:g} s"
-                # The server may still be working on this request: send fewer at once, and
-                # give the retry longer, so that it is not cut off while queued behind it.
+                # The server may still be working on this request: send fewer at once from
+                # now on, send no retry until it is idle, and give the retry longer.
                 limit = self.gate.shrink()
-                timeout = min(timeout * 2, self.timeout * MAX_TIMEOUT_FACTOR)
                 log.warning(
-                    "%s: %s (%s); at most %d request(s) at once from now on",
+                    "%s: %s (%s); at most %d request(s) at once from now on; waiting until "
+                    "the server is idle before retrying",
                     self.endpoint,
                     last,
                     call.label,
                     limit,
                 )
+                if attempt < self.settings.max_retries and not self._wait_until_idle():
+                    raise ChunkFailed(
+                        f"{last}, and the server was still busy "
+                        f"{IDLE_WAIT_FACTOR * self.timeout:g} s later; "
+                        "not retried (raise --timeout for a slow local server)"
+                    ) from None
+                timeout = min(timeout * 2, self.timeout * MAX_TIMEOUT_FACTOR)
             except openai.APIConnectionError:
                 self.budget.settle(reserved, 0.0)
                 last = "could not connect"
@@ -327,6 +335,22 @@ class Transport:
             log.info("%s: %s; retrying in %.2f s", self.endpoint, last, delay)
             self.sleep(delay)
         raise ChunkFailed(f"gave up after {self.settings.max_retries + 1} attempts: {last}")
+
+    def _wait_until_idle(self) -> bool:
+        """Wait, sending nothing else, until the server answers a cheap request (a model list);
+        False when it does not within ``IDLE_WAIT_FACTOR`` request timeouts.
+
+        A single-slot server such as llama-cpp-python's answers it only once it has finished
+        the request it is working on, abandoned or not; others answer at once.
+        """
+        with self.gate:
+            try:
+                self.client.models.list(timeout=IDLE_WAIT_FACTOR * self.timeout)
+            except openai.APITimeoutError:
+                return False
+            except openai.APIError:
+                pass  # any answer, even an error, means the server is listening again
+        return True
 
     def _account(self, response: Any, tokens: int, reserved: float, outcome: Outcome) -> None:
         usage = getattr(response, "usage", None)
