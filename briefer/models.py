@@ -316,3 +316,4 @@ class Brief:
     stats: dict[str, int] = field(default_factory=dict)
     supported: int = 0  # claims whose evidence supports them, out of evidence[1]
     dropped: tuple[str, ...] = ()  # summary lines left out, and why
+    left_out: tuple[str, ...] = ()  # invalid items left out of the model's replies, and why

@@ -177,6 +177,11 @@ def build(
         stats=dict(stats or {}),
         supported=support_counts(e.digest for e in entries)[0],
         dropped=dropped,
+        left_out=tuple(
+            f"{e.digest.article.title or e.digest.article.source}: {note}"
+            for e in entries
+            for note in e.digest.dropped
+        ),
     )
 
 

@@ -513,3 +513,25 @@ def test_a_server_still_busy_after_the_timeout_gets_no_retry(fake_llm, settings)
     assert "no reply within 0.3 s, and the server was still busy 0.6 s later; not retried" in (
         result.failures[0].reason
     )
+
+
+def test_the_brief_lists_items_left_out_of_the_model_replies(fake_llm, tmp_path):
+    first = SEED_LINES[1]
+    reply = findings_for(first)
+    reply["risks"][0]["evidence"] = first
+    reply["risks"].append(dict(reply["risks"][0], category="weather"))
+    fake_llm.reply(reply)
+    settings = Settings(
+        base_url=fake_llm.base_url,
+        model="m",
+        cache_path=tmp_path / "c.db",
+        structured_output="json_schema",
+    )
+    config = BriefConfig(output_dir=tmp_path / "b", sources=(SourceSpec("path", (str(SEED),)),))
+    result = run_daily(config, settings, now=datetime(2026, 11, 29, 6, tzinfo=timezone.utc))
+    assert result.status == "ok"
+    [note] = result.brief.left_out
+    assert note.startswith("Iran, Russia expected to sign") and "risks.1: category" in note
+    md = (tmp_path / "b" / "latest.md").read_text()
+    html = (tmp_path / "b" / "latest.html").read_text()
+    assert "## Items left out of the model's replies" in md and "risks.1: category" in html
