@@ -96,7 +96,7 @@ def _error(message: str) -> None:
 def _print_mode(state: _State, engine: EngineInfo | None) -> None:
     """Say on stderr which structured-output mode an LLM run used, and how it was chosen."""
     if engine is not None and engine.structured_output and not state.quiet:
-        click.echo(f"Structured output: {engine.structured_output} for {engine.endpoint}", err=True)
+        click.echo(f"Structured output: {engine.structured_output}", err=True)
 
 
 def _handle_errors(func: Callable[..., None]) -> Callable[..., None]:
