@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Sequence
 from dataclasses import replace
 from typing import TypeVar
 
 from .models import Article, KeyPoint, Risk
-from .support import boilerplate, claim_support, language_code
+from .support import boilerplate, checks_for, claim_support, language_code
 from .verify import Evidence
 
 Item = TypeVar("Item", KeyPoint, Risk)
 SAME_POINT = 0.9  # word-set Jaccard from which two key points say the same thing
 _WORD = re.compile(r"\w+")
+log = logging.getLogger(__name__)
 
 
 def words(text: str) -> frozenset[str]:
@@ -86,6 +88,13 @@ def verify_items(
     language = article.language if article.language != "und" else "en"
     asked = language_code(claim_language) if claim_language else None
     same = asked is None or asked == language
+    log.info(
+        "%s: claims checked for %s",
+        article.source,
+        checks_for(language)
+        if same
+        else f"numbers only (claims in {asked}, article in {language})",
+    )
 
     def check(item: Item, claim: str, likelihood: str | None) -> Item:
         span, how = evidence.locate(item.evidence, fuzzy_threshold=fuzzy_threshold)

@@ -13,7 +13,6 @@ from __future__ import annotations
 import copy
 import json
 import re
-from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Annotated, Any, Literal
@@ -262,17 +261,6 @@ def parse_synthesis(content: str | None, stories: int, max_lines: int) -> Synthe
         )
     kept = [SummaryLine.model_validate(line.model_dump()) for line in lines]
     return SynthesisReply(summary=kept, dropped=dropped)
-
-
-def reply_json(reply: BaseModel) -> str:
-    """A validated reply as compact JSON (for the cache and the batch files)."""
-    return json.dumps(reply.model_dump(), ensure_ascii=False)
-
-
-def categories_list(categories: Sequence[str]) -> tuple[str, ...]:
-    """The categories in a stable order, "other" last."""
-    ordered = sorted(c for c in set(categories) if c != "other")
-    return (*ordered, "other")
 
 
 __all__ = [

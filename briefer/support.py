@@ -11,7 +11,6 @@ for other languages only numbers, names and dates are checked, and ``checks_for`
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass
 
 from .text import entities, terms
@@ -201,15 +200,6 @@ def boilerplate(text: str, start: int, end: int, evidence: str) -> str | None:
     if len(line.split()) <= _CAPTION_WORDS and not re.search(r"[.!?…\"”»)]\s*$", line):
         return "the evidence is a heading, caption or link, not a sentence of the article"
     return None
-
-
-def join_issues(groups: Iterable[Iterable[str]]) -> tuple[str, ...]:
-    """Issues from several checks, each once, in order."""
-    seen: dict[str, None] = {}
-    for group in groups:
-        for issue in group:
-            seen.setdefault(issue, None)
-    return tuple(seen)
 
 
 GROUNDED_TERMS = 0.6  # share of a summary line's content words its findings must contain
