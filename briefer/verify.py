@@ -65,7 +65,9 @@ class Evidence:
     def __init__(self, text: str) -> None:
         self.text = text
         self._normalized: tuple[str, list[int]] | None = None
-        self._spans: list[Segment] | None = None
+        # Per sentence: its bounds in the normalized text and its set of words (worked out
+        # once, on the first quote that needs the fuzzy search).
+        self._sentences: list[tuple[int, int, set[str]]] | None = None
 
     def locate(
         self, quote: str, *, fuzzy_threshold: float | None = DEFAULT_FUZZY_THRESHOLD
@@ -85,9 +87,9 @@ class Evidence:
             return Span(index[at], index[at + len(norm_quote) - 1] + 1), "normalized"
         if fuzzy_threshold is None:
             return None, None
-        if self._spans is None:
-            self._spans = sentences(self.text)
-        found = _fuzzy(norm_text, index, norm_quote, fuzzy_threshold, self._spans)
+        if self._sentences is None:
+            self._sentences = _sentence_words(norm_text, index, sentences(self.text))
+        found = _fuzzy(norm_text, index, norm_quote, fuzzy_threshold, self._sentences)
         return (found, "fuzzy") if found else (None, None)
 
 
@@ -95,12 +97,22 @@ MAX_FUZZY_CANDIDATES = 12  # passages compared character by character, at most, 
 MAX_FUZZY_QUOTE = 2000  # characters; a longer quote is not searched fuzzily at all
 
 
+def _sentence_words(
+    norm_text: str, index: list[int], spans: Sequence[Segment]
+) -> list[tuple[int, int, set[str]]]:
+    out = []
+    for s in spans:
+        start, end = bisect.bisect_left(index, s.start), bisect.bisect_left(index, s.end)
+        out.append((start, end, set(_WORDS.findall(norm_text[start:end]))))
+    return out
+
+
 def _fuzzy(
     norm_text: str,
     index: list[int],
     norm_quote: str,
     threshold: float,
-    spans: Sequence[Segment],
+    sentence_words: Sequence[tuple[int, int, set[str]]],
 ) -> Span | None:
     # Compare the quote with windows of one to three consecutive sentences: find where in the
     # window the quote sits, and accept when that passage and the quote are at least
@@ -110,11 +122,8 @@ def _fuzzy(
     quote_words = set(_WORDS.findall(norm_quote))
     if not quote_words or len(norm_quote) > MAX_FUZZY_QUOTE:
         return None
-    # Sentence boundaries in the normalized text's coordinates.
-    bounds = [(bisect.bisect_left(index, s.start), bisect.bisect_left(index, s.end)) for s in spans]
-    shared_by_sentence = [
-        quote_words & set(_WORDS.findall(norm_text[start:end])) for start, end in bounds
-    ]
+    bounds = [(start, end) for start, end, _ in sentence_words]
+    shared_by_sentence = [quote_words & words for _, _, words in sentence_words]
     candidates: list[tuple[int, int, int]] = []
     for first in range(len(bounds)):
         shared: set[str] = set()
