@@ -125,7 +125,10 @@ class LLMEngine(Replies):
         """What made the findings: endpoint, model, prompts used, structured-output mode."""
         return EngineInfo(
             name="openai",
-            description=f"LLM through the OpenAI-compatible endpoint {self.endpoint}",
+            description=(
+                f"LLM through the OpenAI-compatible endpoint {self.endpoint} "
+                f"({self.concurrency} request(s) at a time, {self.timeout:g} s timeout)"
+            ),
             model=self.model,
             endpoint=self.endpoint,
             prompts=tuple(self.used_prompts),
