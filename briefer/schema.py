@@ -45,18 +45,20 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+# The quote comes first in each item: a model that has copied its evidence writes a claim
+# that stays closer to it (a grammar-constrained local model writes fields in this order).
 class KeyPointReply(_Strict):
-    text: str = Field(min_length=1, max_length=MAX_TEXT)
     evidence: str = Field(min_length=1, max_length=MAX_EVIDENCE)
+    text: str = Field(min_length=1, max_length=MAX_TEXT)
 
 
 class _RiskBase(_Strict):
+    evidence: str = Field(min_length=1, max_length=MAX_EVIDENCE)
     title: str = Field(min_length=1, max_length=MAX_TITLE)
     category: str
     severity: Literal["low", "medium", "high", "critical"]
     likelihood: Literal["unlikely", "possible", "likely", "almost certain"]
     rationale: str = Field(min_length=1, max_length=MAX_RATIONALE)
-    evidence: str = Field(min_length=1, max_length=MAX_EVIDENCE)
 
 
 class RiskReply(_RiskBase):
