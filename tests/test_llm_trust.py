@@ -416,6 +416,17 @@ def test_a_changed_number_or_a_dropped_hedge_is_flagged_in_every_output(fake_llm
     assert result.brief.supported == 1
 
 
+def test_summarize_flags_unsupported_claims_in_markdown_html_and_json(fake_llm, settings):
+    fake_llm.responder = _distorting
+    result = run(settings)
+    md, html = briefer.render(result, "md"), briefer.render(result, "html")
+    data = json.loads(briefer.render(result, "json"))
+    assert md.count("_(unsupported: ") == html.count('class="flag">(unsupported: ') == 3
+    assert "claim supported for 1 of 4 (25%)" in md and "claim supported for 1 of 4 (25%)" in html
+    assert data["evidence"]["supported"] == 1 and data["evidence"]["verified"] == 4
+    assert "structured output json_schema (detected)" in html
+
+
 def test_strict_evidence_drops_unsupported_claims(fake_llm, settings):
     fake_llm.responder = _distorting
     result = run(settings.with_(strict_evidence=True))
@@ -423,21 +434,20 @@ def test_strict_evidence_drops_unsupported_claims(fake_llm, settings):
     assert [p.text for p in digest.key_points] == [PLAIN] and digest.risks == ()
 
 
-def test_a_read_more_line_is_not_evidence(fake_llm, settings, tmp_path):
+def test_a_link_caption_is_not_evidence(fake_llm, settings, tmp_path):
+    # Reading removes "Read more:" lines themselves; the caption of a link can stay.
     page = tmp_path / "page.txt"
     page.write_text(
         "Germany and its colonial past\n"
         "The government in Berlin returned 20 objects to Namibia on Monday.\n"
-        "Read more: Recognizing Germany colonial crimes\n"
+        "Recognizing Germany colonial crimes: Work in progress\n"
         "Critics said the step came late.\n"
     )
+    caption = "Recognizing Germany colonial crimes: Work in progress"
     fake_llm.reply(
         {
             "key_points": [
-                {
-                    "text": "Germany is recognizing colonial crimes.",
-                    "evidence": "Read more: Recognizing Germany colonial crimes",
-                },
+                {"text": "Germany is recognizing colonial crimes.", "evidence": caption},
             ],
             "risks": [],
         }
@@ -445,7 +455,9 @@ def test_a_read_more_line_is_not_evidence(fake_llm, settings, tmp_path):
     result = run(settings.with_(structured_output="json_schema"), [page])
     [point] = result.digests[0].key_points
     assert point.verified and not point.supported
-    assert point.issues == ("the evidence is a navigation line, not article text",)
+    assert point.issues == (
+        "the evidence is a heading, caption or link, not a sentence of the article",
+    )
 
 
 def test_with_another_brief_language_only_numbers_are_compared(fake_llm, settings):
