@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -247,6 +248,7 @@ class Transport:
                 attempt + 1,
             )
             wait_for: float | None = None
+            started = time.monotonic()
             try:
                 with self.gate:
                     response = self.client.chat.completions.create(**body, timeout=timeout)
@@ -323,7 +325,16 @@ class Transport:
                 self.budget.settle(reserved, 0.0)
                 last = f"unusable response ({type(exc).__name__})"
             else:
+                before = outcome.usage
                 self._account(response, tokens, reserved, outcome)
+                log.info(
+                    "%s: reply in %.1f s (%s mode, %d prompt + %d completion tokens)",
+                    call.label,
+                    time.monotonic() - started,
+                    mode,
+                    outcome.usage.prompt_tokens - before.prompt_tokens,
+                    outcome.usage.completion_tokens - before.completion_tokens,
+                )
                 return response
             if attempt == self.settings.max_retries:
                 break
