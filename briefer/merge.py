@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import TypeVar
 
+from .language import detect as detect_language
 from .models import Article, KeyPoint, Risk
 from .support import boilerplate, checks_for, claim_support, language_code
 from .verify import Evidence
@@ -16,6 +17,7 @@ Item = TypeVar("Item", KeyPoint, Risk)
 SAME_POINT = 0.9  # word-set Jaccard from which two key points say the same thing
 _WORD = re.compile(r"\w+")
 log = logging.getLogger(__name__)
+CONFIDENT_LANGUAGE = 0.9  # a claim's language guess trusted from this confidence on
 
 
 def words(text: str) -> frozenset[str]:
@@ -96,6 +98,17 @@ def verify_items(
         else f"numbers only (claims in {asked}, article in {language})",
     )
 
+    def same_language(claim: str) -> bool:
+        # Without --language a model may still answer in another language than the article's
+        # (English for a German article): then only numbers can be compared. Only a confident
+        # guess counts, so that a short claim misread does not lose the other checks.
+        if not same:
+            return False
+        if asked is not None:
+            return True
+        guess = detect_language(claim)
+        return guess.code in ("und", language) or guess.confidence < CONFIDENT_LANGUAGE
+
     def check(item: Item, claim: str, likelihood: str | None) -> Item:
         span, how = evidence.locate(item.evidence, fuzzy_threshold=fuzzy_threshold)
         if span is None:
@@ -115,7 +128,7 @@ def verify_items(
             claim,
             article.text[span.start : span.end],
             language=language,
-            same_language=same,
+            same_language=same_language(claim),
             likelihood=likelihood,
         )
         issues.extend(verdict.issues)

@@ -149,7 +149,7 @@ def claim_support(
         words = _WORD.findall(evidence.casefold())
         # A Title Case Heading capitalizes every word: capitals there do not mark names.
         capitals = [w for w in claim.split() if w[:1].isupper()]
-        title_case = len(claim.split()) > 2 and len(capitals) * 2 > len(claim.split())
+        title_case = len(claim.split()) >= 2 and len(capitals) * 2 > len(claim.split())
         absent = sorted(
             name
             for name in ([] if title_case else entities(claim))

@@ -276,8 +276,9 @@ def _findings(stories: Sequence[Story]) -> dict[str, object]:
 
 
 def _story_text(story: Story) -> str:
-    """The text a summary line about this story may draw on: its supported findings."""
-    parts = [story.title]
+    """The text a summary line about this story may draw on: its supported findings (not its
+    title, which is the outlet's wording, unchecked)."""
+    parts: list[str] = []
     for p in story.key_points:
         if p.supported:
             parts += [p.text, p.evidence or ""]

@@ -16,7 +16,7 @@ import briefer
 from briefer.config import BriefConfig, Settings, SourceSpec
 from briefer.daily import run_daily
 from briefer.engines.llm import LLMEngine
-from briefer.models import Article
+from briefer.models import Article, Usage
 from briefer.prompts import ARTICLE_CLOSE, ARTICLE_OPEN, load_prompt, render_messages
 from briefer.risk import load_rules
 from briefer.schema import ReplySpec, parse_reply, parse_synthesis, synthesis_schema
@@ -547,3 +547,47 @@ def test_the_brief_lists_items_left_out_of_the_model_replies(fake_llm, tmp_path)
     md = (tmp_path / "b" / "latest.md").read_text()
     html = (tmp_path / "b" / "latest.html").read_text()
     assert "## Items left out of the model's replies" in md and "risks.1: category" in html
+
+
+def test_claims_a_model_wrote_in_english_for_a_german_article_are_compared_by_numbers(
+    fake_llm, settings, tmp_path
+):
+    page = tmp_path / "de.txt"
+    page.write_text(
+        "Lithium aus dem Schredder\n"
+        "Die Duesenfeld GmbH aus Wendeburg hat ein Verfahren entwickelt, ausgediente Akkus "
+        "effizienter als bisher zu recyceln.\nDie Recyclingquote liegt lediglich bei 25 Prozent.\n"
+    )
+    fake_llm.reply(
+        {
+            "key_points": [
+                {
+                    "text": "The recycling rate is currently only 25%.",
+                    "evidence": "Die Recyclingquote liegt lediglich bei 25 Prozent.",
+                },
+                {
+                    "text": "The recycling rate is currently only 40%.",
+                    "evidence": "Die Recyclingquote liegt lediglich bei 25 Prozent.",
+                },
+            ],
+            "risks": [],
+        }
+    )
+    result = run(settings.with_(structured_output="json_schema"), [page])
+    [digest] = result.digests
+    assert digest.article.language == "de"
+    right, wrong = digest.key_points
+    assert right.supported and not wrong.supported
+    assert wrong.issues == ("number 40 not in the evidence",)
+
+
+def test_a_summary_line_that_only_a_title_bears_out_is_dropped():
+    from briefer.models import Cited, Story
+    from briefer.synthesis import SummaryAnswer, grounded_summary
+
+    point = Cited("Officials met in Vienna on Monday.", (1,), "Officials met in Vienna.", True)
+    story = Story("Lithium aus dem Schredder", (point,), (), (1,), 1.0, ())
+    answer = SummaryAnswer([("Lithium is extracted from the Schredder.", (1,))], Usage(), "p@2")
+    lines, dropped = grounded_summary(answer, [story])
+    assert lines == (point,)  # the offline line took its place
+    assert "name schredder is in no finding it cites" in dropped[0]

@@ -129,5 +129,7 @@ def test_llm_summary_lines_are_grounded_in_the_stories_they_cite(tmp_path, fake_
     md = (tmp_path / "briefs" / "latest.md").read_text()
     assert "Offline summary" not in md and "engine **openai** (model m)" in md
     assert "1 summary line(s) dropped as not grounded" in md
+    section = md.split("## Executive summary\n\n", 1)[1].split("\n## ", 1)[0]
+    assert [line[:2] for line in section.strip().splitlines() if line] == ["- ", "- "]
     data = json.loads((tmp_path / "briefs" / "latest.json").read_text())
     assert "brief_synthesis@2" in data["engine"]["prompts"] and data["dropped"] == [why]

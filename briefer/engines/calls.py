@@ -14,7 +14,7 @@ from pydantic import BaseModel
 
 from ..errors import BrieferError
 from ..models import Article, Chunk, Usage
-from ..schema import SCHEMA_NAME, ChunkReply
+from ..schema import SCHEMA_NAME, SYNTHESIS_NAME, ChunkReply
 
 
 class BatchExported(BrieferError):
@@ -74,6 +74,8 @@ class Call:
 
     @property
     def label(self) -> str:
+        if self.schema_name == SYNTHESIS_NAME:
+            return f"{self.article.source}: executive summary"
         where = "consolidation" if self.chunk is None else f"chunk {self.chunk.index + 1}"
         return f"{self.article.source} {where}"
 

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from ..merge import merge_risks
 from ..models import Article, Chunk, EngineResult
 from ..prompts import load_prompt, render_messages
-from ..schema import SynthesisReply, parse_synthesis, synthesis_schema
+from ..schema import SYNTHESIS_NAME, SynthesisReply, parse_synthesis, synthesis_schema
 from .calls import Attempt, Call
 
 if TYPE_CHECKING:
@@ -138,7 +138,7 @@ def synthesize(
         engine.key(prompt, data, [audience, summary_items, title]),
         engine.count_tokens(messages),
         settings.max_output_tokens,
-        schema_name="brief_summary",
+        schema_name=SYNTHESIS_NAME,
         schema=schema,
         model=SynthesisReply,
         parse=parse,
