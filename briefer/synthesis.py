@@ -68,6 +68,8 @@ class SummaryAnswer:
     usage: Usage
     prompt: str
     dropped: tuple[str, ...] = ()
+    structured_output: str | None = None  # the mode the call used (known even when every
+    # chunk reply came from the cache)
 
 
 # Given the stories' checked findings and the valid story numbers: the model's summary.
@@ -153,6 +155,8 @@ def build(
         usage = usage + answer.usage
         if answer.prompt not in engine.prompts:
             engine = replace(engine, prompts=(*engine.prompts, answer.prompt))
+        if answer.structured_output and not engine.structured_output:
+            engine = replace(engine, structured_output=answer.structured_output)
         summary, dropped = grounded_summary(answer, top_stories)
         dropped = answer.dropped + dropped
         if any(line.evidence is None for line in summary):

@@ -591,3 +591,24 @@ def test_a_summary_line_that_only_a_title_bears_out_is_dropped():
     lines, dropped = grounded_summary(answer, [story])
     assert lines == (point,)  # the offline line took its place
     assert "name schredder is in no finding it cites" in dropped[0]
+
+
+def test_the_footer_names_the_mode_when_only_the_summary_call_was_sent(fake_llm, tmp_path):
+    settings = Settings(base_url=fake_llm.base_url, model="m", cache_path=tmp_path / "c.db")
+    now = datetime(2026, 11, 29, 6, tzinfo=timezone.utc)
+    config = BriefConfig(output_dir=tmp_path / "b", sources=(SourceSpec("path", (str(SEED),)),))
+    run_daily(config, settings, now=now)
+    fake_llm.requests.clear()
+    # Every chunk reply is cached now; only the summary call goes out, with other settings.
+    again = run_daily(
+        config.with_(output_dir=tmp_path / "b2", title="Other"),
+        settings,
+        now=now,
+        include_seen=True,
+    )
+    assert len(fake_llm.requests) == 1
+    assert again.brief.engine.structured_output == "json_schema (remembered)"
+    assert (
+        "structured output json\\_schema (remembered)"
+        in (tmp_path / "b2" / "latest.md").read_text()
+    )

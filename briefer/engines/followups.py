@@ -153,4 +153,6 @@ def synthesize(
         return None
     reply: SynthesisReply = outcome.reply
     lines = [(line.text, tuple(sorted(set(line.stories)))) for line in reply.summary]
-    return SummaryAnswer(lines, outcome.usage, prompt.label, tuple(reply.dropped))
+    return SummaryAnswer(
+        lines, outcome.usage, prompt.label, tuple(reply.dropped), engine.mode_description
+    )
