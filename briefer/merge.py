@@ -98,7 +98,7 @@ def verify_items(
         else f"numbers only (claims in {asked}, article in {language})",
     )
 
-    def same_language(claim: str) -> bool:
+    def same_language(written: str) -> bool:
         # Without --language a model may still answer in another language than the article's
         # (English for a German article): then only numbers can be compared. Only a confident
         # guess counts, so that a short claim misread does not lose the other checks.
@@ -106,10 +106,10 @@ def verify_items(
             return False
         if asked is not None:
             return True
-        guess = detect_language(claim)
+        guess = detect_language(written)
         return guess.code in ("und", language) or guess.confidence < CONFIDENT_LANGUAGE
 
-    def check(item: Item, claim: str, likelihood: str | None) -> Item:
+    def check(item: Item, claim: str, likelihood: str | None, written: str) -> Item:
         span, how = evidence.locate(item.evidence, fuzzy_threshold=fuzzy_threshold)
         if span is None:
             return replace(
@@ -128,7 +128,7 @@ def verify_items(
             claim,
             article.text[span.start : span.end],
             language=language,
-            same_language=same_language(claim),
+            same_language=same_language(written),
             likelihood=likelihood,
         )
         issues.extend(verdict.issues)
@@ -136,8 +136,9 @@ def verify_items(
             item, span=span, verified=True, match=how, supported=not issues, issues=tuple(issues)
         )
 
-    points = [check(p, p.text, None) for p in key_points]
-    checked = [check(r, r.title, r.likelihood) for r in risks]
+    points = [check(p, p.text, None, p.text) for p in key_points]
+    # A risk's title is short: its language is told from the title and the rationale.
+    checked = [check(r, r.title, r.likelihood, f"{r.title}. {r.rationale}") for r in risks]
     if strict:
         points = [p for p in points if p.supported]
         checked = [r for r in checked if r.supported]

@@ -557,6 +557,7 @@ def test_claims_a_model_wrote_in_english_for_a_german_article_are_compared_by_nu
         "Lithium aus dem Schredder\n"
         "Die Duesenfeld GmbH aus Wendeburg hat ein Verfahren entwickelt, ausgediente Akkus "
         "effizienter als bisher zu recyceln.\nDie Recyclingquote liegt lediglich bei 25 Prozent.\n"
+        "Der Prozess ist günstig, aber weder energieeffizient noch umweltfreundlich.\n"
     )
     fake_llm.reply(
         {
@@ -570,7 +571,17 @@ def test_claims_a_model_wrote_in_english_for_a_german_article_are_compared_by_nu
                     "evidence": "Die Recyclingquote liegt lediglich bei 25 Prozent.",
                 },
             ],
-            "risks": [],
+            "risks": [
+                {
+                    "evidence": "Der Prozess ist günstig, aber weder energieeffizient noch "
+                    "umweltfreundlich.",
+                    "title": "Environmental Impact",
+                    "category": "economic",
+                    "severity": "medium",
+                    "likelihood": "likely",
+                    "rationale": "The recycling process is cheap but not environmentally friendly.",
+                }
+            ],
         }
     )
     result = run(settings.with_(structured_output="json_schema"), [page])
@@ -579,6 +590,8 @@ def test_claims_a_model_wrote_in_english_for_a_german_article_are_compared_by_nu
     right, wrong = digest.key_points
     assert right.supported and not wrong.supported
     assert wrong.issues == ("number 40 not in the evidence",)
+    [risk] = digest.risks  # English title and rationale: the German "weder" is not compared
+    assert risk.verified and risk.supported, risk.issues
 
 
 def test_a_summary_line_that_only_a_title_bears_out_is_dropped():
