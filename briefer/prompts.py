@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -112,9 +113,15 @@ def load_prompt(name: str, prompts_dir: Path | None = None) -> Prompt:
 _ENV = jinja2.Environment(undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
 
 
+@lru_cache(maxsize=64)
+def _compiled(source: str) -> jinja2.Template:
+    # A run renders the same few templates for every chunk: compile each once.
+    return _ENV.from_string(source)
+
+
 def _render(source: str, values: dict[str, Any], prompt: Prompt, part: str) -> str:
     try:
-        return _ENV.from_string(source).render(**values)
+        return _compiled(source).render(**values)
     except jinja2.TemplateError as exc:
         raise ConfigError(f"{prompt.path}: the {part} part failed to render: {exc}") from None
 
