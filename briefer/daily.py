@@ -21,13 +21,14 @@ from .config import BriefConfig, Settings
 from .dedup import duplicate_groups
 from .engines import Engine, get_engine
 from .errors import RenderError, SourceError
+from .grounding import Summarizer, SummaryAnswer
 from .lock import RunLock
 from .models import Article, Brief, Chunk, Failure, Usage, to_data
 from .outputs import deliver, output_paths, remove_stale_temporaries, write_all
 from .pipeline import DryRun, chunks_for, digest_of, plan_items, public_settings, staged
 from .render import render_brief
 from .store import Store
-from .synthesis import Entry, Origin, Summarizer, SummaryAnswer, build, state_items
+from .synthesis import Entry, Origin, build, state_items
 
 log = logging.getLogger(__name__)
 

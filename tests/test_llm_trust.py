@@ -595,8 +595,8 @@ def test_claims_a_model_wrote_in_english_for_a_german_article_are_compared_by_nu
 
 
 def test_a_summary_line_that_only_a_title_bears_out_is_dropped():
+    from briefer.grounding import SummaryAnswer, grounded_summary
     from briefer.models import Cited, Story
-    from briefer.synthesis import SummaryAnswer, grounded_summary
 
     point = Cited("Officials met in Vienna on Monday.", (1,), "Officials met in Vienna.", True)
     story = Story("Lithium aus dem Schredder", (point,), (), (1,), 1.0, ())

@@ -14,7 +14,7 @@ from ..schema import SYNTHESIS_NAME, SynthesisReply, parse_synthesis, synthesis_
 from .calls import Attempt, Call
 
 if TYPE_CHECKING:
-    from ..synthesis import SummaryAnswer
+    from ..grounding import SummaryAnswer
     from .llm import LLMEngine
 
 log = logging.getLogger(__name__)
@@ -110,7 +110,7 @@ def synthesize(
 ) -> SummaryAnswer | None:
     """Executive-summary lines written by the model from the stories' checked findings, each
     citing story numbers; None when the call fails (the offline summary is used)."""
-    from ..synthesis import SummaryAnswer
+    from ..grounding import SummaryAnswer
 
     settings = engine.settings
     prompt = load_prompt(SYNTHESIS_PROMPT, settings.prompts_dir)
