@@ -625,3 +625,13 @@ def test_the_footer_names_the_mode_when_only_the_summary_call_was_sent(fake_llm,
         "structured output json\\_schema (remembered)"
         in (tmp_path / "b2" / "latest.md").read_text()
     )
+
+
+def test_with_no_retries_a_500_to_json_schema_still_moves_detection_on(fake_llm, settings):
+    fake_llm.reject_json_schema = True
+    result = run(settings.with_(max_retries=0))
+    assert [r["response_format"]["type"] for r in fake_llm.requests] == [
+        "json_schema",
+        "json_object",
+    ]
+    assert not result.failures and result.engine.structured_output == "json_object (detected)"

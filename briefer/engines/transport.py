@@ -179,6 +179,7 @@ class Transport:
             if self._mode is not None:
                 return self._request(call, messages, self._mode, outcome, detecting=False, **extra)
             remembered = self.modes.get_mode(self.endpoint, self.model) if self.modes else None
+            refused = None
             if remembered in MODES:
                 assert remembered is not None
                 try:
@@ -194,13 +195,15 @@ class Transport:
                     )
                     if self.modes is not None:
                         self.modes.forget_mode(self.endpoint, self.model)
+                    refused = remembered
                 else:
                     self._set_mode(remembered, "remembered")
                     return response
-            for mode in MODES:
+            candidates = [m for m in MODES if m != refused]
+            for mode in candidates:
                 try:
                     response = self._request(
-                        call, messages, mode, outcome, detecting=mode != MODES[-1], **extra
+                        call, messages, mode, outcome, detecting=mode != candidates[-1], **extra
                     )
                 except Unsupported as exc:
                     log.info(
@@ -291,7 +294,7 @@ class Transport:
                     ) from None
                 last = f"server error (HTTP {exc.status_code})"
                 server_errors += 1
-                if detecting and server_errors > DETECTION_RETRIES:
+                if detecting and server_errors > min(DETECTION_RETRIES, self.settings.max_retries):
                     # The same mode failed every time: some servers (llama.cpp) answer an
                     # unsupported response_format this way. Moving on is not remembered
                     # unless the next mode succeeds.
