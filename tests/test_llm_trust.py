@@ -154,7 +154,6 @@ def test_the_static_system_prompt_is_short():
         article,
         {"run_date": "2026-11-29", "chunk_number": 1, "chunk_count": 1},
         article.text,
-        1,
     )
     # Issue 14 measured 2,450 characters per call before; the schema travels in response_format.
     assert len(messages[0]["content"]) < 1500
@@ -208,7 +207,7 @@ def test_the_consolidation_prompt_keeps_the_title_in_the_data_block_too():
     engine = LLMEngine(Settings(base_url="http://127.0.0.1:9/v1"))
     article = Article(id="a", text="x", source="s", title=HOSTILE_TITLE)
     messages, retry = engine.chunk_call(
-        prompt, article, {"run_date": "2026-11-29", "chunk_count": 4}, '{"key_points": []}', 4
+        prompt, article, {"run_date": "2026-11-29", "chunk_count": 4}, '{"key_points": []}'
     )
     _check_block(messages[1]["content"])
     _check_block(retry("the reply was empty", 1).messages[1]["content"])

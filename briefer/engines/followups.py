@@ -53,7 +53,7 @@ def consolidate(
             indent=1,
         )
         header = {"run_date": engine.today, "chunk_count": len(chunks)}
-        messages, retry = engine.chunk_call(prompt, article, header, findings, len(chunks))
+        messages, retry = engine.chunk_call(prompt, article, header, findings)
         calls[i] = Call(
             article,
             None,

@@ -207,9 +207,7 @@ class LLMEngine(Replies):
                     "chunk_number": chunk.index + 1,
                     "chunk_count": len(chunks),
                 }
-                messages, retry = self.chunk_call(
-                    self.prompt, article, header, chunk.text, len(chunks)
-                )
+                messages, retry = self.chunk_call(self.prompt, article, header, chunk.text)
                 key = self.key(self.prompt, chunk.text, self.fields(article))
                 tokens = self.count_tokens(messages)
                 cached = self.store is not None and self.store.has_reply(key)

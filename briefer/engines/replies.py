@@ -56,7 +56,7 @@ class Replies(Transport):
         )
 
     def chunk_call(
-        self, prompt: Prompt, article: Article, header: dict[str, Any], body: str, count: int
+        self, prompt: Prompt, article: Article, header: dict[str, Any], body: str
     ) -> tuple[list[dict[str, str]], Callable[[str, int], Attempt]]:
         """The first messages of a call, and how to build its repair turns."""
         fields = self.fields(article)
