@@ -39,7 +39,7 @@ _HEDGES = {
     r"bis zu|mindestens|mehr als",
 }
 _NEGATIONS = {
-    "en": r"not|no|never|none|neither|nor|cannot|without|n't|denied|denies|den(?:y|ying)",
+    "en": r"not|no|never|none|neither|nor|cannot|without|\w+n['’]t|denied|denies|den(?:y|ying)",
     "de": r"nicht|kein|keine|keinen|keinem|keiner|nie|niemals|ohne|weder",
 }
 _BOILERPLATE = re.compile(

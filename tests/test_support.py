@@ -35,6 +35,8 @@ def test_faithful_claims_are_supported(claim):
         ("In March 2001, Russia and Iran signed an agreement.", YEARS, "date march"),
         ("Russia and Iran did not sign an agreement in 2001.", YEARS, "negation added"),
         ("Iran signed the deal.", "Iran has not signed the deal.", "negation dropped"),
+        ("Iran signed the deal.", "Iran didn’t sign the deal.", "negation dropped"),
+        ("Iran won't sign the deal.", "Iran will sign the deal.", "negation added"),
         ("Some 6,000 drones were built.", "At least 6.000 drones could be built.", "hedge"),
     ],
 )
