@@ -53,6 +53,8 @@ bench: $(STAMP)
 	$(BIN)/python bench/bench_dedup_cluster.py
 	$(BIN)/python bench/bench_render.py
 	$(BIN)/python bench/bench_batch.py
+	$(BIN)/python bench/bench_llm_repairs.py
+	$(BIN)/python bench/bench_evidence.py
 
 ## preview: page 1 of the seed brief's PDF as docs/seed-brief-page1.png (needs poppler-utils)
 preview: demo

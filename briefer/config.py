@@ -34,6 +34,10 @@ DEFAULT_MODEL = "gpt-4o-mini"
 STRUCTURED_MODES = ("auto", "json_schema", "json_object", "prompt")
 DEFAULT_CONCURRENCY = 8
 DEFAULT_REQUEST_TIMEOUT = 120.0
+# An endpoint on this machine or a private network is most likely one model server doing one
+# request at a time: parallel requests only queue there, and a reply can take minutes.
+DEFAULT_LOCAL_CONCURRENCY = 1
+DEFAULT_LOCAL_REQUEST_TIMEOUT = 600.0
 DEFAULT_MAX_RETRIES = 4
 DEFAULT_REPAIR_RETRIES = 2
 DEFAULT_RETRY_BASE_DELAY = 1.0
@@ -79,10 +83,10 @@ class Settings:
     base_url: str | None = None
     api_key: str | None = field(default=None, repr=False)  # secret: never printed or stored
     structured_output: str = "auto"
-    concurrency: int = DEFAULT_CONCURRENCY
+    concurrency: int | None = None  # None: DEFAULT_CONCURRENCY, or the local default
     requests_per_minute: int = 0
     tokens_per_minute: int = 0
-    request_timeout: float = DEFAULT_REQUEST_TIMEOUT
+    request_timeout: float | None = None  # None: DEFAULT_REQUEST_TIMEOUT, or the local one
     max_retries: int = DEFAULT_MAX_RETRIES
     repair_retries: int = DEFAULT_REPAIR_RETRIES
     retry_base_delay: float = DEFAULT_RETRY_BASE_DELAY
@@ -96,6 +100,7 @@ class Settings:
     max_cost: float | None = None
     prices: Mapping[str, Price] = field(default_factory=dict)
     strict_evidence: bool = False
+    language: str | None = None  # the language an LLM writes the brief in; None: English
     fuzzy_threshold: float = DEFAULT_FUZZY_THRESHOLD
     consolidate_above: int = 0  # chunks; a longer article gets one more call to merge findings
     batch: bool = False  # send uncached chunks as one Batch API job
@@ -132,7 +137,7 @@ class Settings:
                 f"unknown structured output mode {self.structured_output!r}: "
                 f"choose one of {', '.join(STRUCTURED_MODES)}"
             )
-        if self.concurrency < 1:
+        if self.concurrency is not None and self.concurrency < 1:
             raise ConfigError(f"concurrency must be at least 1, got {self.concurrency}")
         if not 0.0 < self.fuzzy_threshold <= 1.0:
             raise ConfigError(f"fuzzy threshold must be in (0, 1], got {self.fuzzy_threshold}")

@@ -92,6 +92,7 @@ class _BriefFile(_Section):
     max_top_risks: int | None = Field(default=None, ge=0)
     summary_items: int | None = Field(default=None, ge=1)
     full_text_below_words: int | None = Field(default=None, ge=0)
+    language: str | None = Field(default=None, min_length=2, max_length=40)
 
 
 class _SourceFile(_Section):
@@ -212,6 +213,7 @@ def settings_from_file(path: Path) -> dict[str, Any]:
         "allow_private": parsed.fetch.allow_private,
         "max_bytes": parsed.fetch.max_bytes,
         "prices": {m: Price(p.input, p.output) for m, p in parsed.prices.items()} or None,
+        "language": parsed.brief.language,
     }
     return {key: value for key, value in values.items() if value is not None}
 

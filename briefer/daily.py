@@ -21,13 +21,14 @@ from .config import BriefConfig, Settings
 from .dedup import duplicate_groups
 from .engines import Engine, get_engine
 from .errors import RenderError, SourceError
+from .grounding import Summarizer, SummaryAnswer
 from .lock import RunLock
 from .models import Article, Brief, Chunk, Failure, Usage, to_data
 from .outputs import deliver, output_paths, remove_stale_temporaries, write_all
 from .pipeline import DryRun, chunks_for, digest_of, plan_items, public_settings, staged
 from .render import render_brief
 from .store import Store
-from .synthesis import Entry, Origin, SummaryLines, build, state_items
+from .synthesis import Entry, Origin, build, state_items
 
 log = logging.getLogger(__name__)
 
@@ -377,21 +378,17 @@ def _origin(cand: Candidate, article: Article, notes: dict[str, str]) -> Origin:
     )
 
 
-def _summarizer(
-    engine: Engine, config: BriefConfig
-) -> Callable[..., tuple[SummaryLines, Usage] | None] | None:
+def _summarizer(engine: Engine, config: BriefConfig) -> Summarizer | None:
     synthesize = getattr(engine, "synthesize", None)
     if synthesize is None:
         return None
 
-    def summarize(
-        findings: dict[str, object], valid: set[int]
-    ) -> tuple[SummaryLines, Usage] | None:
-        answer: tuple[SummaryLines, Usage] | None = synthesize(
+    def summarize(findings: dict[str, object], valid: set[int]) -> SummaryAnswer | None:
+        answer: SummaryAnswer | None = synthesize(
             title=config.title,
             audience=config.audience,
             findings=findings,
-            valid_sources=valid,
+            valid_stories=valid,
             summary_items=config.summary_items,
         )
         return answer

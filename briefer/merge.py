@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Sequence
 from dataclasses import replace
 from typing import TypeVar
 
+from .language import detect as detect_language
 from .models import Article, KeyPoint, Risk
+from .support import boilerplate, checks_for, claim_support, language_code
 from .verify import Evidence
 
 Item = TypeVar("Item", KeyPoint, Risk)
 SAME_POINT = 0.9  # word-set Jaccard from which two key points say the same thing
 _WORD = re.compile(r"\w+")
+log = logging.getLogger(__name__)
+CONFIDENT_LANGUAGE = 0.9  # a claim's language guess trusted from this confidence on
 
 
 def words(text: str) -> frozenset[str]:
@@ -74,14 +79,67 @@ def verify_items(
     *,
     fuzzy_threshold: float,
     strict: bool,
+    claim_language: str | None = None,
 ) -> tuple[list[KeyPoint], list[Risk]]:
-    """Check every evidence quote against the article; drop unverified ones when strict."""
+    """Two checks per item: its quote is found in the article, and the quote is article text
+    that supports the claim. With ``strict``, items failing either are dropped.
+
+    ``claim_language`` is the language the claims were asked in (``--language``); when it is
+    not the article's, names and hedges cannot be compared word for word, only numbers."""
     evidence = Evidence(article.text)
+    language = article.language if article.language != "und" else "en"
+    asked = language_code(claim_language) if claim_language else None
+    same = asked is None or asked == language
+    log.info(
+        "%s: claims checked for %s",
+        article.source,
+        checks_for(language)
+        if same
+        else f"numbers only (claims in {asked}, article in {language})",
+    )
 
-    def check(item: Item) -> Item:
+    def same_language(written: str) -> bool:
+        # Without --language a model may still answer in another language than the article's
+        # (English for a German article): then only numbers can be compared. Only a confident
+        # guess counts, so that a short claim misread does not lose the other checks.
+        if not same:
+            return False
+        if asked is not None:
+            return True
+        guess = detect_language(written)
+        return guess.code in ("und", language) or guess.confidence < CONFIDENT_LANGUAGE
+
+    def check(item: Item, claim: str, likelihood: str | None, written: str) -> Item:
         span, how = evidence.locate(item.evidence, fuzzy_threshold=fuzzy_threshold)
-        return replace(item, span=span, verified=span is not None, match=how)
+        if span is None:
+            return replace(
+                item,
+                span=None,
+                verified=False,
+                match=None,
+                supported=False,
+                issues=("the evidence is not found in the article",),
+            )
+        issues: list[str] = []
+        where = boilerplate(article.text, span.start, span.end, item.evidence)
+        if where:
+            issues.append(where)
+        verdict = claim_support(
+            claim,
+            article.text[span.start : span.end],
+            language=language,
+            same_language=same_language(written),
+            likelihood=likelihood,
+        )
+        issues.extend(verdict.issues)
+        return replace(
+            item, span=span, verified=True, match=how, supported=not issues, issues=tuple(issues)
+        )
 
-    points = [p for p in map(check, key_points) if p.verified or not strict]
-    checked = [r for r in map(check, risks) if r.verified or not strict]
+    points = [check(p, p.text, None, p.text) for p in key_points]
+    # A risk's title is short: its language is told from the title and the rationale.
+    checked = [check(r, r.title, r.likelihood, f"{r.title}. {r.rationale}") for r in risks]
+    if strict:
+        points = [p for p in points if p.supported]
+        checked = [r for r in checked if r.supported]
     return points, checked

@@ -64,6 +64,8 @@ class KeyPoint:
     verified: bool
     score: float = 0.0
     match: str | None = "exact"  # how the evidence was found: exact, normalized, fuzzy or None
+    supported: bool = True  # the evidence is article text and backs the claim (briefer.support)
+    issues: tuple[str, ...] = ()  # why the claim is not supported
 
 
 @dataclass(frozen=True)
@@ -82,6 +84,8 @@ class Risk:
     cues: tuple[str, ...] = ()
     score: float = 0.0
     match: str | None = "exact"
+    supported: bool = True
+    issues: tuple[str, ...] = ()
 
     @property
     def rank_value(self) -> int:
@@ -98,6 +102,7 @@ class EngineInfo:
     model: str | None = None
     endpoint: str | None = None
     prompts: tuple[str, ...] = ()  # name@version of each prompt used
+    structured_output: str | None = None  # the mode an LLM engine used, and how it was chosen
 
 
 @dataclass(frozen=True)
@@ -139,6 +144,7 @@ class EngineResult:
     risks: tuple[Risk, ...]
     usage: Usage = field(default_factory=Usage)
     failed_chunks: tuple[str, ...] = ()  # one reason per chunk that could not be analyzed
+    dropped: tuple[str, ...] = ()  # invalid items left out of the model's replies, and why
     risk_note: str | None = None  # why risks were not assessed, e.g. no rules for the language
 
 
@@ -154,6 +160,7 @@ class ArticleDigest:
     tokenizer: str
     usage: Usage = field(default_factory=Usage)
     failed_chunks: tuple[str, ...] = ()
+    dropped: tuple[str, ...] = ()  # invalid items left out of the model's replies, and why
     risk_note: str | None = None  # set when risks were not assessed: "no risks" would mislead
 
     @property
@@ -190,6 +197,11 @@ class SummaryRun:
         """(verified, total) evidence quotes across all digests."""
         return evidence_counts(self.digests)
 
+    @property
+    def claims_supported(self) -> tuple[int, int]:
+        """(supported, total) claims across all digests."""
+        return support_counts(self.digests)
+
 
 def evidence_counts(digests: Iterable[ArticleDigest]) -> tuple[int, int]:
     """(verified, total) evidence quotes of key points and risks across digests."""
@@ -198,6 +210,15 @@ def evidence_counts(digests: Iterable[ArticleDigest]) -> tuple[int, int]:
         flags = [p.verified for p in digest.key_points] + [r.verified for r in digest.risks]
         verified, total = verified + sum(flags), total + len(flags)
     return verified, total
+
+
+def support_counts(digests: Iterable[ArticleDigest]) -> tuple[int, int]:
+    """(supported, total) claims of key points and risks across digests."""
+    supported = total = 0
+    for digest in digests:
+        flags = [p.supported for p in digest.key_points] + [r.supported for r in digest.risks]
+        supported, total = supported + sum(flags), total + len(flags)
+    return supported, total
 
 
 def to_data(value: Any) -> Any:
@@ -239,6 +260,8 @@ class Cited:
     sources: tuple[int, ...]
     evidence: str | None = None
     verified: bool = True
+    supported: bool = True
+    issues: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -294,3 +317,6 @@ class Brief:
     usage: Usage
     evidence: tuple[int, int]  # (verified, total)
     stats: dict[str, int] = field(default_factory=dict)
+    supported: int = 0  # claims whose evidence supports them, out of evidence[1]
+    dropped: tuple[str, ...] = ()  # summary lines left out, and why
+    left_out: tuple[str, ...] = ()  # invalid items left out of the model's replies, and why

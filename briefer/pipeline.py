@@ -112,6 +112,7 @@ def digest_of(
         result.risks,
         fuzzy_threshold=settings.fuzzy_threshold,
         strict=settings.strict_evidence,
+        claim_language=settings.language if settings.resolved_engine() == "openai" else None,
     )
     digest = ArticleDigest(
         article=article,
@@ -122,14 +123,16 @@ def digest_of(
         tokenizer=settings.tokenizer,
         usage=result.usage,
         failed_chunks=result.failed_chunks,
+        dropped=result.dropped,
         risk_note=result.risk_note,
     )
     return digest, failures
 
 
 def open_store(settings: Settings) -> Store | None:
-    """The cache store when this run uses an LLM and caching is on."""
-    if settings.resolved_engine() != "openai" or not settings.use_cache:
+    """The store when this run uses an LLM: the reply cache (unless --no-cache) and the
+    remembered structured-output mode of each endpoint (kept even with --no-cache)."""
+    if settings.resolved_engine() != "openai":
         return None
     return Store(settings.cache_path)
 

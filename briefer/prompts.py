@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -112,23 +113,64 @@ def load_prompt(name: str, prompts_dir: Path | None = None) -> Prompt:
 _ENV = jinja2.Environment(undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
 
 
+@lru_cache(maxsize=64)
+def _compiled(source: str) -> jinja2.Template:
+    # A run renders the same few templates for every chunk: compile each once.
+    return _ENV.from_string(source)
+
+
 def _render(source: str, values: dict[str, Any], prompt: Prompt, part: str) -> str:
     try:
-        return _ENV.from_string(source).render(**values)
+        return _compiled(source).render(**values)
     except jinja2.TemplateError as exc:
         raise ConfigError(f"{prompt.path}: the {part} part failed to render: {exc}") from None
+
+
+_MARKER_RUN = re.compile(r"<{3,}|>{3,}")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]")
+FIELD_LIMIT = 300  # characters of one metadata field kept inside the data block
+
+
+def defuse(text: str) -> str:
+    """Text that cannot open or close a data block: every run of three or more < or > is
+    spaced out, so no line of it can read as a delimiter, whatever its case or spacing."""
+    return _MARKER_RUN.sub(lambda m: " ".join(m.group(0)), text)
+
+
+def one_line(value: object, limit: int = FIELD_LIMIT) -> str:
+    """An untrusted metadata value as one defused line: no newlines or control characters."""
+    text = " ".join(_CONTROL.sub(" ", str(value)).split())
+    if len(text) > limit:
+        text = text[: limit - 1] + "…"
+    return defuse(text)
+
+
+def data_block(fields: dict[str, object], body: str) -> str:
+    """The delimited data: metadata as single-line `name: value` lines, a blank line, the body.
+
+    Everything that comes from an article or a feed (title, site, author, URL, date) goes here,
+    never into the instructions or the header of the user message.
+    """
+    lines = [f"{name}: {one_line(value)}" for name, value in fields.items() if value]
+    head = "\n".join(lines)
+    inner = f"{head}\n\n{defuse(body)}" if head else defuse(body)
+    return f"{ARTICLE_OPEN}\n{inner}\n{ARTICLE_CLOSE}\n"
 
 
 def render_messages(
     prompt: Prompt,
     static: dict[str, Any],
     header: dict[str, Any],
-    article_text: str,
+    body: str,
+    fields: dict[str, object] | None = None,
+    *,
+    note: str | None = None,
 ) -> list[dict[str, str]]:
-    """Chat messages: static instructions as the system message, then header and article."""
+    """Chat messages: static instructions as the system message, then the trusted header, an
+    optional note (a repair request), and last the data block with the untrusted fields."""
     system = _render(prompt.system, static, prompt, "system")
     user = _render(prompt.user, {**static, **header}, prompt, "input")
-    # Delimiters inside the article would let it close its own data block: defuse them.
-    body = article_text.replace(ARTICLE_CLOSE, "ARTICLE> >>").replace(ARTICLE_OPEN, "<< <ARTICLE")
-    content = f"{user}\n{ARTICLE_OPEN}\n{body}\n{ARTICLE_CLOSE}\n"
+    if note:
+        user = f"{user.rstrip()}\n{note}\n"
+    content = f"{user}\n{data_block(fields or {}, body)}"
     return [{"role": "system", "content": system}, {"role": "user", "content": content}]

@@ -98,9 +98,11 @@ def run_data(run: SummaryRun) -> dict[str, Any]:
                 "risk_note": digest.risk_note,
                 "usage": to_data(digest.usage),
                 "failed_chunks": list(digest.failed_chunks),
+                "dropped": list(digest.dropped),
             }
         )
     verified, total = run.evidence_verified
+    supported, _ = run.claims_supported
     return {
         "schema_version": SCHEMA_VERSION,
         "generator": {"name": "briefer", "version": __version__},
@@ -108,13 +110,20 @@ def run_data(run: SummaryRun) -> dict[str, Any]:
         "engine": to_data(run.engine),
         "settings": run.settings,
         "usage": to_data(run.usage),
-        "evidence": {
-            "verified": verified,
-            "total": total,
-            "share": round(verified / total, 4) if total else None,
-        },
+        "evidence": _evidence(verified, supported, total),
         "articles": articles,
         "failures": to_data(run.failures),
+    }
+
+
+def _evidence(verified: int, supported: int, total: int) -> dict[str, Any]:
+    """The two figures: quotes found in their article, and claims their quote supports."""
+    return {
+        "verified": verified,
+        "supported": supported,
+        "total": total,
+        "share": round(verified / total, 4) if total else None,
+        "supported_share": round(supported / total, 4) if total else None,
     }
 
 
@@ -155,11 +164,7 @@ def brief_data(brief: Brief, settings: dict[str, Any] | None = None) -> dict[str
     """The JSON-ready form of a brief; the Markdown template renders the same data."""
     data = to_data(brief)
     verified, total = brief.evidence
-    data["evidence"] = {
-        "verified": verified,
-        "total": total,
-        "share": round(verified / total, 4) if total else None,
-    }
+    data["evidence"] = _evidence(verified, brief.supported, total)
     for item in data["top_risks"]:
         item["rank_value"] = (SEVERITIES.index(item["risk"]["severity"]) + 1) * (
             LIKELIHOODS.index(item["risk"]["likelihood"]) + 1
@@ -186,11 +191,14 @@ def brief_json_schema() -> dict[str, Any]:
         "type": "object",
         "properties": {
             "verified": {"type": "integer", "minimum": 0},
+            "supported": {"type": "integer", "minimum": 0},
             "total": {"type": "integer", "minimum": 0},
             "share": {"type": ["number", "null"], "minimum": 0, "maximum": 1},
+            "supported_share": {"type": ["number", "null"], "minimum": 0, "maximum": 1},
         },
-        "required": ["verified", "total", "share"],
-        "description": "Evidence quotes found in their articles, out of all quotes.",
+        "required": ["verified", "supported", "total", "share", "supported_share"],
+        "description": "Out of all findings: quotes found in their articles (verified), and "
+        "claims that their quote, as article text, supports (supported).",
     }
     props["schema_version"] = {"const": BRIEF_SCHEMA_VERSION}
     props["generator"] = {

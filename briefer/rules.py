@@ -18,6 +18,7 @@ from typing import Any
 
 from .errors import ConfigError
 from .models import LIKELIHOODS, SEVERITIES
+from .taxonomy import categories as builtin_categories
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -148,7 +149,8 @@ def rules_for(
 
 
 def _compile(layers: list[dict[str, Any]], language: str) -> RuleSet:
-    categories: dict[str, str] = {}
+    # The shared taxonomy first; a rules file may add categories of its own.
+    categories: dict[str, str] = builtin_categories()
     lists: dict[tuple[str, ...], list[str]] = {}
     default_likelihood = "possible"
     prepositions: list[str] = []

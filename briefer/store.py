@@ -159,6 +159,13 @@ class Store:
                 (endpoint, model, mode, time.time()),
             )
 
+    def forget_mode(self, endpoint: str, model: str) -> None:
+        """Drop a remembered structured-output mode, so that the next run detects it again."""
+        with self._lock, self._db:
+            self._db.execute(
+                "DELETE FROM endpoint_modes WHERE endpoint = ? AND model = ?", (endpoint, model)
+            )
+
     def count_replies(self) -> int:
         with self._lock:
             return int(self._db.execute("SELECT COUNT(*) FROM responses").fetchone()[0])

@@ -7,10 +7,16 @@ of the brief to the articles it rests on.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 
 from .config import BriefConfig
+from .grounding import (
+    Summarizer,
+    findings,
+    grounded_summary,
+    offline_line,
+)
 from .merge import similar, words
 from .models import (
     SEVERITIES,
@@ -27,6 +33,7 @@ from .models import (
     Story,
     Usage,
     evidence_counts,
+    support_counts,
 )
 from .text import entities
 
@@ -53,11 +60,6 @@ class Entry:
 
     digest: ArticleDigest
     origins: tuple[Origin, ...]
-
-
-SummaryLines = list[tuple[str, tuple[int, ...]]]
-# Given the brief's findings and the valid source numbers: summary lines and their usage.
-Summarizer = Callable[[dict[str, object], set[int]], tuple[SummaryLines, Usage] | None]
 
 
 def risk_key(risk: Risk) -> str:
@@ -130,22 +132,24 @@ def build(
     ]
     stories = _mark_continuing(stories, previous)
     top = _top_risks(stories, config.max_top_risks)
-    summary: tuple[Cited, ...] = ()
-    method = "offline"
+    top_stories = stories[: config.summary_items]
+    answer = None
     if summarizer is not None and stories:
-        findings = _findings(stories, top)
-        answer = summarizer(findings, {s.number for s in sources})
-        if answer is not None:
-            lines, extra = answer
-            usage = usage + extra
-            summary = tuple(Cited(text, cites) for text, cites in lines)
+        answer = summarizer(findings(top_stories), set(range(1, len(top_stories) + 1)))
+    dropped: tuple[str, ...] = ()
+    method = "offline"
+    if answer is not None:
+        usage = usage + answer.usage
+        if answer.prompt not in engine.prompts:
+            engine = replace(engine, prompts=(*engine.prompts, answer.prompt))
+        if answer.structured_output and not engine.structured_output:
+            engine = replace(engine, structured_output=answer.structured_output)
+        summary, dropped = grounded_summary(answer, top_stories)
+        dropped = answer.dropped + dropped
+        if any(line.evidence is None for line in summary):
             method = "llm"
-    if not summary:
-        summary = tuple(
-            Cited(s.key_points[0].text, s.key_points[0].sources)
-            for s in stories[: config.summary_items]
-            if s.key_points
-        )
+    else:
+        summary = tuple(line for s in top_stories if (line := offline_line(s)) is not None)
     return Brief(
         title=config.title,
         audience=config.audience,
@@ -162,6 +166,13 @@ def build(
         usage=usage,
         evidence=evidence_counts(e.digest for e in entries),
         stats=dict(stats or {}),
+        supported=support_counts(e.digest for e in entries)[0],
+        dropped=dropped,
+        left_out=tuple(
+            f"{e.digest.article.title or e.digest.article.source}: {note}"
+            for e in entries
+            for note in e.digest.dropped
+        ),
     )
 
 
@@ -178,13 +189,20 @@ def _story(entries: Sequence[Entry], cites: Sequence[tuple[int, ...]], limit: in
             for j, other in enumerate(point_words):
                 if similar(mine, other, SAME_POINT):
                     merged = tuple(sorted(set(points[j].sources) | set(numbers)))
-                    points[j] = Cited(
-                        points[j].text, merged, points[j].evidence, points[j].verified
-                    )
+                    points[j] = replace(points[j], sources=merged)
                     break
             else:
                 if len(points) < limit:
-                    points.append(Cited(kp.text, tuple(numbers), kp.evidence, kp.verified))
+                    points.append(
+                        Cited(
+                            kp.text,
+                            tuple(numbers),
+                            kp.evidence,
+                            kp.verified,
+                            kp.supported,
+                            kp.issues,
+                        )
+                    )
                     point_words.append(mine)
     risks: dict[str, BriefRisk] = {}
     title = entries[0].digest.article.title or entries[0].digest.article.source
@@ -222,30 +240,6 @@ def _top_risks(stories: Sequence[Story], limit: int) -> list[BriefRisk]:
     ]
     ranked.sort(key=lambda t: t[:3])
     return [t[3] for t in ranked[:limit]]
-
-
-def _findings(stories: Sequence[Story], top: Sequence[BriefRisk]) -> dict[str, object]:
-    return {
-        "stories": [
-            {
-                "title": s.title,
-                "sources": list(s.sources),
-                "key_points": [{"text": p.text, "sources": list(p.sources)} for p in s.key_points],
-            }
-            for s in stories
-        ],
-        "top_risks": [
-            {
-                "title": r.risk.title,
-                "category": r.risk.category,
-                "severity": r.risk.severity,
-                "likelihood": r.risk.likelihood,
-                "rationale": r.risk.rationale,
-                "sources": list(r.sources),
-            }
-            for r in top
-        ],
-    }
 
 
 def _mark_continuing(stories: list[Story], previous: list[dict[str, object]] | None) -> list[Story]:

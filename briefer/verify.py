@@ -1,4 +1,9 @@
-"""Find an evidence quote in its article: verbatim, normalized, or fuzzily above a threshold."""
+"""Find an evidence quote in its article: verbatim, normalized, or fuzzily above a threshold.
+
+The cheap checks come first: a verbatim ``str.find``, then one over the normalized text
+(worked out once per article). Only a quote found by neither is searched fuzzily, and that
+search compares at most ``MAX_FUZZY_CANDIDATES`` passages character by character.
+"""
 
 from __future__ import annotations
 
@@ -60,7 +65,9 @@ class Evidence:
     def __init__(self, text: str) -> None:
         self.text = text
         self._normalized: tuple[str, list[int]] | None = None
-        self._spans: list[Segment] | None = None
+        # Per sentence: its bounds in the normalized text and its set of words (worked out
+        # once, on the first quote that needs the fuzzy search).
+        self._sentences: list[tuple[int, int, set[str]]] | None = None
 
     def locate(
         self, quote: str, *, fuzzy_threshold: float | None = DEFAULT_FUZZY_THRESHOLD
@@ -80,10 +87,24 @@ class Evidence:
             return Span(index[at], index[at + len(norm_quote) - 1] + 1), "normalized"
         if fuzzy_threshold is None:
             return None, None
-        if self._spans is None:
-            self._spans = sentences(self.text)
-        found = _fuzzy(norm_text, index, norm_quote, fuzzy_threshold, self._spans)
+        if self._sentences is None:
+            self._sentences = _sentence_words(norm_text, index, sentences(self.text))
+        found = _fuzzy(norm_text, index, norm_quote, fuzzy_threshold, self._sentences)
         return (found, "fuzzy") if found else (None, None)
+
+
+MAX_FUZZY_CANDIDATES = 12  # passages compared character by character, at most, per quote
+MAX_FUZZY_QUOTE = 2000  # characters; a longer quote is not searched fuzzily at all
+
+
+def _sentence_words(
+    norm_text: str, index: list[int], spans: Sequence[Segment]
+) -> list[tuple[int, int, set[str]]]:
+    out = []
+    for s in spans:
+        start, end = bisect.bisect_left(index, s.start), bisect.bisect_left(index, s.end)
+        out.append((start, end, set(_WORDS.findall(norm_text[start:end]))))
+    return out
 
 
 def _fuzzy(
@@ -91,37 +112,43 @@ def _fuzzy(
     index: list[int],
     norm_quote: str,
     threshold: float,
-    spans: Sequence[Segment],
+    sentence_words: Sequence[tuple[int, int, set[str]]],
 ) -> Span | None:
     # Compare the quote with windows of one to three consecutive sentences: find where in the
     # window the quote sits, and accept when that passage and the quote are at least
     # `threshold` alike (difflib's ratio: twice the shared characters over both lengths).
+    # The cost is bounded: windows are ranked by the quote words they share (a set lookup per
+    # word), and only the best few get the quadratic character comparison.
     quote_words = set(_WORDS.findall(norm_quote))
-    if not quote_words:
+    if not quote_words or len(norm_quote) > MAX_FUZZY_QUOTE:
         return None
-    # Sentence boundaries in the normalized text's coordinates.
-    bounds = [(bisect.bisect_left(index, s.start), bisect.bisect_left(index, s.end)) for s in spans]
-    best: tuple[float, int, Span] | None = None
+    bounds = [(start, end) for start, end, _ in sentence_words]
+    shared_by_sentence = [quote_words & words for _, _, words in sentence_words]
+    candidates: list[tuple[int, int, int]] = []
     for first in range(len(bounds)):
+        shared: set[str] = set()
         for last in range(first, min(first + _MAX_WINDOW, len(bounds))):
-            start, end = bounds[first][0], bounds[last][1]
-            window = norm_text[start:end]
-            shared = quote_words & set(_WORDS.findall(window))
-            if len(shared) < threshold * len(quote_words) * 0.8:
-                continue
-            matcher = difflib.SequenceMatcher(None, norm_quote, window, autojunk=False)
-            # Runs of 4+ shared characters mark where the quote sits in the window; stray
-            # single letters matched far away would stretch the region for nothing.
-            blocks = [b for b in matcher.get_matching_blocks() if b.size >= 4]
-            if not blocks:
-                continue
-            lo, hi = start + blocks[0].b, start + blocks[-1].b + blocks[-1].size
-            likeness = difflib.SequenceMatcher(None, norm_quote, norm_text[lo:hi], autojunk=False)
-            covered = likeness.ratio()
-            if covered < threshold:
-                continue
-            span = Span(index[lo], index[hi - 1] + 1)
-            key = (covered, -(span.end - span.start), span)
-            if best is None or key[:2] > best[:2]:
-                best = key
+            shared |= shared_by_sentence[last]
+            if len(shared) >= threshold * len(quote_words) * 0.8:
+                candidates.append((len(shared), first, last))
+    candidates.sort(key=lambda c: (-c[0], c[2] - c[1], c[1]))
+    best: tuple[float, int, Span] | None = None
+    for _, first, last in candidates[:MAX_FUZZY_CANDIDATES]:
+        start, end = bounds[first][0], bounds[last][1]
+        window = norm_text[start:end]
+        matcher = difflib.SequenceMatcher(None, norm_quote, window, autojunk=False)
+        # Runs of 4+ shared characters mark where the quote sits in the window; stray
+        # single letters matched far away would stretch the region for nothing.
+        blocks = [b for b in matcher.get_matching_blocks() if b.size >= 4]
+        if not blocks:
+            continue
+        lo, hi = start + blocks[0].b, start + blocks[-1].b + blocks[-1].size
+        likeness = difflib.SequenceMatcher(None, norm_quote, norm_text[lo:hi], autojunk=False)
+        covered = likeness.ratio()
+        if covered < threshold:
+            continue
+        span = Span(index[lo], index[hi - 1] + 1)
+        key = (covered, -(span.end - span.start), span)
+        if best is None or key[:2] > best[:2]:
+            best = key
     return best[2] if best else None

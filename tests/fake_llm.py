@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import random
 import re
 import threading
 import time
@@ -19,6 +20,16 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 ARTICLE = re.compile(r"<<<ARTICLE\n(.*)\nARTICLE>>>", re.S)
+_FIELD = re.compile(r"\A(?:[a-z_]+: [^\n]*\n)+\n")
+
+
+def article_body(user: str) -> str:
+    """The data block of a user message without its metadata lines (title, url, ...)."""
+    match = ARTICLE.search(user)
+    block = match.group(1) if match else ""
+    return _FIELD.sub("", block, count=1)
+
+
 RESET = object()
 FAULTS = ("429", "500", "reset", "timeout", "truncated", "schema", "length", "refusal")
 
@@ -74,9 +85,14 @@ def findings_for(article: str) -> dict[str, Any]:
 
 
 def summary_for(findings_json: str) -> dict[str, Any]:
-    """A valid executive summary: the first story's title, citing its sources."""
+    """A valid executive summary: the first key point of the first two stories, citing them."""
     stories = json.loads(findings_json)["stories"]
-    return {"summary": [{"text": s["title"], "sources": s["sources"]} for s in stories[:2]]}
+    return {
+        "summary": [
+            {"text": (s["key_points"] or [s["title"]])[0], "stories": [s["story"]]}
+            for s in stories[:2]
+        ]
+    }
 
 
 class FakeLLM:
@@ -88,6 +104,8 @@ class FakeLLM:
         self.reject_json_schema = False  # like llama.cpp's server: 500 on json_schema
         self.reject_response_format = False  # a server that knows no response_format: 400
         self.responder: Callable[[dict[str, Any]], dict[str, Any]] | None = None
+        # With a seeded generator: every reply is a random value valid under the schema sent.
+        self.conforming: random.Random | None = None
         self.delay = 0.0
         # Fault injection: this share of requests gets a fault, chosen from `faults` by a hash
         # of the request body and how often that body was seen, so that the outcome does not
@@ -99,6 +117,9 @@ class FakeLLM:
         self._seen_bodies: dict[str, int] = {}
         self.in_flight = 0
         self.max_in_flight = 0
+        # Like llama-cpp-python's server: GET /models waits until no completion is running.
+        self.single_slot = False
+        self.events: list[tuple[str, float]] = []  # ("start" | "end" | "models", time)
         # Batch API: uploaded files, batches, and how many status polls a batch stays busy.
         self.files: dict[str, bytes] = {}
         self.batches: dict[str, dict[str, Any]] = {}
@@ -142,6 +163,12 @@ class FakeLLM:
                 self.wfile.write(data)
 
             def do_GET(self) -> None:  # noqa: N802
+                if self.path.endswith("/models"):
+                    while fake.single_slot and fake.in_flight:
+                        time.sleep(0.01)
+                    fake.events.append(("models", time.monotonic()))
+                    self._send_json(200, {"object": "list", "data": []})
+                    return
                 status, body = fake._batch_api("GET", self.path, b"", dict(self.headers))
                 self._send_json(status, body)
 
@@ -162,6 +189,7 @@ class FakeLLM:
                     fake.requests.append({"path": self.path, "headers": headers, **request})
                     fake.in_flight += 1
                     fake.max_in_flight = max(fake.max_in_flight, fake.in_flight)
+                    fake.events.append(("start", time.monotonic()))
                 try:
                     status, body, headers, delay = fake._answer(self.path, request)
                     time.sleep(delay)
@@ -184,6 +212,7 @@ class FakeLLM:
                 finally:
                     with fake._lock:
                         fake.in_flight -= 1
+                        fake.events.append(("end", time.monotonic()))
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
@@ -215,9 +244,14 @@ class FakeLLM:
         if fault is not None:
             return fault
         user = next(m["content"] for m in request["messages"] if m["role"] == "user")
-        match = ARTICLE.search(user)
-        article = match.group(1) if match else ""
-        if self.responder:
+        article = article_body(user)
+        if self.conforming is not None:
+            from .schema_replies import instance
+
+            fmt_body = request.get("response_format") or {}
+            schema = fmt_body.get("schema") or fmt_body.get("json_schema", {}).get("schema")
+            content = instance(schema, self.conforming)
+        elif self.responder:
             content = self.responder(request)
         elif "executive summary" in request["messages"][0]["content"]:
             content = summary_for(article)

@@ -289,3 +289,46 @@ def test_brief_dry_run_plans_without_sending_writing_or_remembering(runner, fake
     # Nothing was marked seen: the real run still has the article.
     real = runner.invoke(cli, args)
     assert real.exit_code == 0 and "1 article(s) in 1 story" in real.stderr
+
+
+def test_the_structured_output_mode_is_on_stderr_and_no_cache_keeps_it(runner, fake_llm, cache):
+    fake_llm.reject_json_schema = True
+    args = ["summarize", str(SEED), "--base-url", fake_llm.base_url, "--model", "m"]
+    first = runner.invoke(cli, [*args, "--cache", cache, "--no-cache"])
+    assert first.exit_code == 0, first.stderr
+    assert "Structured output: json_object (detected)\n" in first.stderr
+    assert "structured output json\\_object (detected)" in first.stdout
+    fake_llm.requests.clear()
+    second = runner.invoke(cli, [*args, "--cache", cache, "--no-cache"])
+    assert "Structured output: json_object (remembered)" in second.stderr
+    assert [r["response_format"]["type"] for r in fake_llm.requests] == ["json_object"]
+    quiet = runner.invoke(cli, ["--quiet", *args, "--cache", cache, "--no-cache"])
+    assert "Structured output" not in quiet.stderr
+
+
+def test_brief_shows_the_mode_and_language_comes_from_the_config(runner, fake_llm, tmp_path):
+    config = tmp_path / "briefer.toml"
+    config.write_text(
+        f'[brief]\nlanguage = "fr"\noutput_dir = "out"\n[engine]\nbase_url = "{fake_llm.base_url}"\n'
+        f'model = "m"\n[cache]\npath = "state.db"\n[[source]]\npath = "{SEED}"\n'
+    )
+    result = runner.invoke(cli, ["--config", str(config), "brief"])
+    assert result.exit_code == 0, result.stderr
+    assert "Structured output: json_schema (detected)" in result.stderr
+    system = fake_llm.requests[0]["messages"][0]["content"]
+    assert "in French; `evidence` stays in the" in system
+    flagged = runner.invoke(
+        cli,
+        [
+            "summarize",
+            str(SEED),
+            "--base-url",
+            fake_llm.base_url,
+            "--language",
+            "de",
+            "--cache",
+            str(tmp_path / "c.db"),
+        ],
+    )
+    assert flagged.exit_code == 0
+    assert "in German; `evidence`" in fake_llm.requests[-1]["messages"][0]["content"]

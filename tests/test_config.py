@@ -13,7 +13,7 @@ from briefer.errors import ConfigError
 BRIEF_KEYS = (
     "title, audience, output_dir, formats, page_size, window_hours, since_last_run, "
     "max_articles, per_source_limit, include, exclude, near_duplicate, story_threshold, "
-    "max_stories, max_top_risks, summary_items, full_text_below_words"
+    "max_stories, max_top_risks, summary_items, full_text_below_words, language"
 )
 SOURCE_KEYS = "name, feed, urls, path, limit, include, exclude, allow_private"
 

@@ -63,7 +63,7 @@ def llm_settings(fake, tmp_path, **kw):
     return Settings(**base)
 
 
-def stored_replies(db: Path, prompt: str = "chunk_findings@1") -> list[dict]:
+def stored_replies(db: Path, prompt: str = "chunk_findings@2") -> list[dict]:
     with sqlite3.connect(db) as con:
         rows = con.execute("SELECT reply FROM responses WHERE prompt = ?", (prompt,))
         return [json.loads(r[0]) for r in rows]

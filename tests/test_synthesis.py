@@ -9,7 +9,7 @@ from briefer.config import BriefConfig, Settings, SourceSpec
 from briefer.daily import run_daily
 from briefer.models import LIKELIHOODS, SEVERITIES
 
-from .fake_llm import ARTICLE, findings_for
+from .fake_llm import article_body, findings_for
 
 STORIES = Path(__file__).parent / "data" / "stories"
 NOW = datetime(2026, 11, 29, 6, 0, tzinfo=timezone.utc)
@@ -82,17 +82,27 @@ def test_severity_moves_are_reported(tmp_path):
     assert result.brief.changes.raised == ("Cyber attacks and intrusions (medium → high)",)
 
 
-def test_llm_writes_the_executive_summary_with_valid_citations(tmp_path, fake_llm):
+def test_llm_summary_lines_are_grounded_in_the_stories_they_cite(tmp_path, fake_llm):
     def responder(request):
         system, user = request["messages"][0]["content"], request["messages"][1]["content"]
-        data = ARTICLE.search(user).group(1)
+        data = article_body(user)
         if "executive summary" in system:
-            findings = json.loads(data)
-            first = findings["stories"][0]
+            stories = json.loads(data)["stories"]
             if not getattr(responder, "tried", False):
                 responder.tried = True
-                return {"summary": [{"text": "Invented citation.", "sources": [99]}]}
-            return {"summary": [{"text": f"Lead: {first['title']}", "sources": first["sources"]}]}
+                return {"summary": [{"text": "Invented citation.", "stories": [99]}]}
+            first, second = stories[0], stories[1]
+            return {
+                "summary": [
+                    {"text": first["key_points"][0], "stories": [first["story"]]},
+                    # A claim no finding makes: a new number and a new hedge.
+                    {
+                        "text": second["key_points"][0].rstrip(".")
+                        + ", which may cost 4,000 lives.",
+                        "stories": [second["story"]],
+                    },
+                ]
+            }
         return findings_for(data)
 
     fake_llm.responder = responder
@@ -101,12 +111,25 @@ def test_llm_writes_the_executive_summary_with_valid_citations(tmp_path, fake_ll
         config(tmp_path, "pact-1.txt", "pact-2.txt", "quake-1.txt"), settings, now=NOW
     )
     brief = result.brief
+    assert len(brief.stories) == 2
     assert brief.summary_method == "llm"
-    [line] = brief.executive_summary
-    assert line.text.startswith("Lead: ") and set(line.sources) <= {1, 2, 3}
+    llm_line, offline = brief.executive_summary
+    assert llm_line.evidence is None and set(llm_line.sources) == set(brief.stories[0].sources)
+    # The distorted line is dropped; the second story's offline line takes its place.
+    assert offline == brief.stories[1].key_points[0] and offline.evidence
+    [why] = brief.dropped
+    assert "4000 is in no finding it cites" in why and "'may' is in no finding" in why
     synthesis = [r for r in fake_llm.requests if "executive summary" in r["messages"][0]["content"]]
-    assert len(synthesis) == 2  # the invented source number got a repair turn
-    assert "[99] are not source numbers" in synthesis[1]["messages"][-1]["content"]
-    assert brief.engine.name == "openai"
+    assert len(synthesis) == 2  # the invented story number got a repair turn
+    assert (
+        "summary.0: stories.0: Input should be less than or equal to 2"
+        in synthesis[1]["messages"][-1]["content"]
+    )
+    assert "brief_synthesis@2" in brief.engine.prompts
     md = (tmp_path / "briefs" / "latest.md").read_text()
     assert "Offline summary" not in md and "engine **openai** (model m)" in md
+    assert "1 summary line(s) dropped as not grounded" in md
+    section = md.split("## Executive summary\n\n", 1)[1].split("\n## ", 1)[0]
+    assert [line[:2] for line in section.strip().splitlines() if line] == ["- ", "- "]
+    data = json.loads((tmp_path / "briefs" / "latest.json").read_text())
+    assert "brief_synthesis@2" in data["engine"]["prompts"] and data["dropped"] == [why]

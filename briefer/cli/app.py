@@ -23,6 +23,7 @@ from ..config import (
     resolve,
 )
 from ..errors import BrieferError
+from ..models import EngineInfo
 from ..pipeline import DryRun
 
 log = logging.getLogger("briefer")
@@ -90,6 +91,12 @@ def cli(
 
 def _error(message: str) -> None:
     click.echo(f"Error: {message}", err=True)
+
+
+def _print_mode(state: _State, engine: EngineInfo | None) -> None:
+    """Say on stderr which structured-output mode an LLM run used, and how it was chosen."""
+    if engine is not None and engine.structured_output and not state.quiet:
+        click.echo(f"Structured output: {engine.structured_output}", err=True)
 
 
 def _handle_errors(func: Callable[..., None]) -> Callable[..., None]:

@@ -17,6 +17,7 @@ from .app import (
     _error,
     _handle_errors,
     _print_dry_run,
+    _print_mode,
     _settings,
     _State,
     cli,
@@ -196,6 +197,7 @@ def brief(
         bar.close()
     for failure in result.failures:
         _error(f"{failure.source}: {failure.reason}")
+    _print_mode(state, result.brief.engine if result.brief else None)
     if not state.quiet or result.status == "error":
         click.echo(result.message, err=True)
     log.info("brief finished: %s", result.message)

@@ -9,6 +9,8 @@ import click
 
 from ..config import (
     DEFAULT_CONCURRENCY,
+    DEFAULT_LOCAL_CONCURRENCY,
+    DEFAULT_LOCAL_REQUEST_TIMEOUT,
     DEFAULT_MAX_BYTES,
     DEFAULT_MAX_KEY_POINTS,
     DEFAULT_MAX_RETRIES,
@@ -109,7 +111,8 @@ _SETTINGS_OPTIONS = [
         "--concurrency",
         type=click.IntRange(1, 256),
         default=None,
-        help=f"Parallel LLM requests [default: {DEFAULT_CONCURRENCY}].",
+        help=f"Parallel LLM requests [default: {DEFAULT_CONCURRENCY}; "
+        f"{DEFAULT_LOCAL_CONCURRENCY} for an endpoint on this machine or a private network].",
     ),
     click.option(
         "--rpm",
@@ -130,7 +133,8 @@ _SETTINGS_OPTIONS = [
         "request_timeout",
         type=click.FloatRange(0.1),
         default=None,
-        help=f"Seconds to wait for one LLM reply [default: {DEFAULT_REQUEST_TIMEOUT:g}].",
+        help=f"Seconds to wait for one LLM reply [default: {DEFAULT_REQUEST_TIMEOUT:g}; "
+        f"{DEFAULT_LOCAL_REQUEST_TIMEOUT:g} for a local or private endpoint].",
     ),
     click.option(
         "--max-retries",
@@ -230,7 +234,14 @@ _SETTINGS_OPTIONS = [
     click.option(
         "--strict-evidence",
         is_flag=True,
-        help="Drop key points and risks whose evidence is not found in the article.",
+        help="Drop key points and risks whose evidence is not found in the article or does "
+        "not support the claim.",
+    ),
+    click.option(
+        "--language",
+        default=None,
+        help="With an LLM engine, the language the brief is written in (e.g. en, de, French); "
+        "evidence stays verbatim in each article's language [default: English].",
     ),
 ]
 

@@ -17,6 +17,7 @@ from .app import (
     _error,
     _handle_errors,
     _print_dry_run,
+    _print_mode,
     _settings,
     _State,
     cli,
@@ -99,6 +100,7 @@ def summarize(
         bar.close()
     for failure in run.failures:
         _error(f"{failure.source}: {failure.reason}")
+    _print_mode(state, run.engine)
     if not run.digests:
         raise click.exceptions.Exit(EXIT_ERROR)
     if output is None:

@@ -16,7 +16,10 @@ Progress = Callable[[int, int, str], None]
 class Engine(Protocol):
     """What the pipeline needs from an engine."""
 
-    info: EngineInfo
+    @property
+    def info(self) -> EngineInfo:
+        """Which engine made the findings (read after ``analyze_all`` for the final state)."""
+        ...
 
     def analyze_all(self, items: Items, progress: Progress | None = None) -> list[EngineResult]:
         """One result per item, in order; per-chunk failures are reported, not raised."""

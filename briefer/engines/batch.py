@@ -208,3 +208,45 @@ def cancel(engine: LLMEngine, batch_id: str) -> str:
     if engine.store is not None:
         engine.store.set_batch_status(batch_id, "cancelled")
     return str(batch.status)
+
+
+def batch_mode(engine: LLMEngine) -> str:
+    """The structured-output mode batch requests use (no detection round trip there)."""
+    from .transport import MODES
+
+    if engine._mode is not None:
+        return engine._mode
+    remembered = engine.modes.get_mode(engine.endpoint, engine.model) if engine.modes else None
+    return remembered if remembered in MODES else "json_schema"
+
+
+def prepare(
+    engine: LLMEngine, calls: Sequence[Call], progress: Callable[[int, int, str], None] | None
+) -> None:
+    """Answer the uncached calls through a batch (or export or import one) before the run."""
+    from .calls import BatchExported
+
+    settings = engine.settings
+    pending = [c for c in calls if not c.cached]
+    if engine.store is None and not settings.batch_export:
+        raise ConfigError("batch mode keeps replies in the store: drop --no-cache")
+    mode = batch_mode(engine)
+    if settings.batch_export is not None:
+        count = export(engine, pending, settings.batch_export, mode)
+        raise BatchExported(settings.batch_export, count, len(calls) - len(pending))
+    if not pending:
+        return
+    if settings.batch_import is not None:
+        try:
+            lines = settings.batch_import.read_text(encoding="utf-8").splitlines()
+        except OSError as exc:
+            raise ConfigError(
+                f"{settings.batch_import}: cannot read the results file ({exc.strerror or exc})"
+            ) from None
+        found, problems = ingest(engine, pending, lines)
+        # Hand-off results come from elsewhere: what is missing or invalid is reported.
+        engine._reported.update(problems)
+    else:
+        found, problems = run_remote(engine, pending, mode, sleep=engine.sleep, progress=progress)
+    engine._prefetched.update(found)
+    log.info("batch: %d valid replies, %d to retry or report", len(found), len(problems))

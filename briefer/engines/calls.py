@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -13,7 +14,7 @@ from pydantic import BaseModel
 
 from ..errors import BrieferError
 from ..models import Article, Chunk, Usage
-from ..schema import SCHEMA_NAME, ChunkReply
+from ..schema import SCHEMA_NAME, SYNTHESIS_NAME, ChunkReply
 
 
 class BatchExported(BrieferError):
@@ -32,8 +33,21 @@ class ChunkFailed(Exception):
     """This chunk cannot be analyzed; the run goes on without it."""
 
 
+class NotSent(ChunkFailed):
+    """The call was not sent (it could pass --max-cost): no sign of how the endpoint is doing."""
+
+
 class Unsupported(Exception):
-    """The endpoint rejected this structured-output mode."""
+    """The endpoint rejected this structured-output mode (a definitive answer)."""
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """A repair attempt: its messages, the (narrower) schema and the parser that goes with it."""
+
+    messages: list[dict[str, str]]
+    schema: dict[str, Any] | None
+    parse: Callable[[str | None], BaseModel]
 
 
 @dataclass
@@ -55,9 +69,13 @@ class Call:
     model: type[BaseModel] = ChunkReply
     parse: Callable[[str | None], BaseModel] | None = None
     prompt: str = ""  # name@version of the prompt, stored with the cached reply
+    # Builds a repair attempt from what failed and the attempt number: a narrower ask.
+    retry: Callable[[str, int], Attempt] | None = None
 
     @property
     def label(self) -> str:
+        if self.schema_name == SYNTHESIS_NAME:
+            return f"{self.article.source}: executive summary"
         where = "consolidation" if self.chunk is None else f"chunk {self.chunk.index + 1}"
         return f"{self.article.source} {where}"
 
@@ -92,6 +110,21 @@ class Budget:
 def is_loopback(url: str) -> bool:
     host = (urlsplit(url).hostname or "").lower()
     return host in ("localhost", "::1") or host.startswith("127.")
+
+
+def is_local(url: str) -> bool:
+    """An endpoint on this machine or a private network: likely one local model server.
+
+    Only literal addresses and localhost count; no name is resolved for this.
+    """
+    host = (urlsplit(url).hostname or "").lower()
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return address.is_loopback or address.is_private or address.is_link_local
 
 
 def short(text: object, secret: str | None, limit: int = 200) -> str:

@@ -2,6 +2,11 @@
 
 A mixin of LLMEngine, kept apart so that the engine module reads as the pipeline it is. This
 and the engine are the only modules that catch the ``openai`` SDK's errors.
+
+Mode detection changes the mode only on a definitive answer: the endpoint rejects the request
+(HTTP 400/422), or keeps answering 5xx to this mode through the detection retries. A single
+transient 5xx or a timeout is retried in the same mode, and a mode is remembered only once a
+request in it succeeded. A remembered mode that fails is detected again.
 """
 
 from __future__ import annotations
@@ -9,6 +14,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -19,11 +25,43 @@ from ..errors import LLMError
 from ..models import Usage
 from ..ratelimit import RateLimiter, backoff_delay, retry_after
 from ..store import Store
-from .calls import Budget, Call, ChunkFailed, Outcome, Unsupported, short
+from .calls import Budget, Call, ChunkFailed, NotSent, Outcome, Unsupported, short
 
 log = logging.getLogger(__name__)
 
 MODES = ("json_schema", "json_object", "prompt")
+DETECTION_RETRIES = 2  # 5xx answers to one mode, retried, before detection moves on
+MODE_FAILURES = 2  # chunks failing in a row in a remembered mode before it is detected again
+MAX_TIMEOUT_FACTOR = 4.0  # a retry after a timeout waits up to this many times longer
+IDLE_WAIT_FACTOR = 2.0  # after a timeout, wait up to this many timeouts for the server to idle
+
+
+class Gate:
+    """At most ``limit`` requests in flight. A timeout halves the limit for the rest of the
+    run: the server is still busy with the abandoned request, and more parallel requests
+    would only queue behind it."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.active = 0
+        self._cond = threading.Condition()
+
+    def __enter__(self) -> Gate:
+        with self._cond:
+            while self.active >= self.limit:
+                self._cond.wait()
+            self.active += 1
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        with self._cond:
+            self.active -= 1
+            self._cond.notify_all()
+
+    def shrink(self) -> int:
+        with self._cond:
+            self.limit = max(1, self.limit // 2)
+            return self.limit
 
 
 class Transport:
@@ -31,14 +69,18 @@ class Transport:
 
     settings: Settings
     client: openai.OpenAI
-    store: Store | None
+    modes: Store | None  # where the detected mode is remembered (even with --no-cache)
     endpoint: str
     model: str
     schema: dict[str, Any]
     limiter: RateLimiter
     budget: Budget
+    gate: Gate
+    timeout: float
     sleep: Callable[[float], None]
     _mode: str | None
+    _mode_source: str
+    _mode_failures: int
     _mode_lock: threading.Lock
     _encoding: Any  # the tiktoken encoding, for estimates when a server reports no usage
 
@@ -50,72 +92,129 @@ class Transport:
     ) -> float | None:  # provided by the engine
         raise NotImplementedError
 
+    @staticmethod
     def _with_schema_in_prompt(
-        self, messages: list[dict[str, str]], call: Call | None = None
+        messages: list[dict[str, str]], schema: dict[str, Any]
     ) -> list[dict[str, str]]:
-        schema = call.schema if call is not None and call.schema is not None else self.schema
         system = messages[0]["content"] + (
             "\nThe JSON object must match this JSON Schema:\n" + json.dumps(schema) + "\n"
         )
         return [{"role": "system", "content": system}, *messages[1:]]
 
-    def request_body(self, call: Call, messages: list[dict[str, str]], mode: str) -> dict[str, Any]:
+    def request_body(
+        self,
+        call: Call,
+        messages: list[dict[str, str]],
+        mode: str,
+        *,
+        schema: dict[str, Any] | None = None,
+        temperature: float | None = None,
+    ) -> dict[str, Any]:
         """The chat-completions request, the same for an interactive call and a batch line."""
+        schema = schema or call.schema or self.schema
+        if mode == "prompt":
+            messages = self._with_schema_in_prompt(messages, schema)
         body: dict[str, Any] = {
             "model": self.model,
             "messages": messages,
-            "temperature": self.settings.temperature,
+            "temperature": self.settings.temperature if temperature is None else temperature,
             "max_tokens": self.settings.max_output_tokens,
         }
-        response_format = self._response_format(mode, call)
-        if response_format is not None:
-            body["response_format"] = response_format
-        return body
-
-    def _response_format(self, mode: str, call: Call) -> dict[str, Any] | None:
-        schema = call.schema if call.schema is not None else self.schema
         if mode == "json_schema":
-            return {
+            body["response_format"] = {
                 "type": "json_schema",
                 "json_schema": {"name": call.schema_name, "strict": True, "schema": schema},
             }
-        if mode == "json_object":
+        elif mode == "json_object":
             # llama.cpp's server takes the schema inside json_object and enforces it.
-            return {"type": "json_object", "schema": schema}
-        return None
+            body["response_format"] = {"type": "json_object", "schema": schema}
+        return body
+
+    @property
+    def mode_description(self) -> str | None:
+        """The structured-output mode in use and how it was chosen, once known."""
+        return f"{self._mode} ({self._mode_source})" if self._mode else None
+
+    def _set_mode(self, mode: str, source: str) -> None:
+        self._mode, self._mode_source, self._mode_failures = mode, source, 0
+        if source == "detected" and self.modes is not None:
+            self.modes.put_mode(self.endpoint, self.model, mode)
+        log.info("structured output for %s: %s (%s)", self.endpoint, mode, source)
+
+    def mode_outcome(self, ok: bool) -> None:
+        """Count chunks that failed in a row in a detected or remembered mode; after a few,
+        forget the mode so that the next request detects it again."""
+        if self.settings.structured_output != "auto":
+            return
+        with self._mode_lock:
+            if ok:
+                self._mode_failures = 0
+                return
+            self._mode_failures += 1
+            if self._mode is not None and self._mode_failures >= MODE_FAILURES:
+                log.warning(
+                    "%s: %d chunks failed in a row in %s mode; detecting the mode again",
+                    self.endpoint,
+                    self._mode_failures,
+                    self._mode,
+                )
+                if self.modes is not None:
+                    self.modes.forget_mode(self.endpoint, self.model)
+                self._mode, self._mode_failures = None, 0
 
     def _send(
-        self, call: Call, messages: list[dict[str, str]], outcome: Outcome
-    ) -> tuple[Any, str]:
-        if self._mode is not None:
-            return self._request(call, messages, self._mode, outcome, detecting=False), self._mode
+        self,
+        call: Call,
+        messages: list[dict[str, str]],
+        outcome: Outcome,
+        *,
+        schema: dict[str, Any] | None = None,
+        temperature: float | None = None,
+    ) -> Any:
+        extra: dict[str, Any] = {"schema": schema, "temperature": temperature}
+        mode = self._mode
+        if mode is not None:
+            return self._request(call, messages, mode, outcome, detecting=False, **extra)
         with self._mode_lock:
             if self._mode is not None:
-                mode = self._mode
-                return self._request(call, messages, mode, outcome, detecting=False), mode
-            remembered = (
-                self.store.get_mode(self.endpoint, self.model) if self.store is not None else None
-            )
-            candidates = [remembered] if remembered in MODES else list(MODES)
-            for mode in candidates:
-                is_last = mode == candidates[-1]
+                return self._request(call, messages, self._mode, outcome, detecting=False, **extra)
+            remembered = self.modes.get_mode(self.endpoint, self.model) if self.modes else None
+            refused = None
+            if remembered in MODES:
+                assert remembered is not None
                 try:
-                    sent = (
-                        messages
-                        if mode != "prompt"
-                        else self._with_schema_in_prompt(messages, call)
+                    response = self._request(
+                        call, messages, remembered, outcome, detecting=True, **extra
                     )
-                    response = self._request(call, sent, mode, outcome, detecting=not is_last)
                 except Unsupported:
+                    log.warning(
+                        "%s no longer accepts %s output, which was remembered for it; "
+                        "detecting the mode again",
+                        self.endpoint,
+                        remembered,
+                    )
+                    if self.modes is not None:
+                        self.modes.forget_mode(self.endpoint, self.model)
+                    refused = remembered
+                else:
+                    self._set_mode(remembered, "remembered")
+                    return response
+            candidates = [m for m in MODES if m != refused]
+            for mode in candidates:
+                try:
+                    response = self._request(
+                        call, messages, mode, outcome, detecting=mode != candidates[-1], **extra
+                    )
+                except Unsupported as exc:
                     log.info(
-                        "%s does not accept %s output; trying the next mode", self.endpoint, mode
+                        "%s does not accept %s output (%s); trying the next mode",
+                        self.endpoint,
+                        mode,
+                        exc,
                     )
                     continue
-                self._mode = mode
-                if self.store is not None and remembered != mode:
-                    self.store.put_mode(self.endpoint, self.model, mode)
-                log.info("structured output for %s: %s", self.endpoint, mode)
-                return response, mode
+                self._set_mode(mode, "detected")
+                return response
         raise ChunkFailed("the endpoint accepted no structured-output mode")  # pragma: no cover
 
     def _request(
@@ -126,14 +225,18 @@ class Transport:
         outcome: Outcome,
         *,
         detecting: bool,
+        schema: dict[str, Any] | None = None,
+        temperature: float | None = None,
     ) -> Any:
-        tokens = self.count_tokens(messages)
+        body = self.request_body(call, messages, mode, schema=schema, temperature=temperature)
+        tokens = self.count_tokens(body["messages"])
         reserved = self.cost(tokens, self.settings.max_output_tokens) or 0.0
         last = ""
-        body = self.request_body(call, messages, mode)
+        timeout = self.timeout
+        server_errors = 0
         for attempt in range(self.settings.max_retries + 1):
             if not self.budget.reserve(reserved):
-                raise ChunkFailed(
+                raise NotSent(
                     f"not sent: it could take the run past --max-cost ${self.settings.max_cost:g}"
                 )
             self.limiter.acquire(tokens + self.settings.max_output_tokens)
@@ -148,8 +251,10 @@ class Transport:
                 attempt + 1,
             )
             wait_for: float | None = None
+            started = time.monotonic()
             try:
-                response = self.client.chat.completions.create(**body)
+                with self.gate:
+                    response = self.client.chat.completions.create(**body, timeout=timeout)
             except openai.AuthenticationError as exc:
                 self.budget.settle(reserved, 0.0)
                 raise LLMError(
@@ -170,11 +275,11 @@ class Transport:
                 ) from None
             except (openai.BadRequestError, openai.UnprocessableEntityError) as exc:
                 self.budget.settle(reserved, 0.0)
-                if detecting:
-                    raise Unsupported() from None
+                message = short(exc.message, self.settings.api_key)
+                if detecting:  # a definitive "no": the request as sent is refused
+                    raise Unsupported(f"HTTP {exc.status_code}: {message}") from None
                 raise ChunkFailed(
-                    f"the endpoint rejected the request (HTTP {exc.status_code}): "
-                    f"{short(exc.message, self.settings.api_key)}"
+                    f"the endpoint rejected the request (HTTP {exc.status_code}): {message}"
                 ) from None
             except openai.RateLimitError as exc:
                 self.budget.settle(reserved, 0.0)
@@ -182,18 +287,40 @@ class Transport:
                 wait_for = retry_after(exc.response.headers)
             except openai.APIStatusError as exc:
                 self.budget.settle(reserved, 0.0)
-                if detecting and exc.status_code >= 500:
-                    raise Unsupported() from None
                 if exc.status_code < 500 and exc.status_code not in (408, 409):
                     raise ChunkFailed(
                         f"the endpoint answered HTTP {exc.status_code}: "
                         f"{short(exc.message, self.settings.api_key)}"
                     ) from None
                 last = f"server error (HTTP {exc.status_code})"
+                server_errors += 1
+                if detecting and server_errors > min(DETECTION_RETRIES, self.settings.max_retries):
+                    # The same mode failed every time: some servers (llama.cpp) answer an
+                    # unsupported response_format this way. Moving on is not remembered
+                    # unless the next mode succeeds.
+                    raise Unsupported(f"{server_errors} server errors in a row") from None
                 wait_for = retry_after(exc.response.headers)
             except openai.APITimeoutError:
                 self.budget.settle(reserved, 0.0)
-                last = f"no reply within {self.settings.request_timeout:g} s"
+                last = f"no reply within {timeout:g} s"
+                # The server may still be working on this request: send fewer at once from
+                # now on, send no retry until it is idle, and give the retry longer.
+                limit = self.gate.shrink()
+                log.warning(
+                    "%s: %s (%s); at most %d request(s) at once from now on; waiting until "
+                    "the server is idle before retrying",
+                    self.endpoint,
+                    last,
+                    call.label,
+                    limit,
+                )
+                if attempt < self.settings.max_retries and not self._wait_until_idle():
+                    raise ChunkFailed(
+                        f"{last}, and the server was still busy "
+                        f"{IDLE_WAIT_FACTOR * self.timeout:g} s later; "
+                        "not retried (raise --timeout for a slow local server)"
+                    ) from None
+                timeout = min(timeout * 2, self.timeout * MAX_TIMEOUT_FACTOR)
             except openai.APIConnectionError:
                 self.budget.settle(reserved, 0.0)
                 last = "could not connect"
@@ -201,22 +328,15 @@ class Transport:
                 self.budget.settle(reserved, 0.0)
                 last = f"unusable response ({type(exc).__name__})"
             else:
-                usage = getattr(response, "usage", None)
-                estimated = usage is None or not getattr(usage, "prompt_tokens", None)
-                if estimated or usage is None:
-                    prompt_tokens = tokens
-                    content = response.choices[0].message.content if response.choices else ""
-                    completion_tokens = len(self._encoding.encode_ordinary(content or ""))
-                else:
-                    prompt_tokens = int(usage.prompt_tokens)
-                    completion_tokens = int(getattr(usage, "completion_tokens", 0) or 0)
-                actual = self.cost(prompt_tokens, completion_tokens)
-                self.budget.settle(reserved, actual or 0.0)
-                outcome.usage = outcome.usage + Usage(
-                    prompt_tokens=prompt_tokens,
-                    completion_tokens=completion_tokens,
-                    estimated=estimated,
-                    cost=actual,
+                before = outcome.usage
+                self._account(response, tokens, reserved, outcome)
+                log.info(
+                    "%s: reply in %.1f s (%s mode, %d prompt + %d completion tokens)",
+                    call.label,
+                    time.monotonic() - started,
+                    mode,
+                    outcome.usage.prompt_tokens - before.prompt_tokens,
+                    outcome.usage.completion_tokens - before.completion_tokens,
                 )
                 return response
             if attempt == self.settings.max_retries:
@@ -229,3 +349,38 @@ class Transport:
             log.info("%s: %s; retrying in %.2f s", self.endpoint, last, delay)
             self.sleep(delay)
         raise ChunkFailed(f"gave up after {self.settings.max_retries + 1} attempts: {last}")
+
+    def _wait_until_idle(self) -> bool:
+        """Wait, sending nothing else, until the server answers a cheap request (a model list);
+        False when it does not within ``IDLE_WAIT_FACTOR`` request timeouts.
+
+        A single-slot server such as llama-cpp-python's answers it only once it has finished
+        the request it is working on, abandoned or not; others answer at once.
+        """
+        with self.gate:
+            try:
+                self.client.models.list(timeout=IDLE_WAIT_FACTOR * self.timeout)
+            except openai.APITimeoutError:
+                return False
+            except openai.APIError:
+                pass  # any answer, even an error, means the server is listening again
+        return True
+
+    def _account(self, response: Any, tokens: int, reserved: float, outcome: Outcome) -> None:
+        usage = getattr(response, "usage", None)
+        estimated = usage is None or not getattr(usage, "prompt_tokens", None)
+        if estimated or usage is None:
+            prompt_tokens = tokens
+            content = response.choices[0].message.content if response.choices else ""
+            completion_tokens = len(self._encoding.encode_ordinary(content or ""))
+        else:
+            prompt_tokens = int(usage.prompt_tokens)
+            completion_tokens = int(getattr(usage, "completion_tokens", 0) or 0)
+        actual = self.cost(prompt_tokens, completion_tokens)
+        self.budget.settle(reserved, actual or 0.0)
+        outcome.usage = outcome.usage + Usage(
+            prompt_tokens=prompt_tokens,
+            completion_tokens=completion_tokens,
+            estimated=estimated,
+            cost=actual,
+        )

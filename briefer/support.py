@@ -1,0 +1,243 @@
+"""Does an evidence quote support its claim? Numbers, names, dates, negations and hedges.
+
+Finding the quote in the article (``verify``) shows only that the quote exists. This module
+checks what the claim adds: every number, name and date of the claim must be in its evidence,
+a negation must not appear or vanish, and a hedge of the evidence ("expected to", "reportedly")
+must survive in the claim. It also refuses evidence that is not article text: a "Read more"
+line, a link caption or a heading. Hedge and negation words are known for English and German;
+for other languages only numbers, names and dates are checked, and ``checks_for`` says so.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .text import entities, terms
+
+_NUMBER = re.compile(r"\d+(?:[.,'\u00a0\u202f]\d+)*")
+_WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)?")
+_NUMBER_WORDS = {
+    "one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6", "seven": "7",
+    "eight": "8", "nine": "9", "ten": "10", "eleven": "11", "twelve": "12", "twenty": "20",
+    "thirty": "30", "forty": "40", "fifty": "50", "hundred": "100", "dozen": "12",
+    "ein": "1", "eine": "1", "zwei": "2", "drei": "3", "vier": "4", "fünf": "5", "zehn": "10",
+}  # fmt: skip
+_DATES = frozenset(
+    """january february march april may june july august september october november december
+    monday tuesday wednesday thursday friday saturday sunday januar februar märz mai juni juli
+    oktober dezember montag dienstag mittwoch donnerstag freitag samstag sonntag""".split()
+)
+_HEDGES = {
+    "en": r"expected to|expects? to|reportedly|allegedly|alleged|may|might|could|would|"
+    r"possibl[ey]|probabl[ey]|likely|plans? to|planned|planning to|intends? to|set to|aims? to|"
+    r"suspected|believed to|apparently|potential(?:ly)?|proposed|rumou?red|unconfirmed|"
+    r"estimated|nearly|almost|up to|at least|more than|roughly|approximately|seeks? to|"
+    r"considering|requested|threatened to|is said to|are said to",
+    "de": r"soll|sollen|sollte|voraussichtlich|angeblich|möglicherweise|könnte|könnten|dürfte|"
+    r"dürften|wahrscheinlich|vermutlich|plant|planen|geplant|erwartet|laut|rund|etwa|fast|"
+    r"bis zu|mindestens|mehr als",
+}
+_NEGATIONS = {
+    "en": r"not|no|never|none|neither|nor|cannot|without|\w+n['’]t|denied|denies|den(?:y|ying)",
+    "de": r"nicht|kein|keine|keinen|keinem|keiner|nie|niemals|ohne|weder",
+}
+_BOILERPLATE = re.compile(
+    r"^\W*(?:read more|read also|also read|related|see also|more on this|more:|watch|listen|"
+    r"click|subscribe|sign up|follow us|advertisement|image|photo|picture|video|copyright|©|"
+    r"share this|mehr zum thema|lesen sie auch|auch interessant|bild:|foto:|anzeige|werbung)\b",
+    re.IGNORECASE,
+)
+SAME_TOPIC = 0.34  # share of a key point's content words its evidence must contain
+_CAPTION_WORDS = 12  # a line this short with no sentence ending reads as a caption or a link
+
+
+def _cue(pattern: str) -> re.Pattern[str]:
+    return re.compile(r"(?<![\w'’])(?:" + pattern + r")(?![\w'’])", re.IGNORECASE)
+
+
+_HEDGE_RE = {lang: _cue(p) for lang, p in _HEDGES.items()}
+_NEGATION_RE = {lang: _cue(p) for lang, p in _NEGATIONS.items()}
+
+
+LANGUAGE_NAMES = {
+    "en": "English", "de": "German", "fr": "French", "es": "Spanish", "it": "Italian",
+    "pt": "Portuguese", "nl": "Dutch", "ru": "Russian", "uk": "Ukrainian", "pl": "Polish",
+    "tr": "Turkish", "ar": "Arabic", "fa": "Persian", "he": "Hebrew", "zh": "Chinese",
+    "ja": "Japanese", "ko": "Korean",
+}  # fmt: skip
+
+
+def language_code(value: str) -> str:
+    """An ISO 639-1 code for a code or an English language name ("German" -> "de")."""
+    key = value.strip().lower()
+    for code, name in LANGUAGE_NAMES.items():
+        if key in (code, name.lower()):
+            return code
+    return key
+
+
+def language_name(value: str) -> str:
+    """An English name for a language code or name, for a prompt ("de" -> "German")."""
+    return LANGUAGE_NAMES.get(language_code(value), value.strip())
+
+
+@dataclass(frozen=True)
+class Support:
+    """The verdict on one claim: supported, or the reasons it is not."""
+
+    supported: bool
+    issues: tuple[str, ...] = ()
+
+
+def checks_for(language: str) -> str:
+    """What the claim check covers for an article language."""
+    if language in _HEDGES:
+        return "numbers, names, dates, negations and hedges"
+    return f"numbers, names and dates only (no hedge or negation words for {language!r})"
+
+
+def _numbers(text: str) -> set[str]:
+    found = set()
+    for raw in _NUMBER.findall(text):
+        digits = re.sub(r"[,'\u00a0\u202f]", "", raw)
+        found.add(digits)
+        if re.fullmatch(r"\d{1,3}(?:\.\d{3})+", raw):  # 1.000 is a thousand in German
+            found.add(raw.replace(".", ""))
+        if "," in raw and re.fullmatch(r"\d+,\d{1,2}", raw):  # 1,5 is one and a half there
+            found.add(raw.replace(",", "."))
+    for word in _WORD.findall(text.casefold()):
+        if word in _NUMBER_WORDS:
+            found.add(_NUMBER_WORDS[word])
+    return found
+
+
+def _claim_numbers(text: str) -> set[str]:
+    return {re.sub(r"[,'\u00a0\u202f]", "", raw) for raw in _NUMBER.findall(text)}
+
+
+def _same_word(a: str, b: str) -> bool:
+    """The same name, inflected or not: Russia/Russian, Iran/Iranian, Berlin/Berliner."""
+    if a == b:
+        return True
+    short, long = sorted((a, b), key=len)
+    return len(short) >= 4 and long.startswith(short[: max(4, len(short) - 1)])
+
+
+def _cues(pattern: re.Pattern[str], text: str) -> list[str]:
+    # "May" the month is not the hedge "may": only a lowercase "may" hedges.
+    return [m.group(0).lower() for m in pattern.finditer(text) if m.group(0) != "May"]
+
+
+def claim_support(
+    claim: str,
+    evidence: str,
+    *,
+    language: str = "en",
+    same_language: bool = True,
+    likelihood: str | None = None,
+) -> Support:
+    """Whether ``evidence`` supports ``claim``; ``likelihood`` is checked for a risk."""
+    issues: list[str] = []
+    if claim.strip() == evidence.strip():
+        return Support(True)
+    have = _numbers(evidence)
+    missing = sorted(n for n in _claim_numbers(claim) if n not in have)
+    if missing:
+        issues.append(f"number {', '.join(missing)} not in the evidence")
+    if same_language:
+        words = _WORD.findall(evidence.casefold())
+        # A Title Case Heading capitalizes every word: capitals there do not mark names.
+        capitals = [w for w in claim.split() if w[:1].isupper()]
+        title_case = len(claim.split()) >= 2 and len(capitals) * 2 > len(claim.split())
+        absent = sorted(
+            name
+            for name in ([] if title_case else entities(claim))
+            if " " not in name
+            and not any(c.isdigit() for c in name)
+            and not any(_same_word(name, w) for w in words)
+        )
+        if absent:
+            issues.append(f"name {', '.join(absent[:3])} not in the evidence")
+        dates = {w for w in _WORD.findall(claim.casefold()) if w in _DATES}
+        absent_dates = sorted(dates - set(words))
+        if absent_dates:
+            issues.append(f"date {', '.join(absent_dates)} not in the evidence")
+        mine = set(terms(claim))
+        if likelihood is None and len(mine) >= 3:  # a key point; a risk title abstracts
+            shared = {t for t in mine if any(_same_word(t, w) for w in words)}
+            if len(shared) < SAME_TOPIC * len(mine):
+                issues.append(
+                    f"the evidence is about something else ({len(shared)} of the claim's "
+                    f"{len(mine)} content words are in it)"
+                )
+    hedge = _HEDGE_RE.get(language) if same_language else None
+    negation = _NEGATION_RE.get(language) if same_language else None
+    if negation is not None:
+        in_evidence, in_claim = _cues(negation, evidence), _cues(negation, claim)
+        if in_evidence and not in_claim:
+            issues.append(f"negation dropped (the evidence says {in_evidence[0]!r})")
+        elif in_claim and not in_evidence:
+            issues.append(f"negation added ({in_claim[0]!r} is not in the evidence)")
+    if hedge is not None:
+        hedged = _cues(hedge, evidence)
+        if likelihood is None and hedged and not _cues(hedge, claim):
+            issues.append(f"hedge dropped (the evidence says {hedged[0]!r})")
+        if likelihood == "almost certain" and hedged:
+            issues.append(f"likelihood 'almost certain' but the evidence says {hedged[0]!r}")
+    return Support(not issues, tuple(issues))
+
+
+def boilerplate(text: str, start: int, end: int, evidence: str) -> str | None:
+    """Why the evidence at ``text[start:end]`` is not article text, or None if it is."""
+    if _BOILERPLATE.search(evidence) or re.search(r"\bread more:", evidence, re.IGNORECASE):
+        return "the evidence is a navigation line, not article text"
+    line_start = text.rfind("\n", 0, start) + 1
+    line_end = text.find("\n", end)
+    line = text[line_start : line_end if line_end >= 0 else len(text)].strip()
+    if _BOILERPLATE.search(line):
+        return "the evidence is a navigation line, not article text"
+    if len(line.split()) <= _CAPTION_WORDS and not re.search(r"[.!?…\"”»)]\s*$", line):
+        return "the evidence is a heading, caption or link, not a sentence of the article"
+    return None
+
+
+GROUNDED_TERMS = 0.6  # share of a summary line's content words its findings must contain
+
+
+def grounded(line: str, source: str, *, language: str = "en") -> Support:
+    """Whether a summary line rests on ``source`` (the supported findings it cites): its
+    numbers, names, dates, hedges and negations all appear there, and most of its words."""
+    issues: list[str] = []
+    have = _numbers(source)
+    missing = sorted(n for n in _claim_numbers(line) if n not in have)
+    if missing:
+        issues.append(f"number {', '.join(missing)} is in no finding it cites")
+    words = _WORD.findall(source.casefold())
+    absent = sorted(
+        name
+        for name in entities(line)
+        if " " not in name
+        and not any(c.isdigit() for c in name)
+        and not any(_same_word(name, w) for w in words)
+    )
+    if absent:
+        issues.append(f"name {', '.join(absent[:3])} is in no finding it cites")
+    dates = {w for w in _WORD.findall(line.casefold()) if w in _DATES} - set(words)
+    if dates:
+        issues.append(f"date {', '.join(sorted(dates))} is in no finding it cites")
+    for table, kind in ((_HEDGE_RE, "hedge"), (_NEGATION_RE, "negation")):
+        pattern = table.get(language)
+        if pattern is None:
+            continue
+        extra = sorted(set(_cues(pattern, line)) - set(_cues(pattern, source)))
+        if extra:
+            issues.append(f"{kind} {extra[0]!r} is in no finding it cites")
+    mine = set(terms(line))
+    if mine:
+        found = {t for t in mine if any(_same_word(t, w) for w in words)}
+        if len(found) < GROUNDED_TERMS * len(mine):
+            issues.append(
+                f"only {len(found)} of its {len(mine)} content words are in the findings it cites"
+            )
+    return Support(not issues, tuple(issues))
