@@ -219,3 +219,14 @@ def test_everyday_stories_that_use_risk_words_list_no_risk(engine, text):
 def test_an_army_on_parade_is_not_a_conflict(engine):
     parade = "Die Armee feierte ihr Jubiläum mit einer Parade, Soldaten marschierten durch Berlin."
     assert risks(engine, parade, language="de") == []
+
+
+def test_pressure_on_the_press_and_harm_to_ecosystems_are_risks(engine):
+    press = "The union fears the new law would crush investigative journalism."
+    assert categories(engine, press) == ["political"]
+    assert risks(engine, "Journalists from ten countries met in Vienna for an award.") == []
+    trees = "A fungal disease is killing the island's oldest trees and threatening its forests."
+    assert categories(engine, trees) == ["environment"]
+    assert risks(engine, "Volunteers planted 300 trees along the river on Sunday.") == []
+    german = "Die Korallen im Roten Meer sind durch die Erwärmung bedroht."
+    assert categories(engine, german, language="de") == ["environment"]
