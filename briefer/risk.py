@@ -37,7 +37,8 @@ LEDE_SENTENCES = 2
 _FORWARD = frozenset({("likelihood", "possible"), ("likelihood", "likely"), ("ongoing",)})
 _CUE_KINDS = ("cues", "requires", "strong")
 _CLAUSE_BREAK = re.compile(r"[,;:()—–]|\s-\s")
-_YEAR = re.compile(r"(?<![\w-])(?:1[5-9]|20)\d\d(?![\w-])")
+# A year, with the word before it when that makes it a target ("by 2030"), not a date.
+_YEAR = re.compile(r"(?:(?:by|until|bis)\s+)?(?<![\w-])((?:1[5-9]|20)\d\d)(?![\w-])", re.I)
 # A year, a decade ("1990s") or a range ("1904-1908"): the latest year it covers is group 3,
 # or group 1 with a decade's "s" in group 2.
 _DATE = re.compile(r"((?:1[5-9]|20)\d\d)(s?)(?:\s?[-–]\s?((?:1[5-9]|20)\d\d))?")
@@ -63,10 +64,17 @@ class _Hit:
 
 
 def reference_year(article: Article) -> int | None:
-    """The year the article speaks from: its publication date, else the latest year it names."""
+    """The year the article speaks from: its publication date, else the latest year it names.
+
+    A target year ("by 2030", "bis 2030") is not a year the article speaks from.
+    """
     if article.published and article.published[:4].isdigit():
         return int(article.published[:4])
-    years = [int(y) for y in _YEAR.findall(article.text)]
+    years = [
+        int(m.group(1))
+        for m in _YEAR.finditer(article.text)
+        if not m.group(0).lower().startswith(("by", "until", "bis"))
+    ]
     return max(years) if years else None
 
 

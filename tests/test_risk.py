@@ -108,6 +108,14 @@ def test_an_event_told_as_years_ago_is_history(engine):
     assert "military" in categories(engine, "Rebels attacked the town and troops shelled it.")
 
 
+def test_without_a_publication_date_the_latest_year_named_dates_the_article_but_not_a_target():
+    from briefer.risk import reference_year
+
+    text = "In 2019 the plan began. By 2030 emissions must fall, and until 2035 coal may burn."
+    assert reference_year(article(text)) == 2019
+    assert reference_year(article(text, published="2024-02-03T10:00:00")) == 2024
+
+
 def test_a_sentence_after_a_dated_past_event_shares_its_time(engine):
     text = (
         "In 1998, agents bombed two embassies, killing more than 200 civilians. In retaliation, "
