@@ -1,4 +1,7 @@
-"""Extractive-engine throughput on ~800-word articles, one core; target >= 300 articles/s.
+"""Extractive-engine throughput on ~800-word articles, one core.
+
+Targets: the engine (ranking and risk rules) >= 300 articles/s; the whole per-article pipeline
+(decode, clean, detect the language, chunk, engine) >= 100 articles/s.
 
 Run: .venv/bin/python bench/bench_extractive.py
 """
@@ -19,7 +22,8 @@ from briefer.config import Settings  # noqa: E402
 from briefer.engines.extractive import ExtractiveEngine  # noqa: E402
 from briefer.sources import build_article  # noqa: E402
 
-TARGET = 300
+TARGET = 300  # the engine
+PIPELINE_TARGET = 100  # decoding, cleaning, language detection and chunking included
 ARTICLES = 300
 
 
@@ -44,15 +48,15 @@ def main() -> None:
         engine.analyze(a, chunk_article(a))
     full_s = time.perf_counter() - start
 
-    for label, seconds in (
-        ("engine (rank + risk rules)", engine_s),
-        ("article pipeline (decode, clean, chunk, engine)", full_s),
+    for label, seconds, target in (
+        ("engine (rank + risk rules)", engine_s, TARGET),
+        ("article pipeline (decode, clean, chunk, engine)", full_s, PIPELINE_TARGET),
     ):
         rate = ARTICLES / seconds
-        verdict = "meets" if rate >= TARGET else "MISSES"
+        verdict = "meets" if rate >= target else "MISSES"
         print(
             f"{label}: {rate:.0f} articles/s, {seconds / ARTICLES * 1000:.2f} ms/article "
-            f"({verdict} target {TARGET} articles/s)"
+            f"({verdict} target {target} articles/s)"
         )
     tracemalloc.start()
     for a in articles[:50]:
