@@ -19,9 +19,10 @@ from .boilerplate import strip_boilerplate
 from .config import SOURCE_EXTENSIONS, Settings
 from .errors import SourceError
 from .feeds import looks_like_feed
-from .fetch import fetch_url, redact
+from .fetch import fetch_url
 from .language import detect as detect_language
 from .models import Article
+from .redaction import redact_url as redact
 
 log = logging.getLogger(__name__)
 
