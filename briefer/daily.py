@@ -64,11 +64,13 @@ def window(
     """The time range whose items belong in the brief for ``brief_date``."""
     today = now.astimezone().date()
     if brief_date >= today:
-        # Feeds with a skewed clock date items a little in the future; they are today's news.
+        # The window reaches window_hours back from now. Feeds with a skewed clock date items
+        # a little in the future; they are today's news, so only the end moves forward.
+        start = now - timedelta(hours=config.window_hours)
         end = now + FUTURE_SKEW
     else:
         end = datetime.combine(brief_date, time(23, 59, 59)).astimezone()
-    start = end - timedelta(hours=config.window_hours)
+        start = end - timedelta(hours=config.window_hours)
     if config.since_last_run and last_start is not None:
         start = datetime.fromtimestamp(last_start, tz=timezone.utc)
     return start.astimezone(timezone.utc), end.astimezone(timezone.utc)

@@ -3,15 +3,23 @@ credentials in --base-url, and the time window."""
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
+import threading
 import time
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
 
 import pytest
+import responses
 from click.testing import CliRunner
 
 from briefer.cli import cli
+from briefer.config import BriefConfig, Settings, SourceSpec
 from briefer.errors import SourceError
 from briefer.fetch import fetch
+from briefer.sources import Input, expand, load
 
 from .trickle import TrickleServer
 
@@ -68,3 +76,137 @@ def test_summarize_with_a_trickling_url_fails_it_in_one_line_and_keeps_the_other
     data = json.loads(result.stdout)
     sources = {a["article"]["source"] for a in data["articles"]}
     assert sources == {trickle.url + "/page", str(local)}
+
+
+# ---- only regular files are read ---------------------------------------------------------
+
+
+def within(seconds, func, *args, **kwargs):
+    """Run ``func`` in a thread; fail (instead of hanging the suite) if it blocks."""
+    outcome: dict[str, object] = {}
+
+    def target():
+        try:
+            outcome["value"] = func(*args, **kwargs)
+        except BaseException as exc:  # handed back to the test
+            outcome["error"] = exc
+
+    thread = threading.Thread(target=target, daemon=True)
+    thread.start()
+    thread.join(seconds)
+    assert not thread.is_alive(), f"{func.__name__} still blocked after {seconds} s"
+    if "error" in outcome:
+        raise outcome["error"]  # type: ignore[misc]
+    return outcome["value"]
+
+
+@pytest.fixture
+def fifo(tmp_path):
+    path = tmp_path / "in" / "zz.txt"
+    path.parent.mkdir()
+    os.mkfifo(path)
+    yield path
+    # Release a reader that a regression left blocked on open(), so the thread can end.
+    with contextlib.suppress(OSError):
+        os.close(os.open(path, os.O_WRONLY | os.O_NONBLOCK))
+
+
+def test_a_fifo_named_directly_is_refused_unread_and_the_others_are_summarized(fifo, tmp_path):
+    other = tmp_path / "other.txt"
+    other.write_text("Port news\nOfficials said drones struck the port on Monday.\n")
+    result = within(20, CliRunner().invoke, cli, ["summarize", str(fifo), str(other)])
+    assert result.exit_code == 1
+    lines = [line for line in result.stderr.splitlines() if str(fifo) in line]
+    assert (
+        len(lines) == 1 and "is a named pipe (FIFO); briefer reads only regular files" in lines[0]
+    )
+    assert "drones struck the port" in result.stdout
+
+
+def test_a_fifo_found_in_a_folder_is_skipped_with_a_message(fifo, caplog):
+    (fifo.parent / "a.txt").write_text("Port news\nOfficials said drones struck the port.\n")
+    inputs = within(10, expand, str(fifo.parent))
+    assert [Path(i.location).name for i in inputs] == ["a.txt"]
+    assert f"{fifo}: skipped: is a named pipe (FIFO)" in caplog.text
+
+
+def test_the_daily_brief_skips_a_fifo_in_its_source_folder(fifo, tmp_path):
+    from briefer.daily import run_daily
+
+    (fifo.parent / "a.txt").write_text("Port news\nOfficials said drones struck the port.\n")
+    config = BriefConfig(
+        output_dir=tmp_path / "out",
+        formats=("md",),
+        sources=(SourceSpec("path", (str(fifo.parent),)),),
+    )
+    settings = Settings(cache_path=tmp_path / "state.db")
+    result = within(30, run_daily, config, settings)
+    assert result.status == "ok" and result.stats["articles"] == 1
+
+
+def test_a_character_device_is_refused_unread():
+    with pytest.raises(SourceError, match="is a character device; briefer reads only regular"):
+        within(10, load, Input("/dev/zero", "file", "/dev/zero"), Settings())
+
+
+def test_a_symlink_loop_is_reported_as_a_loop(tmp_path, caplog):
+    loop = tmp_path / "loop.txt"
+    loop.symlink_to(loop)
+    with pytest.raises(SourceError, match="is a symbolic link loop") as err:
+        expand(str(loop))
+    assert err.value.source == str(loop)
+    with pytest.raises(SourceError, match="is a symbolic link loop"):
+        load(Input(str(loop), "file", str(loop)), Settings())
+    (tmp_path / "a.txt").write_text("Port news\nOfficials said drones struck the port.\n")
+    assert [Path(i.location).name for i in expand(str(tmp_path))] == ["a.txt"]
+    assert f"{loop}: skipped: is a symbolic link loop" in caplog.text
+
+
+def test_a_dangling_symlink_says_so(tmp_path):
+    link = tmp_path / "gone.txt"
+    link.symlink_to(tmp_path / "missing.txt")
+    with pytest.raises(SourceError, match="symbolic link to a missing file"):
+        expand(str(link))
+
+
+# ---- the time window -------------------------------------------------------------------
+
+
+def test_the_window_reaches_window_hours_back_from_now():
+    from briefer.daily import window
+
+    now = datetime(2026, 11, 29, 6, 30, tzinfo=timezone.utc)
+    start, end = window(BriefConfig(window_hours=24), now.astimezone().date(), now, None)
+    assert start == now - timedelta(hours=24)
+    assert end > now  # items dated a little in the future by a skewed clock still count
+
+
+@responses.activate
+def test_items_from_the_last_window_hours_are_gathered_and_older_ones_are_not():
+    from briefer.collect import gather
+    from briefer.daily import window
+
+    now = datetime(2026, 11, 29, 6, 30, tzinfo=timezone.utc)
+    hours = (1, 12, 20, 23, 25, 30)
+    items = "".join(
+        f"<item><title>Item {h}</title><link>https://news.example.org/{h}</link>"
+        f"<pubDate>{(now - timedelta(hours=h)).strftime('%a, %d %b %Y %H:%M:%S +0000')}</pubDate>"
+        f"<description>Officials said drones struck port {h}.</description></item>"
+        for h in hours
+    )
+    feed = "https://feeds.example.org/rss.xml"
+    responses.get(
+        feed,
+        body=f"<?xml version='1.0'?><rss version='2.0'><channel><title>T</title>{items}</channel></rss>",
+        content_type="application/rss+xml",
+    )
+    config = BriefConfig(window_hours=24, sources=(SourceSpec("feed", (feed,)),))
+    span = window(config, now.astimezone().date(), now, None)
+    gathered = gather(config, Settings(), window=span, store=None)
+    assert sorted(c.title for c in gathered.candidates) == [
+        "Item 1",
+        "Item 12",
+        "Item 20",
+        "Item 23",
+    ]
+    assert gathered.skipped_window == 2
