@@ -210,3 +210,53 @@ def test_items_from_the_last_window_hours_are_gathered_and_older_ones_are_not():
         "Item 23",
     ]
     assert gathered.skipped_window == 2
+
+
+# ---- credentials in --base-url -----------------------------------------------------------
+
+
+def test_credentials_in_the_base_url_are_shown_and_stored_nowhere(fake_llm, tmp_path):
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "a.txt").write_text(
+        "Port news\nOfficials said drones struck the port on Monday.\n"
+    )
+    host = fake_llm.base_url.split("://", 1)[1]
+    base_url = f"http://reader:pw-8c1f0e@{host}"
+    log = tmp_path / "briefer.log"
+    common = ["--base-url", base_url, "--model", "m", "--cache", str(tmp_path / "s.db")]
+    runner = CliRunner()
+    results = [
+        runner.invoke(
+            cli,
+            ["--debug", "--log-file", str(log), "summarize", str(tmp_path / "in"),
+             "--format", "json", *common],
+        ),
+        runner.invoke(
+            cli,
+            ["--log-file", str(log), "brief", str(tmp_path / "in"), "-o", str(tmp_path / "out"),
+             "--format", "md,json", *common],
+        ),
+        runner.invoke(cli, ["summarize", str(tmp_path / "in"), "--dry-run", "--no-cache", *common]),
+    ]  # fmt: skip
+    assert [r.exit_code for r in results] == [0, 0, 0], [r.stderr for r in results]
+    data = json.loads(results[0].stdout)
+    assert data["engine"]["endpoint"] == fake_llm.base_url.rstrip("/")
+    assert data["settings"]["base_url"] == fake_llm.base_url
+    assert "DEBUG briefer.engines.transport: POST " in log.read_text()
+    for secret in ("pw-8c1f0e", "reader"):
+        for result in results:
+            assert secret not in result.stdout + result.stderr
+        for path in tmp_path.rglob("*"):
+            if path.is_file():
+                assert secret.encode() not in path.read_bytes(), path
+
+
+def test_redact_url_removes_user_info_and_secret_query_values():
+    from briefer.redaction import redact_url
+
+    assert redact_url("https://u:p@host.example:8443/v1") == "https://host.example:8443/v1"
+    assert (
+        redact_url("https://h.example/f?token=abc&page=2&X-Amz-Signature=zz")
+        == "https://h.example/f?token=REDACTED&page=2&X-Amz-Signature=REDACTED"
+    )
+    assert redact_url("https://h.example/a?q=1") == "https://h.example/a?q=1"
