@@ -173,7 +173,7 @@ def test_second_run_summarizes_nothing_new_and_says_so(config, settings):
     assert third.status == "nothing-new" and third.exit_code == 0
     assert third.message.startswith("Nothing new to brief (")
     assert "already in earlier briefs" in third.message
-    assert sorted(p.name for p in config.output_dir.iterdir()) == [
+    assert sorted(p.name for p in config.output_dir.iterdir() if p.name != ".briefer.lock") == [
         "2026-11-29.2.html",
         "2026-11-29.2.json",
         "2026-11-29.2.md",
@@ -214,22 +214,24 @@ def test_window_follows_the_brief_date(config, settings):
 @responses.activate
 def test_failed_write_leaves_no_output_and_no_state(config, settings, monkeypatch):
     serve_day()
-    import briefer.outputs as outputs
+    import briefer.publish as publish
 
-    real = outputs.write_atomic
+    real = publish._write_temporary
     calls = []
 
     def flaky(path, text):
         calls.append(path)
         if path.suffix == ".json":
             raise RenderError(f"{path}: could not be written (No space left on device)")
-        real(path, text)
+        return real(path, text)
 
-    monkeypatch.setattr(outputs, "write_atomic", flaky)
+    monkeypatch.setattr(publish, "_write_temporary", flaky)
     with pytest.raises(RenderError):
         run_daily(config, settings, now=NOW)
-    assert not config.output_dir.exists() or list(config.output_dir.iterdir()) == []
-    monkeypatch.setattr(outputs, "write_atomic", real)
+    assert calls  # the failure came from the write phase
+    left = [] if not config.output_dir.exists() else list(config.output_dir.iterdir())
+    assert [p.name for p in left if p.name != ".briefer.lock"] == []
+    monkeypatch.setattr(publish, "_write_temporary", real)
     retry = run_daily(config, settings, now=NOW)  # nothing was marked seen: all items again
     assert retry.brief is not None and len(retry.brief.stories) == 2
 
