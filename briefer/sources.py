@@ -25,6 +25,7 @@ from .fetch import fetch_url
 from .language import detect as detect_language
 from .models import Article
 from .redaction import redact_url as redact
+from .text import whitespace_blocks
 
 log = logging.getLogger(__name__)
 
@@ -186,8 +187,12 @@ def _read_regular(label: str, location: str, max_bytes: int) -> bytes:
             raise SourceError(label, _not_regular(info.st_mode))
         _check_size(label, info.st_size, max_bytes)
         try:
-            # Bounded read: a file still being written may be larger than fstat said.
-            return handle.read(max_bytes + 1)
+            # Read what fstat said (a buffer of max_bytes would be allocated up front), then
+            # whatever a file still being written has gained, up to the limit.
+            data = handle.read(info.st_size + 1)
+            if len(data) > info.st_size:
+                data += handle.read(max_bytes + 1 - len(data))
+            return data
         except OSError as exc:
             raise SourceError(label, _unreadable(location, exc)) from None
 
@@ -305,8 +310,17 @@ def clean(text: str) -> str:
 
 def article_id(text: str) -> str:
     """Stable id: sha256 of the text with whitespace collapsed (so re-wrapping keeps the id)."""
-    normalized = " ".join(unicodedata.normalize("NFC", text).split())
-    return hashlib.sha256(normalized.encode("utf-8")).hexdigest()
+    # The hash of " ".join(NFC(text).split()), fed block by block: splitting a long text into
+    # a list of words would cost about ten times its size in memory. Blocks end at whitespace,
+    # which NFC never composes across, so the result is the same as for the whole text.
+    digest = hashlib.sha256()
+    first = True
+    for block in whitespace_blocks(text):
+        words = " ".join(unicodedata.normalize("NFC", block).split())
+        if words:
+            digest.update(words.encode("utf-8") if first else b" " + words.encode("utf-8"))
+            first = False
+    return digest.hexdigest()
 
 
 def _first_line_title(text: str) -> str | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
 STOPWORDS = frozenset(
     """a about above after again against all also am an and any are as at be because been
@@ -70,3 +71,31 @@ def entities(text: str) -> frozenset[str]:
             found.add(phrase)
     found.update(p for p, only in initial_only.items() if not only)
     return frozenset(found)
+
+
+BLOCK_CHARS = 1 << 16
+_SPACE = re.compile(r"\s")
+_LAST_SPACE = re.compile(r"\s(?=\S*\Z)")
+
+
+def whitespace_blocks(text: str) -> Iterator[str]:
+    """``text`` in consecutive pieces of about BLOCK_CHARS that start at whitespace, so that
+    word-level work (split, NFC) on each piece adds up to the same work on the whole, without
+    a list of every word of a huge text in memory at once."""
+    size, start = BLOCK_CHARS, 0
+    while start < len(text):
+        end = min(start + size, len(text))
+        if end < len(text):
+            last = _LAST_SPACE.search(text, start, end)
+            if last is not None and last.start() > start:
+                end = last.start()
+            else:
+                following = _SPACE.search(text, end)
+                end = following.start() if following else len(text)
+        yield text[start:end]
+        start = end
+
+
+def count_words(text: str) -> int:
+    """``len(text.split())``, in bounded memory."""
+    return sum(len(block.split()) for block in whitespace_blocks(text))

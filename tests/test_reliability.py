@@ -14,6 +14,8 @@ from pathlib import Path
 import pytest
 import responses
 from click.testing import CliRunner
+from hypothesis import given
+from hypothesis import strategies as st
 
 from briefer.cli import cli
 from briefer.config import BriefConfig, Settings, SourceSpec
@@ -260,3 +262,73 @@ def test_redact_url_removes_user_info_and_secret_query_values():
         == "https://h.example/f?token=REDACTED&page=2&X-Amz-Signature=REDACTED"
     )
     assert redact_url("https://h.example/a?q=1") == "https://h.example/a?q=1"
+
+
+# ---- memory ----------------------------------------------------------------------------
+
+
+@given(st.text(alphabet=st.sampled_from(list("ab \n\t\u00a0\u2000e\u0301\u00e9Å")), max_size=60))
+def test_article_id_and_word_count_work_in_blocks_with_the_same_result(text):
+    import hashlib
+    import unicodedata
+
+    import briefer.text as text_module
+    from briefer.sources import article_id
+
+    expected = hashlib.sha256(
+        " ".join(unicodedata.normalize("NFC", text).split()).encode("utf-8")
+    ).hexdigest()
+    old = text_module.BLOCK_CHARS
+    try:
+        for size in (1, 3, 7, old):
+            text_module.BLOCK_CHARS = size
+            assert article_id(text) == expected
+            assert text_module.count_words(text) == len(text.split())
+    finally:
+        text_module.BLOCK_CHARS = old
+
+
+def test_no_token_is_longer_than_the_bound_chunking_relies_on():
+    from briefer.chunking import _MAX_TOKEN_BYTES
+    from briefer.config import TOKENIZERS
+    from briefer.tokenizer import get_encoding
+
+    for name in TOKENIZERS:
+        assert max(map(len, get_encoding(name).token_byte_values())) <= _MAX_TOKEN_BYTES
+
+
+def _traced_peak(func, *args, **kwargs):
+    """Peak bytes allocated by Python while ``func`` runs (deterministic, unlike RSS)."""
+    import tracemalloc
+
+    tracemalloc.start()
+    try:
+        tracemalloc.reset_peak()
+        before = tracemalloc.get_traced_memory()[0]
+        result = func(*args, **kwargs)
+        return result, tracemalloc.get_traced_memory()[1] - before
+    finally:
+        tracemalloc.stop()
+
+
+@pytest.mark.slow
+def test_reading_and_chunking_a_large_single_line_stays_within_a_few_times_its_size(tmp_path):
+    from briefer.chunking import chunk_article, chunk_text
+    from briefer.language import detect
+
+    # Load the language model and the tokenizer first: their one-off cost is not the input's.
+    detect("a sentence long enough to load the language model before measuring")
+    chunk_text("warm up", max_tokens=2000)
+    sentence = "Officials said drones struck the port and the grid failed again on Monday. "
+    path = tmp_path / "line.txt"
+    path.write_text(sentence * (3_000_000 // len(sentence)))
+    size = path.stat().st_size
+    article, peak = _traced_peak(
+        load, Input(str(path), "file", str(path)), Settings(max_bytes=100_000_000)
+    )
+    assert peak < 4 * size, f"reading took {peak / size:.1f}x the input"
+    _, peak = _traced_peak(lambda: article.word_count)
+    assert peak < size // 2, f"counting words took {peak / size:.1f}x the input"
+    chunks, peak = _traced_peak(chunk_article, article, max_tokens=2000, overlap=100)
+    assert len(chunks) > 100
+    assert peak < 6 * size, f"chunking took {peak / size:.1f}x the input"
