@@ -332,3 +332,25 @@ def test_reading_and_chunking_a_large_single_line_stays_within_a_few_times_its_s
     chunks, peak = _traced_peak(chunk_article, article, max_tokens=2000, overlap=100)
     assert len(chunks) > 100
     assert peak < 6 * size, f"chunking took {peak / size:.1f}x the input"
+
+
+def test_every_test_the_readme_cites_for_a_guarantee_exists():
+    import re
+
+    from .conftest import ROOT
+
+    readme = (ROOT / "README.md").read_text()
+    section = readme.split("## Reliability and security", 1)[1].split("\n## ", 1)[0]
+    cited = 0
+    for row in section.splitlines():
+        module = None
+        for ref in re.findall(r"`((?:test_\w+\.py)?(?:::)?…?(?:::)?test_\w+)`", row):
+            if ".py::" in ref:
+                module, name = ref.split("::")
+            else:
+                name = ref.split("::")[-1]
+            assert module is not None, row
+            source = (ROOT / "tests" / module).read_text()
+            assert f"def {name}(" in source, f"{module}::{name}"
+            cited += 1
+    assert cited >= 20
