@@ -12,7 +12,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timezone
 from pathlib import Path
-from time import monotonic
 
 import requests
 
@@ -23,9 +22,9 @@ from .dedup import duplicate_groups
 from .engines import Engine, get_engine
 from .errors import RenderError, SourceError
 from .grounding import Summarizer, SummaryAnswer
-from .lock import RunLock
+from .lock import run_locks
 from .models import Article, Brief, Chunk, Failure, Usage, to_data
-from .outputs import OUTPUT_LOCK, deliver, output_paths, repair
+from .outputs import deliver, output_paths, repair
 from .pipeline import DryRun, chunks_for, digest_of, plan_items, public_settings, staged
 from .publish import discard, publish, stage
 from .render import render_brief
@@ -76,16 +75,10 @@ def run_daily(
     brief_date = brief_date or now.astimezone().date()
     store = Store(settings.cache_path)
     try:
-        # Two locks, always in this order: the store's state, then the output folder (two
-        # runs with different stores must not write one folder at once either).
-        started = monotonic()
-        with RunLock(store.path.with_name(store.path.name + ".lock"), wait=wait):
-            left = None if wait is None else max(0.0, wait - (monotonic() - started))
-            with RunLock(config.output_dir / OUTPUT_LOCK, wait=left):
-                return _run(
-                    config, settings, store, brief_date, include_seen, session, progress, now,
-                    engine,
-                )  # fmt: skip
+        with run_locks(store.path, config.output_dir, wait=wait):
+            return _run(
+                config, settings, store, brief_date, include_seen, session, progress, now, engine
+            )
     finally:
         store.close()
 

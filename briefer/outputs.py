@@ -19,8 +19,6 @@ from .store import Store
 
 log = logging.getLogger(__name__)
 
-OUTPUT_LOCK = ".briefer.lock"  # in the output folder: one writer at a time
-
 
 def output_paths(config: BriefConfig, brief_date: date, formats: tuple[str, ...]) -> list[Path]:
     """Dated paths that do not overwrite an earlier brief of the same day."""

@@ -173,7 +173,7 @@ def test_second_run_summarizes_nothing_new_and_says_so(config, settings):
     assert third.status == "nothing-new" and third.exit_code == 0
     assert third.message.startswith("Nothing new to brief (")
     assert "already in earlier briefs" in third.message
-    assert sorted(p.name for p in config.output_dir.iterdir() if p.name != ".briefer.lock") == [
+    assert sorted(p.name for p in config.output_dir.iterdir()) == [
         "2026-11-29.2.html",
         "2026-11-29.2.json",
         "2026-11-29.2.md",
@@ -229,8 +229,7 @@ def test_failed_write_leaves_no_output_and_no_state(config, settings, monkeypatc
     with pytest.raises(RenderError):
         run_daily(config, settings, now=NOW)
     assert calls  # the failure came from the write phase
-    left = [] if not config.output_dir.exists() else list(config.output_dir.iterdir())
-    assert [p.name for p in left if p.name != ".briefer.lock"] == []
+    assert not config.output_dir.exists() or list(config.output_dir.iterdir()) == []
     monkeypatch.setattr(publish, "_write_temporary", real)
     retry = run_daily(config, settings, now=NOW)  # nothing was marked seen: all items again
     assert retry.brief is not None and len(retry.brief.stories) == 2

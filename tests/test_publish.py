@@ -71,7 +71,7 @@ def runs(db: Path) -> list[tuple[str, list[str]]]:
 def assert_whole_briefs(out: Path, db: Path) -> None:
     """Every dated brief is complete and known to the store; latest.* is exactly one of them."""
     names = sorted(p.name for p in out.iterdir())
-    assert [n for n in names if n.startswith(".") and n != ".briefer.lock"] == []
+    assert [n for n in names if n.startswith(".")] == []
     stems: dict[str, set[str]] = {}
     for name in names:
         if not name.startswith((".", "latest.")):
@@ -134,8 +134,10 @@ def test_the_lock_covers_the_output_folder_across_stores(tmp_path):
         output_dir=out, formats=("md",), sources=(SourceSpec("path", (str(tmp_path / "in"),)),)
     )
     # Another run, with its own store, is writing this folder.
-    with RunLock(out / ".briefer.lock"):
-        with pytest.raises(LockedError, match=r"holds .*out/\.briefer\.lock"):
+    with RunLock(out, directory=True):
+        with pytest.raises(
+            LockedError, match=r"is writing the output folder .*/out; it is still working"
+        ):
             run_daily(config, Settings(cache_path=tmp_path / "other.db"), now=NOW)
         result = CliRunner().invoke(
             cli, ["brief", str(tmp_path / "in"), "-o", str(out), "--cache", str(tmp_path / "b.db")]

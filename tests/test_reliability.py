@@ -354,3 +354,12 @@ def test_every_test_the_readme_cites_for_a_guarantee_exists():
             assert f"def {name}(" in source, f"{module}::{name}"
             cited += 1
     assert cited >= 20
+
+
+def test_the_fetch_deadline_can_be_set_in_the_config_file(tmp_path):
+    from briefer.config import resolve
+
+    config = tmp_path / "briefer.toml"
+    config.write_text("[fetch]\ntimeout = 7.5\n")
+    assert resolve({}, config_file=config).fetch_timeout == 7.5
+    assert resolve({"fetch_timeout": 2.0}, config_file=config).fetch_timeout == 2.0
