@@ -20,7 +20,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from _common import header
+from _common import ROOT, header
 
 WORDS = (
     "the port officials said drones struck grid power failed north engineers market prices "
@@ -43,11 +43,11 @@ def write_text(path: Path, megabytes: int, *, one_line: bool) -> None:
             written += out.write(sentences + (" " if one_line else "\n\n"))
 
 
-def child_peak(args: list[str], env: dict[str, str]) -> tuple[float, float, int]:
+def child_peak(args: list[str], env: dict[str, str], cwd: Path) -> tuple[float, float, int]:
     """Run a child; its peak RSS in MB, its wall time and its exit code."""
     started = time.monotonic()
     proc = subprocess.run(
-        args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env, check=False
+        args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env, cwd=cwd, check=False
     )
     elapsed = time.monotonic() - started
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -63,9 +63,9 @@ def main() -> None:
         "--source", type=Path, help="measure the briefer package in this source tree instead"
     )
     options = parser.parse_args()
-    env = dict(os.environ)
-    if options.source is not None:
-        env["PYTHONPATH"] = str(options.source.resolve())
+    # The child runs in a scratch folder: `python -m` would put the current folder first on
+    # sys.path, ahead of PYTHONPATH, and import whatever briefer is there.
+    env = {**os.environ, "PYTHONPATH": str((options.source or ROOT).resolve())}
     text_mb, line_mb = (int(x) for x in options.sizes.split(","))
     header("peak memory of briefer summarize on large inputs")
     briefer = [sys.executable, "-m", "briefer", "summarize"]
@@ -87,6 +87,7 @@ def main() -> None:
             rss, elapsed, code = child_peak(
                 [*briefer, str(path), "--max-bytes", str(size + 1), "-o", str(folder / "o.md")],
                 env,
+                folder,
             )
             if not megabytes:
                 baseline = rss

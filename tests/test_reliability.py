@@ -321,7 +321,7 @@ def test_reading_and_chunking_a_large_single_line_stays_within_a_few_times_its_s
     chunk_text("warm up", max_tokens=2000)
     sentence = "Officials said drones struck the port and the grid failed again on Monday. "
     path = tmp_path / "line.txt"
-    path.write_text(sentence * (3_000_000 // len(sentence)))
+    path.write_text(sentence * (2_000_000 // len(sentence)))
     size = path.stat().st_size
     article, peak = _traced_peak(
         load, Input(str(path), "file", str(path)), Settings(max_bytes=100_000_000)
