@@ -55,6 +55,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/bench_batch.py
 	$(BIN)/python bench/bench_llm_repairs.py
 	$(BIN)/python bench/bench_evidence.py
+	$(BIN)/python bench/bench_memory.py
 
 ## preview: page 1 of the seed brief's PDF as docs/seed-brief-page1.png (needs poppler-utils)
 preview: demo

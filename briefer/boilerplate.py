@@ -181,8 +181,12 @@ def _rules(language: str) -> tuple[re.Pattern[str], ...]:
 
 def is_boilerplate(sentence: str, language: str) -> bool:
     """True when ``sentence`` (or a line) is navigation or boilerplate, not article text."""
+    # A long line is article text. Split it no further than it takes to know: a huge line
+    # split into all its words would cost about ten times its size in memory.
+    if len(sentence.split(None, MAX_WORDS)) > MAX_WORDS:
+        return False
     text = " ".join(sentence.split())
-    if not text or len(text.split()) > MAX_WORDS:
+    if not text:
         return False
     return any(rule.search(text) for rule in _rules(language))
 

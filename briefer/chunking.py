@@ -21,6 +21,8 @@ from .tokenizer import get_encoding
 # whitespace; it bounds the search window when a huge word must be cut between tokens.
 _MAX_CHARS_PER_TOKEN = 64
 _TYPICAL_CHARS_PER_TOKEN = 6
+# No token of o200k_base or cl100k_base is longer than 128 bytes, hence 128 characters.
+_MAX_TOKEN_BYTES = 128
 
 
 @dataclass(frozen=True)
@@ -95,10 +97,13 @@ def _units(text: str, count: Callable[[int, int], int], max_tokens: int) -> list
     units: list[_Unit] = []
 
     def split(start: int, end: int, level: int) -> None:
-        tokens = count(start, end)
-        if tokens <= max_tokens:
-            units.append(_Unit(start, end, tokens))
-            return
+        # A span longer than max_tokens of the longest possible token cannot fit: it is split
+        # without encoding it whole (a huge one-line text would cost ~30 bytes per token).
+        if end - start <= max_tokens * _MAX_TOKEN_BYTES:
+            tokens = count(start, end)
+            if tokens <= max_tokens:
+                units.append(_Unit(start, end, tokens))
+                return
         span = Segment(start, end)
         if level == 0:
             pieces = sentences_in(text, _trim(text, span))

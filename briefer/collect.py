@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
 
 import requests
@@ -24,6 +24,8 @@ from .sources import Input, build_article, expand, is_url, load
 from .store import Store
 
 log = logging.getLogger(__name__)
+
+FUTURE_SKEW = timedelta(hours=6)
 
 
 @dataclass(frozen=True)
@@ -54,6 +56,24 @@ class Gathered:
     skipped_filter: int = 0
     feed_validators: dict[str, tuple[str | None, str | None]] = field(default_factory=dict)
     unchanged_feeds: int = 0
+
+
+def window(
+    config: BriefConfig, brief_date: date, now: datetime, last_start: float | None
+) -> tuple[datetime, datetime]:
+    """The time range whose items belong in the brief for ``brief_date``."""
+    today = now.astimezone().date()
+    if brief_date >= today:
+        # The window reaches window_hours back from now. Feeds with a skewed clock date items
+        # a little in the future; they are today's news, so only the end moves forward.
+        start = now - timedelta(hours=config.window_hours)
+        end = now + FUTURE_SKEW
+    else:
+        end = datetime.combine(brief_date, time(23, 59, 59)).astimezone()
+        start = end - timedelta(hours=config.window_hours)
+    if config.since_last_run and last_start is not None:
+        start = datetime.fromtimestamp(last_start, tz=timezone.utc)
+    return start.astimezone(timezone.utc), end.astimezone(timezone.utc)
 
 
 def _matches(text: str, include: Sequence[str], exclude: Sequence[str]) -> bool:

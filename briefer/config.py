@@ -28,6 +28,7 @@ DEFAULT_MAX_BYTES = 10 * 1024 * 1024
 DEFAULT_CONNECT_TIMEOUT = 10.0
 DEFAULT_READ_TIMEOUT = 30.0
 DEFAULT_MAX_REDIRECTS = 5
+DEFAULT_FETCH_TIMEOUT = 60.0  # seconds for a whole download, however slowly data arrives
 SOURCE_EXTENSIONS = (".txt", ".text", ".md", ".markdown", ".html", ".htm", ".xhtml")
 
 DEFAULT_MODEL = "gpt-4o-mini"
@@ -74,6 +75,7 @@ class Settings:
     connect_timeout: float = DEFAULT_CONNECT_TIMEOUT
     read_timeout: float = DEFAULT_READ_TIMEOUT
     max_redirects: int = DEFAULT_MAX_REDIRECTS
+    fetch_timeout: float = DEFAULT_FETCH_TIMEOUT
     allow_private: bool = False  # fetch URLs on loopback, private or link-local addresses
     rules: tuple[Path, ...] = field(default_factory=tuple)
     replace_rules: bool = False
@@ -128,6 +130,8 @@ class Settings:
             )
         if self.max_key_points < 1 or self.max_risks < 0:
             raise ConfigError("max key points must be at least 1 and max risks at least 0")
+        if self.fetch_timeout <= 0:
+            raise ConfigError(f"fetch timeout must be positive, got {self.fetch_timeout:g}")
         if self.max_bytes < 1:
             raise ConfigError(f"max bytes must be positive, got {self.max_bytes}")
         if self.replace_rules and not self.rules:

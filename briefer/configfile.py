@@ -109,6 +109,7 @@ class _SourceFile(_Section):
 class _FetchFile(_Section):
     allow_private: bool | None = None
     max_bytes: int | None = Field(default=None, ge=1)
+    timeout: float | None = Field(default=None, gt=0)
 
 
 class _EmailFile(_Section):
@@ -212,6 +213,7 @@ def settings_from_file(path: Path) -> dict[str, Any]:
         "cache_path": rel(k.path),
         "allow_private": parsed.fetch.allow_private,
         "max_bytes": parsed.fetch.max_bytes,
+        "fetch_timeout": parsed.fetch.timeout,
         "prices": {m: Price(p.input, p.output) for m, p in parsed.prices.items()} or None,
         "language": parsed.brief.language,
     }

@@ -10,22 +10,23 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, timezone
 from pathlib import Path
 
 import requests
 
 from .cluster import story_groups
-from .collect import Candidate, Gathered, gather, read_candidate
+from .collect import Candidate, Gathered, gather, read_candidate, window
 from .config import BriefConfig, Settings
 from .dedup import duplicate_groups
 from .engines import Engine, get_engine
 from .errors import RenderError, SourceError
 from .grounding import Summarizer, SummaryAnswer
-from .lock import RunLock
+from .lock import run_locks
 from .models import Article, Brief, Chunk, Failure, Usage, to_data
-from .outputs import deliver, output_paths, remove_stale_temporaries, write_all
+from .outputs import deliver, output_paths, repair
 from .pipeline import DryRun, chunks_for, digest_of, plan_items, public_settings, staged
+from .publish import discard, publish, stage
 from .render import render_brief
 from .store import Store
 from .synthesis import Entry, Origin, build, state_items
@@ -37,7 +38,6 @@ EXIT_ERROR = 1
 EXIT_PARTIAL = 3
 
 Progress = Callable[[int, int, str], None]
-FUTURE_SKEW = timedelta(hours=6)
 
 
 @dataclass(frozen=True)
@@ -58,22 +58,6 @@ class DailyResult:
         )
 
 
-def window(
-    config: BriefConfig, brief_date: date, now: datetime, last_start: float | None
-) -> tuple[datetime, datetime]:
-    """The time range whose items belong in the brief for ``brief_date``."""
-    today = now.astimezone().date()
-    if brief_date >= today:
-        # Feeds with a skewed clock date items a little in the future; they are today's news.
-        end = now + FUTURE_SKEW
-    else:
-        end = datetime.combine(brief_date, time(23, 59, 59)).astimezone()
-    start = end - timedelta(hours=config.window_hours)
-    if config.since_last_run and last_start is not None:
-        start = datetime.fromtimestamp(last_start, tz=timezone.utc)
-    return start.astimezone(timezone.utc), end.astimezone(timezone.utc)
-
-
 def run_daily(
     config: BriefConfig,
     settings: Settings,
@@ -91,7 +75,7 @@ def run_daily(
     brief_date = brief_date or now.astimezone().date()
     store = Store(settings.cache_path)
     try:
-        with RunLock(store.path.with_name(store.path.name + ".lock"), wait=wait):
+        with run_locks(store.path, config.output_dir, wait=wait):
             return _run(
                 config, settings, store, brief_date, include_seen, session, progress, now, engine
             )
@@ -134,11 +118,12 @@ def _run(
     now: datetime,
     engine: Engine | None,
 ) -> DailyResult:
+    repair(config.output_dir, store)
     run_id = store.start_run(brief_date.isoformat())
-    remove_stale_temporaries(config.output_dir)
     previous = store.last_brief(before_run=run_id)
     span = window(config, brief_date, now, previous["started"] if previous else None)
     log.info("window %s to %s", span[0].isoformat(), span[1].isoformat())
+    committed = False
     try:
         gathered = gather(
             config, settings, window=span, store=store, include_seen=include_seen, session=session
@@ -216,21 +201,35 @@ def _run(
                 log.error("PDF output: %s", exc)
         formats = tuple(texts)
         paths = output_paths(config, brief_date, formats)
-        write_all(paths, config.output_dir, formats, texts)
-        failures.extend(deliver(brief, config, settings, texts, session))
-        status = "partial" if failures else "ok"
-        store.finish_run(
-            run_id,
-            status=status,
-            articles=len(entries),
-            failures=len(failures),
-            usage=to_data(usage),
-            outputs=[str(p) for p in paths],
-            seen=seen,
-            items=state_items(brief),
+        pending = stage(
+            paths, config.output_dir, formats, texts, run_id=run_id, store_path=store.path
         )
+        status = "partial" if failures else "ok"
+        try:
+            # The commit point: once the store has the run, a killed run's files are completed
+            # by the next run; before it, they are removed.
+            store.finish_run(
+                run_id,
+                status=status,
+                articles=len(entries),
+                failures=len(failures),
+                usage=to_data(usage),
+                outputs=[str(p) for p in paths],
+                seen=seen,
+                items=state_items(brief),
+            )
+        except BaseException:
+            discard(pending)
+            raise
+        committed = True
+        publish(pending)
         for url, (etag, modified) in gathered.feed_validators.items():
             store.put_feed_validators(url, etag, modified)
+        lost = deliver(brief, config, settings, texts, session)
+        if lost:
+            failures.extend(lost)
+            status = "partial"
+            store.set_run_outcome(run_id, status=status, failures=len(failures))
         message = (
             f"Wrote {', '.join(_shown(p) for p in paths)}: {len(entries)} article(s) in "
             f"{len(brief.stories)} stor{'y' if len(brief.stories) == 1 else 'ies'}"
@@ -252,6 +251,8 @@ def _run(
     except BaseException as exc:
         from .engines.calls import BatchExported
 
+        if committed:
+            raise  # the brief is in the store; the next run puts any missing file in place
         status = "exported" if isinstance(exc, BatchExported) else "error"
         store.finish_run(run_id, status=status, articles=0, failures=0, usage={}, outputs=[])
         raise

@@ -6,6 +6,7 @@ import ipaddress
 import logging
 import socket
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit
 
@@ -14,12 +15,15 @@ import requests
 from ._version import __version__
 from .config import (
     DEFAULT_CONNECT_TIMEOUT,
+    DEFAULT_FETCH_TIMEOUT,
     DEFAULT_MAX_BYTES,
     DEFAULT_MAX_REDIRECTS,
     DEFAULT_READ_TIMEOUT,
     Settings,
 )
+from .deadline import Watchdog, watched_session
 from .errors import SourceError
+from .redaction import redact_url as redact
 
 log = logging.getLogger(__name__)
 
@@ -43,17 +47,6 @@ class Download:
     def not_modified(self) -> bool:
         """The server said 304: nothing changed since the ETag / date we sent."""
         return self.status == 304
-
-
-def redact(url: str) -> str:
-    """The URL without any user:password part, for messages and logs."""
-    parts = urlsplit(url)
-    if parts.username is None and parts.password is None:
-        return url
-    host = parts.hostname or ""
-    if parts.port:
-        host = f"{host}:{parts.port}"
-    return parts._replace(netloc=host).geturl()
 
 
 def _mb(n: int) -> str:
@@ -113,49 +106,90 @@ def fetch(
     headers: dict[str, str] | None = None,
     accept: str = "text/html,text/plain;q=0.9,*/*;q=0.5",
     allow_private: bool = False,
+    deadline: float = DEFAULT_FETCH_TIMEOUT,
 ) -> Download:
-    """GET ``url`` and return its body; raise SourceError naming the URL on any failure."""
+    """GET ``url`` and return its body; raise SourceError naming the URL on any failure.
+
+    ``deadline`` bounds the whole fetch (redirects, headers and body) in wall-clock seconds,
+    however slowly the server sends.
+    """
     label = redact(url)
     own_session = session is None
-    session = session or requests.Session()
-    # Socket timeouts bound each read; this bounds the whole body of a slow, endless page.
-    deadline = time.monotonic() + connect_timeout + 2 * read_timeout
+    session = session or watched_session()
+    watchdog = Watchdog(deadline)
+    end = time.monotonic() + deadline
     try:
-        current = url
-        for _hop in range(max_redirects + 1):
-            # Every hop is checked: a public page may redirect to a private address.
-            if urlsplit(current).scheme.lower() not in ("http", "https"):
-                raise SourceError(label, "only http and https URLs can be fetched")
-            if not allow_private:
-                check_address(current, label)
-            log.debug("fetching %s", redact(current))
-            with session.get(
-                current,
-                stream=True,
-                allow_redirects=False,
-                timeout=(connect_timeout, read_timeout),
-                headers={"User-Agent": USER_AGENT, "Accept": accept, **(headers or {})},
-            ) as resp:
-                if resp.is_redirect and resp.headers.get("Location"):
-                    current = urljoin(current, resp.headers["Location"])
-                    continue
-                return _read(resp, current, label, max_bytes, deadline)
-        raise SourceError(label, f"more than {max_redirects} redirects; check the address")
-    except requests.exceptions.ConnectTimeout:
-        raise SourceError(
-            label, f"could not connect within {connect_timeout:g} s; check the address or network"
-        ) from None
-    except requests.exceptions.Timeout:
-        raise SourceError(
-            label, f"the server sent nothing for {read_timeout:g} s; try again later"
-        ) from None
-    except requests.exceptions.ConnectionError:
-        raise SourceError(label, "could not connect; check the address and your network") from None
-    except requests.exceptions.RequestException as exc:
-        raise SourceError(label, f"the request failed ({type(exc).__name__})") from None
+        with watchdog:
+            return _follow(
+                session, url, label, max_bytes, (connect_timeout, read_timeout), max_redirects,
+                {"User-Agent": USER_AGENT, "Accept": accept, **(headers or {})},
+                allow_private, lambda: watchdog.expired or time.monotonic() > end,
+            )  # fmt: skip
+    except (requests.exceptions.RequestException, OSError) as exc:
+        if watchdog.expired or time.monotonic() > end:
+            raise _too_slow(label, deadline) from None
+        if not isinstance(exc, requests.exceptions.RequestException):
+            raise SourceError(label, f"the download failed ({exc.strerror or exc})") from None
+        raise _request_error(exc, label, connect_timeout, read_timeout) from None
     finally:
         if own_session:
             session.close()
+
+
+def _too_slow(label: str, deadline: float) -> SourceError:
+    return SourceError(
+        label,
+        f"the download did not finish within {deadline:g} s (the server is too slow or never "
+        "stops sending); try again later or raise --fetch-timeout",
+    )
+
+
+def _request_error(
+    exc: requests.exceptions.RequestException,
+    label: str,
+    connect_timeout: float,
+    read_timeout: float,
+) -> SourceError:
+    if isinstance(exc, requests.exceptions.ConnectTimeout):
+        return SourceError(
+            label, f"could not connect within {connect_timeout:g} s; check the address or network"
+        )
+    if isinstance(exc, requests.exceptions.Timeout):
+        return SourceError(
+            label, f"the server sent nothing for {read_timeout:g} s; try again later"
+        )
+    if isinstance(exc, requests.exceptions.ConnectionError):
+        return SourceError(label, "could not connect; check the address and your network")
+    return SourceError(label, f"the request failed ({type(exc).__name__})")
+
+
+def _follow(
+    session: requests.Session,
+    url: str,
+    label: str,
+    max_bytes: int,
+    timeout: tuple[float, float],
+    max_redirects: int,
+    headers: dict[str, str],
+    allow_private: bool,
+    expired: Callable[[], bool],
+) -> Download:
+    current = url
+    for _hop in range(max_redirects + 1):
+        # Every hop is checked: a public page may redirect to a private address.
+        if urlsplit(current).scheme.lower() not in ("http", "https"):
+            raise SourceError(label, "only http and https URLs can be fetched")
+        if not allow_private:
+            check_address(current, label)
+        log.debug("fetching %s", redact(current))
+        with session.get(
+            current, stream=True, allow_redirects=False, timeout=timeout, headers=headers
+        ) as resp:
+            if resp.is_redirect and resp.headers.get("Location"):
+                current = urljoin(current, resp.headers["Location"])
+                continue
+            return _read(resp, current, label, max_bytes, expired)
+    raise SourceError(label, f"more than {max_redirects} redirects; check the address")
 
 
 def fetch_url(
@@ -174,6 +208,7 @@ def fetch_url(
         read_timeout=settings.read_timeout,
         max_redirects=settings.max_redirects,
         allow_private=settings.allow_private,
+        deadline=settings.fetch_timeout,
         session=session,
         headers=headers,
         accept=accept,
@@ -181,7 +216,7 @@ def fetch_url(
 
 
 def _read(
-    resp: requests.Response, url: str, label: str, max_bytes: int, deadline: float
+    resp: requests.Response, url: str, label: str, max_bytes: int, expired: Callable[[], bool]
 ) -> Download:
     if resp.status_code == 304:
         return Download(
@@ -209,8 +244,11 @@ def _read(
                 label,
                 f"the page is over the {_mb(max_bytes)} limit; raise --max-bytes to read it",
             )
-        if time.monotonic() > deadline:
-            raise SourceError(label, "the download took too long; try again later")
+        if expired():
+            break  # the caller reports the deadline
+    if expired():
+        # A watchdog shutdown can look like a normal end of a body without Content-Length.
+        raise requests.exceptions.Timeout("deadline")
     media_type, charset = _content_type(resp.headers.get("Content-Type", ""))
     return Download(
         redact(url),

@@ -30,7 +30,9 @@ class Article:
 
     @property
     def word_count(self) -> int:
-        return len(self.text.split())
+        from .text import count_words  # bounded memory, however long the text
+
+        return count_words(self.text)
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,9 @@ from .config import BriefConfig, Settings
 from .errors import RenderError, SourceError
 from .models import Brief, Failure
 from .pipeline import public_settings
-from .render import render_brief, write_atomic
+from .publish import recover
+from .render import render_brief
+from .store import Store
 
 log = logging.getLogger(__name__)
 
@@ -29,11 +31,27 @@ def output_paths(config: BriefConfig, brief_date: date, formats: tuple[str, ...]
     raise SourceError(str(config.output_dir), "more than 999 briefs for one day")
 
 
-def remove_stale_temporaries(folder: Path) -> None:
-    """Temporary files left by a run that was killed mid-write; we hold the lock, so no live
-    run owns them."""
+def repair(folder: Path, store: Store) -> None:
+    """Undo or finish what killed runs left: their brief files (by the publication journal),
+    their 'running' rows in the store, and stray temporaries. Call holding both run locks."""
+    if folder.is_dir():
+
+        def committed(store_path: str, run_id: int) -> bool:
+            if Path(store_path) == store.path.resolve():
+                return store.run_status(run_id) in ("ok", "partial")
+            if not Path(store_path).is_file():
+                return False
+            with Store(Path(store_path)) as other:
+                return other.run_status(run_id) in ("ok", "partial")
+
+        recover(folder, committed)
+    aborted = store.abort_stale_runs()
+    if aborted:
+        log.warning("marked %d interrupted run(s) as aborted in %s", aborted, store.path)
     if not folder.is_dir():
         return
+    # A temporary left by a run killed before its journal existed; we hold the lock, so no
+    # live run owns it.
     for stale in folder.glob(".*.tmp"):
         try:
             stale.unlink()
@@ -87,20 +105,3 @@ def deliver(
             failures.append(Failure("webhook delivery", str(exc)))
             log.error("%s", exc)
     return failures
-
-
-def write_all(
-    paths: list[Path], folder: Path, formats: tuple[str, ...], texts: dict[str, str | bytes]
-) -> None:
-    """Dated files first, then latest.*; if any write fails, remove this run's dated files."""
-    written: list[Path] = []
-    try:
-        for path, fmt in zip(paths, formats, strict=True):
-            write_atomic(path, texts[fmt])
-            written.append(path)
-    except BaseException:
-        for path in written:
-            path.unlink(missing_ok=True)
-        raise
-    for fmt in formats:
-        write_atomic(folder / f"latest.{fmt}", texts[fmt])

@@ -29,6 +29,7 @@ from .models import (
     SummaryRun,
     Usage,
 )
+from .redaction import redact_url
 from .sources import Input, expand, load
 from .store import Store
 
@@ -261,6 +262,8 @@ def public_settings(settings: Settings) -> dict[str, Any]:
             value = str(value)
         elif isinstance(value, tuple):
             value = [str(v) for v in value]
+        elif f.name == "base_url" and value is not None:
+            value = redact_url(value)
         elif f.name == "prices":
             value = {m: {"input": p.input, "output": p.output} for m, p in value.items()}
         data[f.name] = value

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import logging
 import os
 import re
+import stat
 import sys
 import unicodedata
 from collections.abc import Iterator
@@ -19,9 +21,11 @@ from .boilerplate import strip_boilerplate
 from .config import SOURCE_EXTENSIONS, Settings
 from .errors import SourceError
 from .feeds import looks_like_feed
-from .fetch import fetch_url, redact
+from .fetch import fetch_url
 from .language import detect as detect_language
 from .models import Article
+from .redaction import redact_url as redact
+from .text import whitespace_blocks
 
 log = logging.getLogger(__name__)
 
@@ -57,15 +61,16 @@ def expand(spec: str) -> list[Input]:
         return [Input("<stdin>", "stdin", STDIN)]
     if is_url(spec):
         return [Input(redact(spec), "url", spec)]
-    path = Path(spec)
-    if path.is_dir():
-        files = sorted(_walk(path))
+    try:
+        mode = os.stat(spec).st_mode
+    except OSError as exc:
+        raise SourceError(spec, _unreadable(spec, exc)) from None
+    if stat.S_ISDIR(mode):
+        files = sorted(_walk(Path(spec)))
         if not files:
             wanted = ", ".join(SOURCE_EXTENSIONS)
             raise SourceError(spec, f"the directory holds no article files ({wanted})")
         return [Input(str(f), "file", str(f)) for f in files]
-    if not path.exists():
-        raise SourceError(spec, "no such file or directory; check the path")
     return [Input(spec, "file", spec)]
 
 
@@ -73,8 +78,43 @@ def _walk(root: Path) -> Iterator[Path]:
     for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
         dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
         for name in filenames:
-            if not name.startswith(".") and name.lower().endswith(SOURCE_EXTENSIONS):
-                yield Path(dirpath) / name
+            if name.startswith(".") or not name.lower().endswith(SOURCE_EXTENSIONS):
+                continue
+            path = Path(dirpath) / name
+            try:
+                mode = os.stat(path).st_mode
+            except OSError as exc:
+                log.warning("%s: skipped: %s", path, _unreadable(str(path), exc))
+                continue
+            if not stat.S_ISREG(mode):
+                log.warning("%s: skipped: %s", path, _not_regular(mode))
+                continue
+            yield path
+
+
+def _unreadable(path: str, exc: OSError) -> str:
+    """Why a path cannot be read, in words that say what to do."""
+    if exc.errno == errno.ELOOP:
+        return "is a symbolic link loop (a link that leads back to itself); fix or remove the link"
+    if exc.errno == errno.ENOENT:
+        if os.path.islink(path):
+            return "is a symbolic link to a missing file; fix or remove the link"
+        return "no such file or directory; check the path"
+    if exc.errno in (errno.EACCES, errno.EPERM):
+        return "permission denied; check the file's permissions"
+    return f"could not be read ({exc.strerror or exc})"
+
+
+def _not_regular(mode: int) -> str:
+    kinds = (
+        (stat.S_ISDIR, "a directory"),
+        (stat.S_ISFIFO, "a named pipe (FIFO)"),
+        (stat.S_ISCHR, "a character device"),
+        (stat.S_ISBLK, "a block device"),
+        (stat.S_ISSOCK, "a socket"),
+    )
+    kind = next((name for test, name in kinds if test(mode)), "not a regular file")
+    return f"is {kind}; briefer reads only regular files (save the text to a file first)"
 
 
 def load(
@@ -116,19 +156,7 @@ def load(
         kind = "html" if _HTML_SNIFF.match(data) else "text"
         return build_article(data, item.label, kind)
     path = Path(item.location)
-    try:
-        if path.is_dir():
-            raise SourceError(item.label, "is a directory")
-        _check_size(item.label, path.stat().st_size, settings.max_bytes)
-        with path.open("rb") as handle:
-            # Bounded read: a device or a file still being written may be larger than stat said.
-            data = handle.read(settings.max_bytes + 1)
-    except FileNotFoundError:
-        raise SourceError(item.label, "no such file or directory; check the path") from None
-    except PermissionError:
-        raise SourceError(item.label, "permission denied; check the file's permissions") from None
-    except OSError as exc:
-        raise SourceError(item.label, f"could not be read ({exc.strerror or exc})") from None
+    data = _read_regular(item.label, item.location, settings.max_bytes)
     _check_size(item.label, len(data), settings.max_bytes)
     suffix = path.suffix.lower()
     if suffix in (".html", ".htm", ".xhtml") or (
@@ -140,6 +168,33 @@ def load(
     else:
         kind = "text"
     return build_article(data, item.label, kind)
+
+
+def _read_regular(label: str, location: str, max_bytes: int) -> bytes:
+    """The bytes of a regular file; anything else (FIFO, device, socket) is refused unread."""
+    try:
+        mode = os.stat(location).st_mode
+        if not stat.S_ISREG(mode):
+            raise SourceError(label, _not_regular(mode))
+        # O_NONBLOCK: if the path was swapped for a FIFO since stat, opening it must not wait
+        # for a writer; fstat below then refuses it.
+        fd = os.open(location, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0))
+    except OSError as exc:
+        raise SourceError(label, _unreadable(location, exc)) from None
+    with os.fdopen(fd, "rb") as handle:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise SourceError(label, _not_regular(info.st_mode))
+        _check_size(label, info.st_size, max_bytes)
+        try:
+            # Read what fstat said (a buffer of max_bytes would be allocated up front), then
+            # whatever a file still being written has gained, up to the limit.
+            data = handle.read(info.st_size + 1)
+            if len(data) > info.st_size:
+                data += handle.read(max_bytes + 1 - len(data))
+            return data
+        except OSError as exc:
+            raise SourceError(label, _unreadable(location, exc)) from None
 
 
 def _check_size(label: str, size: int, limit: int) -> None:
@@ -255,8 +310,17 @@ def clean(text: str) -> str:
 
 def article_id(text: str) -> str:
     """Stable id: sha256 of the text with whitespace collapsed (so re-wrapping keeps the id)."""
-    normalized = " ".join(unicodedata.normalize("NFC", text).split())
-    return hashlib.sha256(normalized.encode("utf-8")).hexdigest()
+    # The hash of " ".join(NFC(text).split()), fed block by block: splitting a long text into
+    # a list of words would cost about ten times its size in memory. Blocks end at whitespace,
+    # which NFC never composes across, so the result is the same as for the whole text.
+    digest = hashlib.sha256()
+    first = True
+    for block in whitespace_blocks(text):
+        words = " ".join(unicodedata.normalize("NFC", block).split())
+        if words:
+            digest.update(words.encode("utf-8") if first else b" " + words.encode("utf-8"))
+            first = False
+    return digest.hexdigest()
 
 
 def _first_line_title(text: str) -> str | None:

@@ -248,6 +248,28 @@ class Store:
                 ],
             )
 
+    def run_status(self, run_id: int) -> str | None:
+        with self._lock:
+            row = self._db.execute("SELECT status FROM runs WHERE id = ?", (run_id,)).fetchone()
+        return str(row[0]) if row else None
+
+    def abort_stale_runs(self) -> int:
+        """Mark runs still 'running' as 'aborted'; call only while holding the run lock, when
+        no live run can own them."""
+        with self._lock, self._db:
+            cursor = self._db.execute(
+                "UPDATE runs SET status = 'aborted', finished = ? WHERE status = 'running'",
+                (time.time(),),
+            )
+        return int(cursor.rowcount)
+
+    def set_run_outcome(self, run_id: int, *, status: str, failures: int) -> None:
+        """Change a finished run's status and failure count (after delivery, say)."""
+        with self._lock, self._db:
+            self._db.execute(
+                "UPDATE runs SET status = ?, failures = ? WHERE id = ?", (status, failures, run_id)
+            )
+
     def last_brief(self, before_run: int | None = None) -> dict[str, Any] | None:
         """The latest run that wrote a brief (status ok or partial), before the given run."""
         query = "SELECT id, started, brief_date FROM runs WHERE status IN ('ok', 'partial')"

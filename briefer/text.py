@@ -8,6 +8,7 @@ capitalized word is a name there only when it is not a common word of the langua
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from functools import lru_cache
 
 from .stopwords import ANY_LANGUAGE, STOPWORDS, stopwords
@@ -145,3 +146,31 @@ def _uncommon_run(words: list[str], language: str) -> list[str]:
     while end > start and common(words[end - 1]):
         end -= 1
     return words[start:end]
+
+
+BLOCK_CHARS = 1 << 16
+_SPACE = re.compile(r"\s")
+_LAST_SPACE = re.compile(r"\s(?=\S*\Z)")
+
+
+def whitespace_blocks(text: str) -> Iterator[str]:
+    """``text`` in consecutive pieces of about BLOCK_CHARS that start at whitespace, so that
+    word-level work (split, NFC) on each piece adds up to the same work on the whole, without
+    a list of every word of a huge text in memory at once."""
+    size, start = BLOCK_CHARS, 0
+    while start < len(text):
+        end = min(start + size, len(text))
+        if end < len(text):
+            last = _LAST_SPACE.search(text, start, end)
+            if last is not None and last.start() > start:
+                end = last.start()
+            else:
+                following = _SPACE.search(text, end)
+                end = following.start() if following else len(text)
+        yield text[start:end]
+        start = end
+
+
+def count_words(text: str) -> int:
+    """``len(text.split())``, in bounded memory."""
+    return sum(len(block.split()) for block in whitespace_blocks(text))

@@ -214,22 +214,23 @@ def test_window_follows_the_brief_date(config, settings):
 @responses.activate
 def test_failed_write_leaves_no_output_and_no_state(config, settings, monkeypatch):
     serve_day()
-    import briefer.outputs as outputs
+    import briefer.publish as publish
 
-    real = outputs.write_atomic
+    real = publish._write_temporary
     calls = []
 
     def flaky(path, text):
         calls.append(path)
         if path.suffix == ".json":
             raise RenderError(f"{path}: could not be written (No space left on device)")
-        real(path, text)
+        return real(path, text)
 
-    monkeypatch.setattr(outputs, "write_atomic", flaky)
+    monkeypatch.setattr(publish, "_write_temporary", flaky)
     with pytest.raises(RenderError):
         run_daily(config, settings, now=NOW)
+    assert calls  # the failure came from the write phase
     assert not config.output_dir.exists() or list(config.output_dir.iterdir()) == []
-    monkeypatch.setattr(outputs, "write_atomic", real)
+    monkeypatch.setattr(publish, "_write_temporary", real)
     retry = run_daily(config, settings, now=NOW)  # nothing was marked seen: all items again
     assert retry.brief is not None and len(retry.brief.stories) == 2
 

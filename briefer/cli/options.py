@@ -9,6 +9,7 @@ import click
 
 from ..config import (
     DEFAULT_CONCURRENCY,
+    DEFAULT_FETCH_TIMEOUT,
     DEFAULT_LOCAL_CONCURRENCY,
     DEFAULT_LOCAL_REQUEST_TIMEOUT,
     DEFAULT_MAX_BYTES,
@@ -82,6 +83,13 @@ _SETTINGS_OPTIONS = [
         type=click.IntRange(1),
         default=None,
         help=f"Refuse inputs larger than this many bytes [default: {DEFAULT_MAX_BYTES}].",
+    ),
+    click.option(
+        "--fetch-timeout",
+        type=click.FloatRange(min=0, min_open=True),
+        default=None,
+        help="Give up on a page or feed download after this many seconds in all, however "
+        f"slowly it arrives [default: {DEFAULT_FETCH_TIMEOUT:g}].",
     ),
     click.option(
         "--allow-private",

@@ -45,6 +45,7 @@ from ..models import (
 )
 from ..prompts import Prompt, load_prompt
 from ..ratelimit import RateLimiter
+from ..redaction import redact_url
 from ..risk import load_rules
 from ..schema import SCHEMA_NAME, SCHEMA_VERSION, ChunkReply, ReplySpec
 from ..store import Store
@@ -86,7 +87,8 @@ class LLMEngine(Replies):
             base_url=settings.base_url,
             max_retries=0,  # retries are ours: bounded, logged, honouring Retry-After
         )
-        self.endpoint = str(self.client.base_url).rstrip("/")
+        # Shown and stored (outputs, logs, cache modes, batches): never with its credentials.
+        self.endpoint = redact_url(str(self.client.base_url).rstrip("/"))
         local = is_local(self.endpoint)
         self.timeout = settings.request_timeout or (
             DEFAULT_LOCAL_REQUEST_TIMEOUT if local else DEFAULT_REQUEST_TIMEOUT
