@@ -85,6 +85,15 @@ class LabelledRisk:
     severity: str
     likelihood: str
     anchor: str
+    # Other sentences of the article that state the same risk, and other categories it fits.
+    also_anchors: tuple[str, ...] = ()
+    also_categories: tuple[str, ...] = ()
+
+    def matches(self, category: str, evidence: str) -> bool:
+        """Whether a finding of ``category`` quoting ``evidence`` is this risk."""
+        if category != self.category and category not in self.also_categories:
+            return False
+        return any(overlaps(evidence, a) for a in (self.anchor, *self.also_anchors))
 
 
 @dataclass(frozen=True)
@@ -118,6 +127,8 @@ def load_labels(directory: Path = LABELS) -> list[Label]:
                     severity=str(r.get("severity", "")),
                     likelihood=str(r.get("likelihood", "")),
                     anchor=str(r["anchor"]),
+                    also_anchors=tuple(str(a) for a in r.get("also_anchors", [])),
+                    also_categories=tuple(str(c) for c in r.get("also_categories", [])),
                 )
                 for r in data.get("risk", [])
             ),
@@ -175,14 +186,8 @@ def score_page(label: Label, digest: Any | None, error: str | None = None) -> Pa
     evidence = [kp.evidence for kp in digest.key_points]
     facts_found = sum(any(overlaps(e, anchor) for e in evidence) for anchor in label.facts)
     risks = list(digest.risks)
-    correct = [
-        any(r.category == lr.category and overlaps(r.evidence, lr.anchor) for lr in label.risks)
-        for r in risks
-    ]
-    found = sum(
-        any(r.category == lr.category and overlaps(r.evidence, lr.anchor) for r in risks)
-        for lr in label.risks
-    )
+    correct = [any(lr.matches(r.category, r.evidence) for lr in label.risks) for r in risks]
+    found = sum(any(lr.matches(r.category, r.evidence) for r in risks) for lr in label.risks)
     # A hedge is kept when every key point whose evidence carries it says it too.
     hedges_kept = 0
     for hedge in label.hedges:
