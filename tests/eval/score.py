@@ -297,7 +297,9 @@ def report(scores: Sequence[PageScore]) -> str:
         f"{'set':8} {'pages':>5} {'words':>7} {'fact rec':>8} {'risk P':>6} {'risk R':>6} "
         f"{'emitted':>7} {'no-risk ok':>10} {'hedges':>6} {'lang':>5} {'failed':>6}"
     )
-    groups = [(split, [s for s in scores if s.split == split]) for split in ("tune", "holdout")]
+    groups = [
+        (split, [s for s in scores if s.split == split]) for split in ("tune", "holdout", "fresh")
+    ]
     groups.append(("all", list(scores)))
     for name, group in groups:
         if not group:
@@ -317,7 +319,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         prog="python -m tests.eval.score",
         description="Score briefer against the hand-labelled pages in tests/eval/.",
     )
-    parser.add_argument("--split", choices=["tune", "holdout", "all"], default="all")
+    parser.add_argument("--split", choices=["tune", "holdout", "fresh", "all"], default="all")
     parser.add_argument("--page", action="append", default=[], help="only this page stem")
     parser.add_argument("--base-url", help="score an OpenAI-compatible endpoint instead")
     parser.add_argument("--model", default=None, help="model name for --base-url")
@@ -354,7 +356,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                         split: asdict(
                             totals([s for s in scores if split == "all" or s.split == split])
                         )
-                        for split in ("tune", "holdout", "all")
+                        for split in ("tune", "holdout", "fresh", "all")
                     },
                 },
                 indent=2,
