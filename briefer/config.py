@@ -13,6 +13,8 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
+from .cluster import DEFAULT_STORY_THRESHOLD
+from .dedup import DEFAULT_NEAR_DUPLICATE
 from .errors import ConfigError
 
 DEFAULT_ENGINE = "auto"
@@ -45,6 +47,9 @@ DEFAULT_RETRY_BASE_DELAY = 1.0
 DEFAULT_MAX_RETRY_WAIT = 60.0
 DEFAULT_MAX_OUTPUT_TOKENS = 2000
 DEFAULT_FUZZY_THRESHOLD = 0.9
+DEFAULT_BATCH_POLL_INTERVAL = 30.0  # seconds before the first status check; then doubling
+DEFAULT_BATCH_MAX_WAIT = 24 * 3600.0  # give up waiting (the batch stays, a later run resumes)
+DEFAULT_BATCH_PRICE_FACTOR = 0.5  # batch tokens cost this share of the interactive price
 DEFAULT_CONFIG_FILE = "briefer.toml"
 MISSING_ENDPOINT = (
     "the openai engine needs an API key or an endpoint, and neither is set: "
@@ -108,9 +113,9 @@ class Settings:
     batch: bool = False  # send uncached chunks as one Batch API job
     batch_export: Path | None = None  # write the batch request file and stop
     batch_import: Path | None = None  # read a batch results file produced elsewhere
-    batch_poll_interval: float = 30.0  # seconds before the first status check; then doubling
-    batch_max_wait: float = 24 * 3600.0  # give up waiting (the batch stays, a later run resumes)
-    batch_price_factor: float = 0.5  # batch tokens cost this share of the interactive price
+    batch_poll_interval: float = DEFAULT_BATCH_POLL_INTERVAL
+    batch_max_wait: float = DEFAULT_BATCH_MAX_WAIT
+    batch_price_factor: float = DEFAULT_BATCH_PRICE_FACTOR
 
     def __post_init__(self) -> None:
         if self.engine not in ENGINES:
@@ -184,20 +189,11 @@ def read_brief_config(path: Path | None) -> BriefConfig:
 
 
 def from_environment(env: Mapping[str, str] | None = None) -> dict[str, Any]:
-    """Settings fields from OPENAI_API_KEY, OPENAI_BASE_URL and BRIEFER_* variables."""
-    env = os.environ if env is None else env
-    values: dict[str, Any] = {}
-    if env.get("OPENAI_API_KEY"):
-        values["api_key"] = env["OPENAI_API_KEY"]
-    if env.get("OPENAI_BASE_URL"):
-        values["base_url"] = env["OPENAI_BASE_URL"]
-    if env.get("BRIEFER_ENGINE"):
-        values["engine"] = env["BRIEFER_ENGINE"]
-    if env.get("BRIEFER_MODEL"):
-        values["model"] = env["BRIEFER_MODEL"]
-    if env.get("BRIEFER_CACHE"):
-        values["cache_path"] = Path(env["BRIEFER_CACHE"])
-    return values
+    """Settings fields from the variables declared in ``briefer.declarations`` (OPENAI_API_KEY,
+    OPENAI_BASE_URL, BRIEFER_ENGINE, BRIEFER_MODEL, BRIEFER_CACHE)."""
+    from .declarations import environment_values
+
+    return environment_values(os.environ if env is None else env)
 
 
 def find_config_file(explicit: Path | None, env: Mapping[str, str] | None = None) -> Path | None:
@@ -265,8 +261,8 @@ class BriefConfig:
     per_source_limit: int = 50
     include: tuple[str, ...] = ()
     exclude: tuple[str, ...] = ()
-    near_duplicate: float = 0.8
-    story_threshold: float = 0.2
+    near_duplicate: float = DEFAULT_NEAR_DUPLICATE
+    story_threshold: float = DEFAULT_STORY_THRESHOLD
     max_stories: int = 25
     max_top_risks: int = 12
     summary_items: int = 5

@@ -6,15 +6,20 @@ section, the nearest valid key).
 
 from __future__ import annotations
 
+import logging
 import sys
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
 
-from .config import MIN_MAX_TOKENS, BriefConfig, Price, SourceSpec
+from .config import BriefConfig, Price, SourceSpec
 from .configerrors import explain, key_lines, source_name
+from .declarations import SETTINGS, Setting, for_target, in_section
 from .errors import ConfigError
+
+log = logging.getLogger("briefer.config")
+_noted: set[tuple[str, str | None, str]] = set()  # deprecations already logged, once each
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -26,73 +31,9 @@ class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-class _EngineFile(_Section):
-    name: Literal["auto", "extractive", "openai"] | None = None
-    model: str | None = None
-    base_url: str | None = None
-    structured_output: Literal["auto", "json_schema", "json_object", "prompt"] | None = None
-    concurrency: int | None = Field(default=None, ge=1, le=256)
-    requests_per_minute: int | None = Field(default=None, ge=0)
-    tokens_per_minute: int | None = Field(default=None, ge=0)
-    timeout: float | None = Field(default=None, gt=0)
-    max_retries: int | None = Field(default=None, ge=0, le=20)
-    repair_retries: int | None = Field(default=None, ge=0, le=10)
-    max_output_tokens: int | None = Field(default=None, ge=16)
-    temperature: float | None = Field(default=None, ge=0, le=2)
-    max_cost: float | None = Field(default=None, ge=0)
-    consolidate_above: int | None = Field(default=None, ge=0)
-    prompts_dir: Path | None = None
-    batch: bool | None = None
-    batch_poll: float | None = Field(default=None, gt=0)
-    batch_wait: float | None = Field(default=None, ge=0)
-    batch_price_factor: float | None = Field(default=None, ge=0, le=1)
-
-
-class _ChunkingFile(_Section):
-    tokenizer: Literal["o200k_base", "cl100k_base"] | None = None
-    max_tokens: int | None = Field(default=None, ge=MIN_MAX_TOKENS)
-    overlap: int | None = Field(default=None, ge=0)
-
-
-class _SummaryFile(_Section):
-    max_key_points: int | None = Field(default=None, ge=1)
-    max_risks: int | None = Field(default=None, ge=0)
-    strict_evidence: bool | None = None
-    fuzzy_threshold: float | None = Field(default=None, gt=0, le=1)
-    rules: list[Path] | None = None
-    replace_rules: bool | None = None
-    templates_dir: Path | None = None
-
-
-class _CacheFile(_Section):
-    enabled: bool | None = None
-    path: Path | None = None
-
-
 class _PriceFile(_Section):
     input: float = Field(ge=0)
     output: float = Field(ge=0)
-
-
-class _BriefFile(_Section):
-    title: str | None = None
-    audience: str | None = None
-    output_dir: Path | None = None
-    formats: list[Literal["md", "json", "html", "pdf"]] | None = None
-    page_size: Literal["A4", "Letter"] | None = None
-    window_hours: float | None = Field(default=None, gt=0)
-    since_last_run: bool | None = None
-    max_articles: int | None = Field(default=None, ge=1)
-    per_source_limit: int | None = Field(default=None, ge=1)
-    include: list[str] | None = None
-    exclude: list[str] | None = None
-    near_duplicate: float | None = Field(default=None, gt=0, le=1)
-    story_threshold: float | None = Field(default=None, gt=0, le=1)
-    max_stories: int | None = Field(default=None, ge=1)
-    max_top_risks: int | None = Field(default=None, ge=0)
-    summary_items: int | None = Field(default=None, ge=1)
-    full_text_below_words: int | None = Field(default=None, ge=0)
-    language: str | None = Field(default=None, min_length=2, max_length=40)
 
 
 class _SourceFile(_Section):
@@ -104,12 +45,6 @@ class _SourceFile(_Section):
     include: list[str] = []
     exclude: list[str] = []
     allow_private: bool | None = None
-
-
-class _FetchFile(_Section):
-    allow_private: bool | None = None
-    max_bytes: int | None = Field(default=None, ge=1)
-    timeout: float | None = Field(default=None, gt=0)
 
 
 class _EmailFile(_Section):
@@ -133,19 +68,96 @@ class _DeliveryFile(_Section):
     webhook: _WebhookFile | None = None
 
 
-class _ConfigFile(_Section):
-    engine: _EngineFile = _EngineFile()
-    chunking: _ChunkingFile = _ChunkingFile()
-    summary: _SummaryFile = _SummaryFile()
-    cache: _CacheFile = _CacheFile()
-    prices: dict[str, _PriceFile] = {}
-    brief: _BriefFile = _BriefFile()
-    source: list[_SourceFile] = []
-    fetch: _FetchFile = _FetchFile()
-    delivery: _DeliveryFile = _DeliveryFile()
+_TYPES: dict[str, Any] = {"str": str, "int": int, "float": float, "bool": bool, "file": Path}
+_TYPES.update(dir=Path, files=list[Path], words=list[str])
 
 
-def parse_file(path: Path) -> _ConfigFile:
+def _annotation(s: Setting) -> Any:
+    """The type of a setting's value in the file (always optional: absent means unset)."""
+    base: Any = _TYPES.get(s.kind)
+    if s.kind == "choice":
+        base = Literal.__getitem__(s.choices)
+    elif s.kind == "choices":
+        base = list[Literal.__getitem__(s.choices)]  # type: ignore[misc]
+    return base | None
+
+
+def _field(s: Setting) -> Any:
+    limits: dict[str, float] = {}
+    if s.kind == "str":
+        if s.low is not None:
+            limits["min_length"] = s.low
+        if s.high is not None:
+            limits["max_length"] = s.high
+    else:
+        if s.low is not None:
+            limits["gt" if s.low_open else "ge"] = s.low
+        if s.high is not None:
+            limits["le"] = s.high
+    return Field(default=None, **limits)  # type: ignore[call-overload]
+
+
+def _section_model(section: str) -> type[_Section]:
+    """The pydantic model of one [section], from the declarations of its keys."""
+    spec = {s.name: (_annotation(s), _field(s)) for s in in_section(section)}
+    model: type[_Section] = create_model(  # type: ignore[call-overload]
+        f"_{section.title()}File", __base__=_Section, **spec
+    )
+    return model
+
+
+# The sections made of settings; [prices], [[source]] and [delivery] are tables of their own.
+SECTIONS = ("brief", "fetch", "engine", "chunking", "summary", "cache")
+_MODELS = {section: _section_model(section) for section in SECTIONS}
+_TABLES: dict[str, Any] = {name: (model, model()) for name, model in _MODELS.items()}
+_ConfigFile: type[_Section] = create_model(
+    "_ConfigFile",
+    __base__=_Section,
+    **{
+        "engine": _TABLES["engine"],
+        "chunking": _TABLES["chunking"],
+        "summary": _TABLES["summary"],
+        "cache": _TABLES["cache"],
+        "prices": (dict[str, _PriceFile], {}),
+        "brief": _TABLES["brief"],
+        "source": (list[_SourceFile], []),
+        "fetch": _TABLES["fetch"],
+        "delivery": (_DeliveryFile, _DeliveryFile()),
+    },
+)
+
+
+def _upgrade(path: Path, text: str, raw: dict[str, Any]) -> dict[str, Any]:
+    """Earlier key names read as the current ones, each with a deprecation note in the log."""
+    lines = key_lines(text)
+    for s in SETTINGS:
+        if s.section is None or s.old_key is None:
+            continue
+        table = raw.get(s.section)
+        if not isinstance(table, dict) or s.old_key not in table:
+            continue
+        line = lines.get((s.section, s.old_key))
+        where = f"{path}, line {line}" if line else str(path)
+        if s.name in table:
+            raise ConfigError(
+                f"{where}: [{s.section}] has both {s.old_key} (its old name) and {s.name}; "
+                f"keep {s.name}"
+            )
+        if (str(path), s.section, s.old_key) not in _noted:
+            _noted.add((str(path), s.section, s.old_key))
+            log.warning(
+                "%s: [%s] %s is deprecated; write %s = … (the old name still works for now)",
+                where,
+                s.section,
+                s.old_key,
+                s.name,
+            )
+        table = {(s.name if k == s.old_key else k): v for k, v in table.items()}
+        raw = {**raw, s.section: table}
+    return raw
+
+
+def parse_file(path: Path) -> Any:
     """The validated contents of a config file; ConfigError says what to fix and where."""
     try:
         text = Path(path).read_text(encoding="utf-8")
@@ -161,6 +173,7 @@ def parse_file(path: Path) -> _ConfigFile:
         raise ConfigError(
             f"{path}: api_key does not belong in a config file; set OPENAI_API_KEY instead"
         )
+    raw = _upgrade(path, text, raw)
     try:
         return _ConfigFile.model_validate(raw)
     except ValidationError as exc:
@@ -178,53 +191,35 @@ def settings_from_file(path: Path) -> dict[str, Any]:
     def rel(p: Path | None) -> Path | None:
         return None if p is None else (p if p.is_absolute() else base / p)
 
-    e, c, s, k = parsed.engine, parsed.chunking, parsed.summary, parsed.cache
-    values: dict[str, Any] = {
-        "engine": e.name,
-        "model": e.model,
-        "base_url": e.base_url,
-        "structured_output": e.structured_output,
-        "concurrency": e.concurrency,
-        "requests_per_minute": e.requests_per_minute,
-        "tokens_per_minute": e.tokens_per_minute,
-        "request_timeout": e.timeout,
-        "max_retries": e.max_retries,
-        "repair_retries": e.repair_retries,
-        "max_output_tokens": e.max_output_tokens,
-        "temperature": e.temperature,
-        "max_cost": e.max_cost,
-        "consolidate_above": e.consolidate_above,
-        "batch": e.batch,
-        "batch_poll_interval": e.batch_poll,
-        "batch_max_wait": e.batch_wait,
-        "batch_price_factor": e.batch_price_factor,
-        "prompts_dir": rel(e.prompts_dir),
-        "tokenizer": c.tokenizer,
-        "max_tokens": c.max_tokens,
-        "overlap": c.overlap,
-        "max_key_points": s.max_key_points,
-        "max_risks": s.max_risks,
-        "strict_evidence": s.strict_evidence,
-        "fuzzy_threshold": s.fuzzy_threshold,
-        "rules": tuple(rel(p) for p in s.rules) if s.rules is not None else None,
-        "replace_rules": s.replace_rules,
-        "templates_dir": rel(s.templates_dir),
-        "use_cache": k.enabled,
-        "cache_path": rel(k.path),
-        "allow_private": parsed.fetch.allow_private,
-        "max_bytes": parsed.fetch.max_bytes,
-        "fetch_timeout": parsed.fetch.timeout,
-        "prices": {m: Price(p.input, p.output) for m, p in parsed.prices.items()} or None,
-        "language": parsed.brief.language,
-    }
-    return {key: value for key, value in values.items() if value is not None}
+    values = _from_sections(parsed, "settings", base)
+    if parsed.prices:
+        values["prices"] = {m: Price(p.input, p.output) for m, p in parsed.prices.items()}
+    return values
+
+
+def _from_sections(parsed: Any, target: str, base: Path) -> dict[str, Any]:
+    """The values the file gives for Settings or BriefConfig fields, by declaration."""
+    values: dict[str, Any] = {}
+    for s in for_target(target):
+        if s.section not in SECTIONS:
+            continue
+        value = getattr(getattr(parsed, s.section), s.name)
+        if value is None:
+            continue
+        if s.kind in ("file", "dir"):
+            value = value if value.is_absolute() else base / value
+        elif s.kind == "files":
+            value = tuple(p if p.is_absolute() else base / p for p in value)
+        elif isinstance(value, list):
+            value = tuple(value)
+        values[s.name] = value
+    return values
 
 
 def brief_from_file(path: Path) -> BriefConfig:
     """The [brief] section and [[source]] list of a config file."""
     parsed = parse_file(path)
     base = Path(path).resolve().parent
-    b = parsed.brief
     sources = []
     for i, s in enumerate(parsed.source):
         given = [k for k in ("feed", "urls", "path") if getattr(s, k)]
@@ -256,28 +251,8 @@ def brief_from_file(path: Path) -> BriefConfig:
                 s.allow_private,
             )
         )
-    values: dict[str, Any] = {
-        "title": b.title,
-        "audience": b.audience,
-        "output_dir": None
-        if b.output_dir is None
-        else (b.output_dir if b.output_dir.is_absolute() else base / b.output_dir),
-        "formats": tuple(b.formats) if b.formats else None,
-        "page_size": b.page_size,
-        "window_hours": b.window_hours,
-        "since_last_run": b.since_last_run,
-        "max_articles": b.max_articles,
-        "per_source_limit": b.per_source_limit,
-        "include": tuple(b.include) if b.include is not None else None,
-        "exclude": tuple(b.exclude) if b.exclude is not None else None,
-        "near_duplicate": b.near_duplicate,
-        "story_threshold": b.story_threshold,
-        "max_stories": b.max_stories,
-        "max_top_risks": b.max_top_risks,
-        "summary_items": b.summary_items,
-        "full_text_below_words": b.full_text_below_words,
-        "sources": tuple(sources),
-    }
+    values = _from_sections(parsed, "brief", base)
+    values["sources"] = tuple(sources)
     from .deliver import EmailTarget, WebhookTarget
 
     email = parsed.delivery.email

@@ -25,6 +25,7 @@ from ..config import (
 from ..errors import BrieferError
 from ..models import EngineInfo
 from ..pipeline import DryRun
+from .options import take_settings
 
 log = logging.getLogger("briefer")
 
@@ -140,11 +141,11 @@ class _Bar:
 
 
 def _settings(state: _State, options: dict[str, Any]) -> Settings:
-    flags = dict(options)
-    input_price, output_price = flags.pop("input_price"), flags.pop("output_price")
-    flags["rules"] = tuple(flags["rules"]) or None
-    for flag in ("replace_rules", "strict_evidence", "dry_run", "allow_private", "batch"):
-        flags[flag] = flags[flag] or None  # an unset switch must not override the file
+    options = dict(options)
+    input_price, output_price = options.pop("input_price", None), options.pop("output_price", None)
+    flags = take_settings(options)
+    if options:  # an option that is neither a declared setting nor handled here
+        raise TypeError(f"unexpected options: {sorted(options)}")
     settings = resolve(flags, config_file=find_config_file(state.config))
     if input_price is not None or output_price is not None:
         prices = dict(settings.prices)

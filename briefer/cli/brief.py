@@ -23,17 +23,12 @@ from .app import (
     cli,
     log,
 )
-from .options import settings_options
+from .options import RUN, GroupedCommand, GroupedOption, settings_options, take_settings
 
 
-@cli.command()
+@cli.command(cls=GroupedCommand)
 @click.argument("sources", nargs=-1)
-@click.option(
-    "-d",
-    "--output-dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Folder for the dated briefs and latest.* [default: briefs, or [brief] output_dir].",
-)
+@settings_options(target="brief")
 @click.option(
     "-o",
     "old_output_dir",
@@ -42,64 +37,50 @@ from .options import settings_options
     help="Deprecated spelling of --output-dir (-o names a file in summarize).",
 )
 @click.option(
-    "-f",
-    "--format",
-    "formats",
-    default=None,
-    metavar="md,json,html,pdf",
-    help="Comma-separated output formats [default: md,json,html, or [brief] formats].",
-)
-@click.option(
     "--date",
     "brief_date",
     type=click.DateTime(["%Y-%m-%d"]),
     default=None,
+    cls=GroupedOption,
+    group=RUN,
     help="Brief date, YYYY-MM-DD [default: today]; its window ends that day.",
 )
 @click.option(
-    "--all", "include_seen", is_flag=True, help="Include items that earlier briefs already covered."
+    "--all",
+    "include_seen",
+    is_flag=True,
+    cls=GroupedOption,
+    group=RUN,
+    help="Include items that earlier briefs already covered.",
 )
-@click.option("--wait", is_flag=True, help="If another run holds the lock, wait for it.")
+@click.option(
+    "--wait",
+    is_flag=True,
+    cls=GroupedOption,
+    group=RUN,
+    help="If another run holds the lock, wait for it.",
+)
 @click.option(
     "--wait-timeout",
     type=click.FloatRange(0),
     default=3600.0,
     show_default=True,
+    cls=GroupedOption,
+    group=RUN,
     help="Seconds --wait waits before giving up.",
 )
-@click.option("--title", default=None, help="Title of the brief.")
-@click.option("--audience", default=None, help="Who the brief is for.")
-@click.option(
-    "--window-hours",
-    type=click.FloatRange(0.01),
-    default=None,
-    help="Include items published in the last N hours [default: 24]. Items already briefed, "
-    "and those of a feed that answers 'not modified', come back only with --all.",
-)
-@click.option(
-    "--since-last-run",
-    is_flag=True,
-    default=None,
-    help="Include everything since the previous brief instead of a fixed window.",
-)
-@settings_options
+@settings_options()
 @click.pass_obj
 @_handle_errors
 def brief(
     state: _State,
     /,
     sources: tuple[str, ...],
-    output_dir: Path | None,
     old_output_dir: Path | None,
-    formats: str | None,
     brief_date: Any,
     include_seen: bool,
     wait: bool,
     wait_timeout: float,
-    title: str | None,
-    audience: str | None,
-    window_hours: float | None,
-    since_last_run: bool | None,
     **options: Any,
 ) -> None:
     """Write the daily brief: new items from every source, de-duplicated, grouped into
@@ -121,10 +102,11 @@ def brief(
     from ..config import SourceSpec, read_brief_config
     from ..daily import run_daily
 
+    changes = {k: v for k, v in take_settings(options, "brief").items() if v is not None}
     if old_output_dir is not None:
-        if output_dir is not None:
+        if "output_dir" in changes:
             raise click.UsageError("give the folder once, with --output-dir")
-        output_dir = old_output_dir
+        changes["output_dir"] = old_output_dir
         log.info("brief -o is deprecated; use --output-dir")
         if not state.quiet:
             click.echo(
@@ -134,27 +116,8 @@ def brief(
             )
     settings = _settings(state, options)
     config = read_brief_config(find_config_file(state.config))
-    changes: dict[str, Any] = {}
     if sources:
         changes["sources"] = tuple(SourceSpec("auto", (s,)) for s in sources)
-    if output_dir is not None:
-        changes["output_dir"] = output_dir
-    if formats is not None:
-        wanted = tuple(f.strip() for f in formats.split(",") if f.strip())
-        unknown = [f for f in wanted if f not in ("md", "json", "html", "pdf")]
-        if unknown or not wanted:
-            raise click.BadParameter(
-                f"unknown format(s) {unknown}; use md, json, html, pdf", param_hint="--format"
-            )
-        changes["formats"] = wanted
-    for key, value in (
-        ("title", title),
-        ("audience", audience),
-        ("window_hours", window_hours),
-        ("since_last_run", since_last_run),
-    ):
-        if value is not None:
-            changes[key] = value
     config = config.with_(**changes)
     if not config.sources:
         raise click.UsageError(

@@ -22,15 +22,17 @@ from .app import (
     _State,
     cli,
 )
-from .options import settings_options
+from .options import OUTPUT, GroupedCommand, GroupedOption, settings_options
 
 
-@cli.command()
+@cli.command(cls=GroupedCommand)
 @click.argument("sources", nargs=-1, required=True)
 @click.option(
     "-o",
     "--output",
     type=click.Path(dir_okay=False, path_type=Path),
+    cls=GroupedOption,
+    group=OUTPUT,
     help="Write the summary to FILE (atomically) instead of stdout.",
 )
 @click.option(
@@ -39,9 +41,11 @@ from .options import settings_options
     "fmt",
     type=click.Choice(FORMATS),
     default=None,
+    cls=GroupedOption,
+    group=OUTPUT,
     help="Output format [default: from the -o file's extension, else md]; pdf needs -o.",
 )
-@settings_options
+@settings_options()
 @click.pass_obj
 @_handle_errors
 def summarize(

@@ -16,7 +16,7 @@ from .app import (
     _State,
     cli,
 )
-from .options import settings_options
+from .options import GroupedCommand, settings_options
 
 if TYPE_CHECKING:
     from ..engines.llm import LLMEngine
@@ -63,9 +63,13 @@ def _llm_engine(state: _State, options: dict[str, Any]) -> Iterator[LLMEngine]:
             store.close()
 
 
-@batch.command("status")
+# What the batch commands use: the endpoint and the store that remembers batches.
+_BATCH_SETTINGS = ("base_url", "api_key", "model", "request_timeout", "max_retries", "cache_path")
+
+
+@batch.command("status", cls=GroupedCommand)
 @click.argument("batch_id", required=False)
-@settings_options
+@settings_options(*_BATCH_SETTINGS)
 @click.pass_obj
 @_handle_errors
 def batch_status(state: _State, /, batch_id: str | None, **options: Any) -> None:
@@ -87,9 +91,9 @@ def batch_status(state: _State, /, batch_id: str | None, **options: Any) -> None
         click.echo(f"{row['id']}\t{row.get('status', '?')}{done}\t{row.get('remote', '')}".rstrip())
 
 
-@batch.command("cancel")
+@batch.command("cancel", cls=GroupedCommand)
 @click.argument("batch_id")
-@settings_options
+@settings_options(*_BATCH_SETTINGS)
 @click.pass_obj
 @_handle_errors
 def batch_cancel(state: _State, /, batch_id: str, **options: Any) -> None:
