@@ -14,7 +14,7 @@ from pathlib import Path
 
 import requests
 
-from .config import BriefConfig, Settings, SourceSpec
+from .config import BriefConfig, FetchLimits, SourceSpec
 from .dedup import normalize_url
 from .errors import SourceError
 from .feeds import FeedItem, fetch_feed, looks_like_feed, parse_feed, text_words
@@ -97,16 +97,16 @@ def _item_candidate(item: FeedItem, spec: SourceSpec) -> Candidate:
     )
 
 
-def for_source(settings: Settings, spec: SourceSpec) -> Settings:
-    """The run's settings as one source needs them (``allow_private`` may be set per source)."""
-    if spec.allow_private is None or spec.allow_private == settings.allow_private:
-        return settings
-    return settings.with_(allow_private=spec.allow_private)
+def for_source(limits: FetchLimits, spec: SourceSpec) -> FetchLimits:
+    """The run's fetch limits as one source needs them (``allow_private`` may be set per source)."""
+    if spec.allow_private is None or spec.allow_private == limits.allow_private:
+        return limits
+    return limits.with_(allow_private=spec.allow_private)
 
 
 def gather(
     config: BriefConfig,
-    settings: Settings,
+    limits: FetchLimits,
     *,
     window: tuple[datetime, datetime],
     store: Store | None,
@@ -117,9 +117,7 @@ def gather(
     out = Gathered()
     for spec in config.sources:
         try:
-            found = _from_source(
-                spec, for_source(settings, spec), out, store, include_seen, session
-            )
+            found = _from_source(spec, for_source(limits, spec), out, store, include_seen, session)
         except SourceError as exc:
             out.failures.append(Failure(exc.source, exc.reason))
             continue
@@ -161,7 +159,7 @@ def gather(
 
 def _from_source(
     spec: SourceSpec,
-    settings: Settings,
+    limits: FetchLimits,
     out: Gathered,
     store: Store | None,
     include_seen: bool,
@@ -177,7 +175,7 @@ def _from_source(
             if store is not None and not include_seen:
                 etag, modified = store.feed_validators(location)
             result = fetch_feed(
-                location, settings, etag=etag, last_modified=modified, session=session
+                location, limits, etag=etag, last_modified=modified, session=session
             )
             if result.not_modified:
                 out.unchanged_feeds += 1
@@ -187,7 +185,7 @@ def _from_source(
         elif kind == "urls":
             found.append(Candidate(f"url:{normalize_url(location)}", location, spec, link=location))
         elif kind == "page":
-            found.extend(_sniff_url(location, spec, settings, out, session))
+            found.extend(_sniff_url(location, spec, limits, out, session))
         else:
             try:
                 inputs = expand(location)
@@ -217,10 +215,10 @@ def _file_key(path: str) -> str:
 
 
 def _sniff_url(
-    url: str, spec: SourceSpec, settings: Settings, out: Gathered, session: requests.Session | None
+    url: str, spec: SourceSpec, limits: FetchLimits, out: Gathered, session: requests.Session | None
 ) -> list[Candidate]:
     """A URL named on the command line: a feed gives its items, a page is one candidate."""
-    download = fetch_url(url, settings, session=session)
+    download = fetch_url(url, limits, session=session)
     if looks_like_feed(download):
         return [_item_candidate(item, spec) for item in parse_feed(download.content, url).items]
     return [
@@ -238,16 +236,16 @@ def _sniff_url(
 def read_candidate(
     cand: Candidate,
     config: BriefConfig,
-    settings: Settings,
+    limits: FetchLimits,
     *,
     session: requests.Session | None = None,
 ) -> tuple[Article, str | None]:
     """The candidate's article (the feed's own text when it is the whole story, else the page),
     and a note for the reader when the page failed and the feed's summary stands in."""
-    settings = for_source(settings, cand.source)
+    limits = for_source(limits, cand.source)
     note = None
     if cand.path is not None:
-        return load(Input(cand.label, "file", cand.path), settings), None
+        return load(Input(cand.label, "file", cand.path), limits), None
     if cand.body is not None:
         kind = "html" if (cand.media_type or "").endswith(("html", "xml")) else "text"
         return build_article(cand.body, cand.label, kind, url=cand.link), None
@@ -259,7 +257,7 @@ def read_candidate(
             # The feed's content is the fallback when the page's extraction comes out short.
             article = load(
                 Input(cand.label, "url", cand.link),
-                settings,
+                limits,
                 session=session,
                 feed_text=cand.summary or None,
             )

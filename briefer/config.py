@@ -67,6 +67,28 @@ class Price:
 
 
 @dataclass(frozen=True)
+class FetchLimits:
+    """What reading files and downloading pages and feeds needs of the settings, and no more."""
+
+    max_bytes: int = DEFAULT_MAX_BYTES
+    connect_timeout: float = DEFAULT_CONNECT_TIMEOUT
+    read_timeout: float = DEFAULT_READ_TIMEOUT
+    max_redirects: int = DEFAULT_MAX_REDIRECTS
+    fetch_timeout: float = DEFAULT_FETCH_TIMEOUT  # a whole download, however slowly it arrives
+    allow_private: bool = False  # fetch URLs on loopback, private or link-local addresses
+
+    def __post_init__(self) -> None:
+        if self.fetch_timeout <= 0:
+            raise ConfigError(f"fetch timeout must be positive, got {self.fetch_timeout:g}")
+        if self.max_bytes < 1:
+            raise ConfigError(f"max bytes must be positive, got {self.max_bytes}")
+
+    def with_(self, **changes: Any) -> FetchLimits:
+        """A copy with some fields changed."""
+        return replace(self, **changes)
+
+
+@dataclass(frozen=True)
 class Settings:
     """Everything a summarize run can be told."""
 
@@ -135,10 +157,7 @@ class Settings:
             )
         if self.max_key_points < 1 or self.max_risks < 0:
             raise ConfigError("max key points must be at least 1 and max risks at least 0")
-        if self.fetch_timeout <= 0:
-            raise ConfigError(f"fetch timeout must be positive, got {self.fetch_timeout:g}")
-        if self.max_bytes < 1:
-            raise ConfigError(f"max bytes must be positive, got {self.max_bytes}")
+        _ = self.fetch_limits  # made only to check its fields
         if self.replace_rules and not self.rules:
             raise ConfigError("replacing the built-in risk rules needs at least one rules file")
         if self.structured_output not in STRUCTURED_MODES:
@@ -156,6 +175,11 @@ class Settings:
     def with_(self, **changes: Any) -> Settings:
         """A copy with some fields changed."""
         return replace(self, **changes)
+
+    @property
+    def fetch_limits(self) -> FetchLimits:
+        """The settings that reading and fetching inputs use (sources, fetch, feeds, collect)."""
+        return FetchLimits(**{f.name: getattr(self, f.name) for f in fields(FetchLimits)})
 
     @property
     def llm_configured(self) -> bool:

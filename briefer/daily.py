@@ -99,7 +99,12 @@ def plan_daily(
         previous = store.last_brief()
         span = window(config, brief_date, now, previous["started"] if previous else None)
         gathered = gather(
-            config, settings, window=span, store=store, include_seen=include_seen, session=session
+            config,
+            settings.fetch_limits,
+            window=span,
+            store=store,
+            include_seen=include_seen,
+            session=session,
         )
     failures = list(gathered.failures)
     articles = _read(gathered.candidates, config, settings, session, None, failures)
@@ -126,7 +131,12 @@ def _run(
     committed = False
     try:
         gathered = gather(
-            config, settings, window=span, store=store, include_seen=include_seen, session=session
+            config,
+            settings.fetch_limits,
+            window=span,
+            store=store,
+            include_seen=include_seen,
+            session=session,
         )
         failures = list(gathered.failures)
         stats = {
@@ -287,7 +297,7 @@ def _read(
                 articles.append((cand, replace(earlier, source=cand.label, site=cand.outlet)))
             continue
         try:
-            article, note = read_candidate(cand, config, settings, session=session)
+            article, note = read_candidate(cand, config, settings.fetch_limits, session=session)
         except SourceError as exc:
             fetched[cand.key] = None
             failures.append(Failure(exc.source, exc.reason))

@@ -8,8 +8,10 @@ dataclass defaults against it.
 To add a setting: add its field (and its default as a named constant) to ``Settings`` or
 ``BriefConfig`` in ``briefer/config.py``, then one ``Setting`` here; put it in
 ``briefer/data/briefer.example.toml`` if it has a TOML key, and run
-``python -m briefer.declarations README.md`` to refresh the README's table. Importing this
-module fails while a declaration and the dataclasses disagree on a name.
+``python -m briefer.declarations README.md`` to refresh the README's table. A setting of the
+Fetch concern is also a field of ``FetchLimits``, which is all that sources, fetch, feeds and
+collect receive. Importing this module fails while a declaration and the dataclasses disagree
+on a name.
 """
 
 from __future__ import annotations

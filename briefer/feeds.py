@@ -15,7 +15,7 @@ from datetime import datetime, timezone
 
 import requests
 
-from .config import Settings
+from .config import FetchLimits
 from .errors import SourceError
 from .fetch import Download, fetch_url
 
@@ -191,7 +191,7 @@ def parse_feed(data: bytes, url: str) -> FeedResult:
 
 def fetch_feed(
     url: str,
-    settings: Settings,
+    limits: FetchLimits,
     *,
     etag: str | None = None,
     last_modified: str | None = None,
@@ -203,7 +203,7 @@ def fetch_feed(
         headers["If-None-Match"] = etag
     if last_modified:
         headers["If-Modified-Since"] = last_modified
-    download = fetch_url(url, settings, session=session, headers=headers, accept=_FEED_ACCEPT)
+    download = fetch_url(url, limits, session=session, headers=headers, accept=_FEED_ACCEPT)
     if download.not_modified:
         return FeedResult(
             (), True, download.etag or etag, download.last_modified or last_modified, None

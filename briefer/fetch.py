@@ -19,7 +19,7 @@ from .config import (
     DEFAULT_MAX_BYTES,
     DEFAULT_MAX_REDIRECTS,
     DEFAULT_READ_TIMEOUT,
-    Settings,
+    FetchLimits,
 )
 from .deadline import Watchdog, watched_session
 from .errors import SourceError
@@ -194,21 +194,21 @@ def _follow(
 
 def fetch_url(
     url: str,
-    settings: Settings,
+    limits: FetchLimits,
     *,
     session: requests.Session | None = None,
     headers: dict[str, str] | None = None,
     accept: str = "text/html,text/plain;q=0.9,*/*;q=0.5",
 ) -> Download:
-    """``fetch`` with the limits, timeouts and address policy of ``settings``."""
+    """``fetch`` with the size, timeouts and address policy of ``limits``."""
     return fetch(
         url,
-        max_bytes=settings.max_bytes,
-        connect_timeout=settings.connect_timeout,
-        read_timeout=settings.read_timeout,
-        max_redirects=settings.max_redirects,
-        allow_private=settings.allow_private,
-        deadline=settings.fetch_timeout,
+        max_bytes=limits.max_bytes,
+        connect_timeout=limits.connect_timeout,
+        read_timeout=limits.read_timeout,
+        max_redirects=limits.max_redirects,
+        allow_private=limits.allow_private,
+        deadline=limits.fetch_timeout,
         session=session,
         headers=headers,
         accept=accept,

@@ -65,7 +65,7 @@ def prepare(
     seen: dict[str, str] = {}
     for item in inputs:
         try:
-            article = load(item, settings, stdin=stdin, session=session)
+            article = load(item, settings.fetch_limits, stdin=stdin, session=session)
         except SourceError as exc:
             log.debug("failed to read %s", item.label, exc_info=True)
             failures.append(Failure(exc.source, exc.reason))

@@ -18,7 +18,7 @@ from typing import BinaryIO
 import requests
 
 from .boilerplate import strip_boilerplate
-from .config import SOURCE_EXTENSIONS, Settings
+from .config import SOURCE_EXTENSIONS, FetchLimits
 from .errors import SourceError
 from .feeds import looks_like_feed
 from .fetch import fetch_url
@@ -119,7 +119,7 @@ def _not_regular(mode: int) -> str:
 
 def load(
     item: Input,
-    settings: Settings,
+    limits: FetchLimits,
     *,
     stdin: BinaryIO | None = None,
     session: requests.Session | None = None,
@@ -130,7 +130,7 @@ def load(
     ``feed_text`` is the feed item's content, a fallback when a page's extraction is short.
     """
     if item.kind == "url":
-        download = fetch_url(item.location, settings, session=session)
+        download = fetch_url(item.location, limits, session=session)
         media = download.media_type
         if looks_like_feed(download):
             raise SourceError(item.label, "this is an RSS/Atom feed or XML, not an article page")
@@ -151,13 +151,13 @@ def load(
         )
     if item.kind == "stdin":
         stream = stdin if stdin is not None else sys.stdin.buffer
-        data = stream.read(settings.max_bytes + 1)
-        _check_size(item.label, len(data), settings.max_bytes)
+        data = stream.read(limits.max_bytes + 1)
+        _check_size(item.label, len(data), limits.max_bytes)
         kind = "html" if _HTML_SNIFF.match(data) else "text"
         return build_article(data, item.label, kind)
     path = Path(item.location)
-    data = _read_regular(item.label, item.location, settings.max_bytes)
-    _check_size(item.label, len(data), settings.max_bytes)
+    data = _read_regular(item.label, item.location, limits.max_bytes)
+    _check_size(item.label, len(data), limits.max_bytes)
     suffix = path.suffix.lower()
     if suffix in (".html", ".htm", ".xhtml") or (
         suffix not in SOURCE_EXTENSIONS and _HTML_SNIFF.match(data)

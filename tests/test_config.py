@@ -6,7 +6,7 @@ from click.testing import CliRunner
 
 from briefer.cli import cli
 from briefer.collect import for_source
-from briefer.config import Settings, SourceSpec, read_brief_config, read_config_file
+from briefer.config import FetchLimits, Settings, SourceSpec, read_brief_config, read_config_file
 from briefer.configerrors import key_lines, ordinal
 from briefer.errors import ConfigError
 
@@ -161,9 +161,9 @@ def test_allow_private_globally_and_per_source(tmp_path):
     sources = read_brief_config(path).sources
     assert [s.allow_private for s in sources] == [None, False]
     on = Settings(allow_private=True)
-    assert for_source(on, sources[0]).allow_private is True
-    assert for_source(on, sources[1]).allow_private is False
-    assert for_source(Settings(), SourceSpec("feed", ("x",), allow_private=True)).allow_private
+    assert for_source(on.fetch_limits, sources[0]).allow_private is True
+    assert for_source(on.fetch_limits, sources[1]).allow_private is False
+    assert for_source(FetchLimits(), SourceSpec("feed", ("x",), allow_private=True)).allow_private
 
 
 @responses.activate

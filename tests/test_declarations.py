@@ -3,6 +3,7 @@ config file, the environment, the example briefer.toml and the README's table.""
 
 from __future__ import annotations
 
+import ast
 import dataclasses
 import logging
 import re
@@ -15,10 +16,18 @@ from click.testing import CliRunner
 
 from briefer.cli import cli
 from briefer.cli.options import take_settings
-from briefer.config import BriefConfig, Settings, read_brief_config, read_config_file, resolve
+from briefer.config import (
+    BriefConfig,
+    FetchLimits,
+    Settings,
+    read_brief_config,
+    read_config_file,
+    resolve,
+)
 from briefer.configfile import SECTIONS, parse_file
 from briefer.declarations import (
     BY_NAME,
+    FETCH,
     SETTINGS,
     Setting,
     check_names,
@@ -283,3 +292,22 @@ def test_batch_commands_take_only_what_they_use(name):
         "max_retries",
         "cache_path",
     }
+
+
+def test_fetching_gets_the_fetch_settings_only():
+    """Sources, fetch, feeds and collect see FetchLimits: the settings of the Fetch concern."""
+    limits = {f.name: f.default for f in dataclasses.fields(FetchLimits)}
+    assert set(limits) == {s.name for s in SETTINGS if s.concern == FETCH}
+    assert limits == {name: BY_NAME[name].default for name in limits}
+    assert Settings(max_bytes=5, allow_private=True).fetch_limits == FetchLimits(
+        max_bytes=5, allow_private=True
+    )
+    for module in ("sources", "fetch", "feeds", "collect"):
+        tree = ast.parse((ROOT / "briefer" / f"{module}.py").read_text(encoding="utf-8"))
+        imported = {
+            alias.name
+            for node in ast.walk(tree)
+            if isinstance(node, ast.ImportFrom)
+            for alias in node.names
+        }
+        assert "Settings" not in imported, module

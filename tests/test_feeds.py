@@ -1,7 +1,7 @@
 import pytest
 import responses
 
-from briefer.config import Settings
+from briefer.config import FetchLimits
 from briefer.errors import SourceError
 from briefer.feeds import fetch_feed, parse_feed
 
@@ -59,10 +59,10 @@ def test_conditional_get_sends_validators_and_understands_304():
         content_type="application/rss+xml",
         headers={"ETag": '"v1"', "Last-Modified": "Sun, 29 Nov 2026 05:00:00 GMT"},
     )
-    first = fetch_feed(url, Settings())
+    first = fetch_feed(url, FetchLimits())
     assert (first.etag, first.last_modified) == ('"v1"', "Sun, 29 Nov 2026 05:00:00 GMT")
     responses.replace(responses.GET, url, status=304)
-    again = fetch_feed(url, Settings(), etag=first.etag, last_modified=first.last_modified)
+    again = fetch_feed(url, FetchLimits(), etag=first.etag, last_modified=first.last_modified)
     assert again.not_modified and again.items == ()
     sent = responses.calls[1].request.headers
     assert sent["If-None-Match"] == '"v1"'
@@ -73,7 +73,7 @@ def test_conditional_get_sends_validators_and_understands_304():
 def test_feed_http_errors_name_the_feed():
     responses.get("https://news.example.org/gone.rss", status=404)
     with pytest.raises(SourceError, match="HTTP 404") as err:
-        fetch_feed("https://news.example.org/gone.rss", Settings())
+        fetch_feed("https://news.example.org/gone.rss", FetchLimits())
     assert err.value.source == "https://news.example.org/gone.rss"
 
 
@@ -110,7 +110,7 @@ def test_json_feed_items_are_read_through_requests(version):
     url = "https://json.example/feed.json"
     feed = {**JSON_FEED, "version": f"https://jsonfeed.org/version/{version}"}
     responses.get(url, json=feed, content_type="application/feed+json", headers={"ETag": '"j"'})
-    result = fetch_feed(url, Settings())
+    result = fetch_feed(url, FetchLimits())
     assert "application/feed+json" in responses.calls[0].request.headers["Accept"]
     assert result.title == "JSON Desk" and result.etag == '"j"'
     first, second = result.items

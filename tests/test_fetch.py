@@ -2,7 +2,7 @@ import pytest
 import requests
 import responses
 
-from briefer.config import Settings
+from briefer.config import FetchLimits
 from briefer.errors import SourceError
 from briefer.fetch import USER_AGENT, fetch
 from briefer.sources import expand, load
@@ -13,7 +13,7 @@ URL = "https://news.example.org/world/iran-russia.html"
 
 
 def load_url(url, settings=None):
-    return load(expand(url)[0], settings or Settings())
+    return load(expand(url)[0], settings or FetchLimits())
 
 
 @responses.activate
@@ -98,14 +98,14 @@ def test_declared_size_over_the_cap_is_refused_without_reading():
         auto_calculate_content_length=False,
     )
     with pytest.raises(SourceError, match="50.0 MB, over the 1.0 MB limit"):
-        load_url(URL, Settings(max_bytes=1024 * 1024))
+        load_url(URL, FetchLimits(max_bytes=1024 * 1024))
 
 
 @responses.activate
 def test_streamed_body_over_the_cap_is_cut_off():
     responses.get(URL, body=b"a " * (600 * 1024), content_type="text/plain")
     with pytest.raises(SourceError, match="over the 1.0 MB limit"):
-        load_url(URL, Settings(max_bytes=1024 * 1024))
+        load_url(URL, FetchLimits(max_bytes=1024 * 1024))
 
 
 def test_only_http_and_https_are_fetched():

@@ -8,7 +8,7 @@ import responses
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from briefer.config import Settings
+from briefer.config import FetchLimits, Settings
 from briefer.engines.extractive import ExtractiveEngine
 from briefer.errors import SourceError
 from briefer.feeds import parse_feed
@@ -18,7 +18,7 @@ FUZZ = settings(max_examples=60, deadline=None, suppress_health_check=[HealthChe
 
 
 def read(path, **kw):
-    return load(Input(str(path), "file", str(path)), Settings(**kw))
+    return load(Input(str(path), "file", str(path)), FetchLimits(**kw))
 
 
 def test_a_200_mb_file_is_refused_before_it_is_read(tmp_path):
@@ -111,7 +111,7 @@ def test_entity_declaration_outside_a_doctype_is_refused():
 )
 def test_private_addresses_are_refused_unless_allowed(url, kind):
     with pytest.raises(SourceError, match=f"is a {kind} address") as err:
-        load(expand(url)[0], Settings())
+        load(expand(url)[0], FetchLimits())
     assert "--allow-private" in err.value.reason
 
 
@@ -122,7 +122,7 @@ def test_allow_private_fetches_from_this_machine():
         body="Title\nA local page about drones.",
         content_type="text/plain",
     )
-    article = load(expand("http://127.0.0.1:8080/page")[0], Settings(allow_private=True))
+    article = load(expand("http://127.0.0.1:8080/page")[0], FetchLimits(allow_private=True))
     assert "drones" in article.text
 
 
@@ -134,7 +134,7 @@ def test_a_redirect_to_a_private_address_is_refused():
         headers={"Location": "http://169.254.169.254/latest/"},
     )
     with pytest.raises(SourceError, match="link-local address"):
-        load(expand("https://news.example.org/a")[0], Settings())
+        load(expand("https://news.example.org/a")[0], FetchLimits())
     assert len(responses.calls) == 1  # the metadata address was never requested
 
 
@@ -144,7 +144,7 @@ def test_a_redirect_to_another_scheme_is_refused():
         "https://news.example.org/a", status=301, headers={"Location": "file:///etc/passwd"}
     )
     with pytest.raises(SourceError, match="only http and https"):
-        load(expand("https://news.example.org/a")[0], Settings())
+        load(expand("https://news.example.org/a")[0], FetchLimits())
 
 
 @responses.activate
@@ -158,7 +158,7 @@ def test_non_text_downloads_are_refused(content_type):
         content_type=content_type,
     )
     with pytest.raises(SourceError, match="not a text or HTML page"):
-        load(expand("https://news.example.org/x")[0], Settings())
+        load(expand("https://news.example.org/x")[0], FetchLimits())
 
 
 @FUZZ
@@ -225,4 +225,4 @@ def test_any_feed_like_document_parses_or_gives_a_source_error(pieces):
 def test_stdin_larger_than_the_cap_is_refused():
     stream = io.BytesIO(b"x " * (2 * 1024 * 1024))
     with pytest.raises(SourceError, match="larger than the 1.0 MB limit"):
-        load(Input("<stdin>", "stdin", "-"), Settings(max_bytes=1024 * 1024), stdin=stream)
+        load(Input("<stdin>", "stdin", "-"), FetchLimits(max_bytes=1024 * 1024), stdin=stream)

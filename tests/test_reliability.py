@@ -18,7 +18,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from briefer.cli import cli
-from briefer.config import BriefConfig, Settings, SourceSpec
+from briefer.config import BriefConfig, FetchLimits, Settings, SourceSpec
 from briefer.errors import SourceError
 from briefer.fetch import fetch
 from briefer.sources import Input, expand, load
@@ -148,7 +148,7 @@ def test_the_daily_brief_skips_a_fifo_in_its_source_folder(fifo, tmp_path):
 
 def test_a_character_device_is_refused_unread():
     with pytest.raises(SourceError, match="is a character device; briefer reads only regular"):
-        within(10, load, Input("/dev/zero", "file", "/dev/zero"), Settings())
+        within(10, load, Input("/dev/zero", "file", "/dev/zero"), FetchLimits())
 
 
 def test_a_symlink_loop_is_reported_as_a_loop(tmp_path, caplog):
@@ -158,7 +158,7 @@ def test_a_symlink_loop_is_reported_as_a_loop(tmp_path, caplog):
         expand(str(loop))
     assert err.value.source == str(loop)
     with pytest.raises(SourceError, match="is a symbolic link loop"):
-        load(Input(str(loop), "file", str(loop)), Settings())
+        load(Input(str(loop), "file", str(loop)), FetchLimits())
     (tmp_path / "a.txt").write_text("Port news\nOfficials said drones struck the port.\n")
     assert [Path(i.location).name for i in expand(str(tmp_path))] == ["a.txt"]
     assert f"{loop}: skipped: is a symbolic link loop" in caplog.text
@@ -204,7 +204,7 @@ def test_items_from_the_last_window_hours_are_gathered_and_older_ones_are_not():
     )
     config = BriefConfig(window_hours=24, sources=(SourceSpec("feed", (feed,)),))
     span = window(config, now.astimezone().date(), now, None)
-    gathered = gather(config, Settings(), window=span, store=None)
+    gathered = gather(config, FetchLimits(), window=span, store=None)
     assert sorted(c.title for c in gathered.candidates) == [
         "Item 1",
         "Item 12",
@@ -324,7 +324,7 @@ def test_reading_and_chunking_a_large_single_line_stays_within_a_few_times_its_s
     path.write_text(sentence * (2_000_000 // len(sentence)))
     size = path.stat().st_size
     article, peak = _traced_peak(
-        load, Input(str(path), "file", str(path)), Settings(max_bytes=100_000_000)
+        load, Input(str(path), "file", str(path)), FetchLimits(max_bytes=100_000_000)
     )
     assert peak < 4 * size, f"reading took {peak / size:.1f}x the input"
     _, peak = _traced_peak(lambda: article.word_count)

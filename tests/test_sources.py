@@ -4,11 +4,11 @@ from pathlib import Path
 
 import pytest
 
-from briefer.config import Settings
+from briefer.config import FetchLimits
 from briefer.errors import SourceError
 from briefer.sources import Input, article_id, expand, load
 
-SETTINGS = Settings()
+SETTINGS = FetchLimits()
 
 HTML_PAGE = """<!doctype html>
 <html lang="en"><head>
@@ -143,7 +143,7 @@ def test_oversized_file_is_refused_before_it_is_read(tmp_path, monkeypatch):
         Path, "open", lambda self, *a, **k: opened.append(self) or real_open(self, *a, **k)
     )
     with pytest.raises(SourceError, match="larger than the 1.0 MB limit"):
-        read(path, Settings(max_bytes=1024 * 1024))
+        read(path, FetchLimits(max_bytes=1024 * 1024))
     assert opened == []
 
 
