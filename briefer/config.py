@@ -66,6 +66,13 @@ class Price:
     output: float
 
 
+def _check(values: object) -> None:
+    """ConfigError for a value outside the choices or range its declaration gives."""
+    from .declarations import check_values  # which reads this module's dataclasses
+
+    check_values(values)
+
+
 @dataclass(frozen=True)
 class FetchLimits:
     """What reading files and downloading pages and feeds needs of the settings, and no more."""
@@ -78,10 +85,7 @@ class FetchLimits:
     allow_private: bool = False  # fetch URLs on loopback, private or link-local addresses
 
     def __post_init__(self) -> None:
-        if self.fetch_timeout <= 0:
-            raise ConfigError(f"fetch timeout must be positive, got {self.fetch_timeout:g}")
-        if self.max_bytes < 1:
-            raise ConfigError(f"max bytes must be positive, got {self.max_bytes}")
+        _check(self)
 
     def with_(self, **changes: Any) -> FetchLimits:
         """A copy with some fields changed."""
@@ -140,37 +144,14 @@ class Settings:
     batch_price_factor: float = DEFAULT_BATCH_PRICE_FACTOR
 
     def __post_init__(self) -> None:
-        if self.engine not in ENGINES:
-            raise ConfigError(f"unknown engine {self.engine!r}: choose one of {', '.join(ENGINES)}")
-        if self.tokenizer not in TOKENIZERS:
-            raise ConfigError(
-                f"unknown tokenizer {self.tokenizer!r}: choose one of {', '.join(TOKENIZERS)}"
-            )
-        if self.max_tokens < MIN_MAX_TOKENS:
-            raise ConfigError(
-                f"max tokens must be at least {MIN_MAX_TOKENS}, got {self.max_tokens}"
-            )
-        if not 0 <= self.overlap <= self.max_tokens // 2:
+        _check(self)
+        if not self.overlap <= self.max_tokens // 2:
             raise ConfigError(
                 f"overlap must be between 0 and half of max tokens ({self.max_tokens // 2}), "
                 f"got {self.overlap}"
             )
-        if self.max_key_points < 1 or self.max_risks < 0:
-            raise ConfigError("max key points must be at least 1 and max risks at least 0")
-        _ = self.fetch_limits  # made only to check its fields
         if self.replace_rules and not self.rules:
             raise ConfigError("replacing the built-in risk rules needs at least one rules file")
-        if self.structured_output not in STRUCTURED_MODES:
-            raise ConfigError(
-                f"unknown structured output mode {self.structured_output!r}: "
-                f"choose one of {', '.join(STRUCTURED_MODES)}"
-            )
-        if self.concurrency is not None and self.concurrency < 1:
-            raise ConfigError(f"concurrency must be at least 1, got {self.concurrency}")
-        if not 0.0 < self.fuzzy_threshold <= 1.0:
-            raise ConfigError(f"fuzzy threshold must be in (0, 1], got {self.fuzzy_threshold}")
-        if self.max_cost is not None and self.max_cost < 0:
-            raise ConfigError(f"max cost must not be negative, got {self.max_cost}")
 
     def with_(self, **changes: Any) -> Settings:
         """A copy with some fields changed."""
@@ -294,6 +275,9 @@ class BriefConfig:
     sources: tuple[SourceSpec, ...] = ()
     email: Any = None  # deliver.EmailTarget, when [delivery.email] is configured
     webhook: Any = None  # deliver.WebhookTarget, when [delivery.webhook] is configured
+
+    def __post_init__(self) -> None:
+        _check(self)
 
     def with_(self, **changes: Any) -> BriefConfig:
         return replace(self, **changes)

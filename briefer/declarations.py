@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from . import config as c
+from .errors import ConfigError
 
 Kind = Literal["str", "int", "float", "bool", "choice", "file", "dir", "files", "words", "choices"]
 
@@ -283,6 +284,29 @@ def environment_values(env: Mapping[str, str]) -> dict[str, Any]:
         if s.env and env.get(s.env):
             values[s.name] = Path(env[s.env]) if s.kind in ("file", "dir") else env[s.env]
     return values
+
+
+def _range(s: Setting) -> str:
+    low = None if s.low is None else f"{'above' if s.low_open else 'at least'} {s.low:g}"
+    high = None if s.high is None else f"at most {s.high:g}"
+    return " and ".join(part for part in (low, high) if part)
+
+
+def check_values(values: object) -> None:
+    """ConfigError naming the setting when a field of a settings dataclass is outside the
+    choices or the range its declaration gives (None: unset, always allowed)."""
+    for f in fields(values):  # type: ignore[arg-type]
+        s = BY_NAME.get(f.name)
+        value = getattr(values, f.name)
+        if s is None or value is None:
+            continue
+        if s.kind == "choice" and value not in s.choices:
+            raise ConfigError(f"unknown {s.name} {value!r}: choose one of {', '.join(s.choices)}")
+        if s.kind not in ("int", "float") or isinstance(value, bool):
+            continue
+        too_low = s.low is not None and (value <= s.low if s.low_open else value < s.low)
+        if too_low or (s.high is not None and value > s.high):
+            raise ConfigError(f"{s.name} must be {_range(s)}, got {value:g}")
 
 
 def check_names(settings: type = c.Settings, brief: type = c.BriefConfig) -> None:

@@ -154,14 +154,10 @@ def test_every_file_key_reaches_its_setting(s, tmp_path):
 
 @pytest.mark.parametrize(
     "s",
-    [
-        s
-        for s in SETTINGS
-        if s.kind in ("int", "float") and s.low is not None and (s.flags or s.section)
-    ],
+    [s for s in SETTINGS if s.kind in ("int", "float") and s.low is not None],
     ids=named,
 )
-def test_the_flag_and_the_file_refuse_the_same_values(s, tmp_path):
+def test_the_flag_the_file_and_the_library_refuse_the_same_values(s, tmp_path):
     below = s.low if s.low_open else (s.low - 1 if s.kind == "int" else s.low - 0.001)
     shown = str(int(below)) if s.kind == "int" else repr(below)
     if s.section in SECTIONS:
@@ -173,6 +169,12 @@ def test_the_flag_and_the_file_refuse_the_same_values(s, tmp_path):
         cmd = command("brief" if s.target == "brief" else "summarize")
         with pytest.raises(click.BadParameter):
             cmd.make_context("x", [s.flags[-1], shown, "x.txt"])
+    owner = BriefConfig if s.target == "brief" else Settings
+    with pytest.raises(ConfigError, match=f"^{s.name} must be "):
+        owner(**{s.name: below})
+    edge = s.low if not s.low_open else s.low + 0.5
+    overlap = {"overlap": 0} if s.name == "max_tokens" else {}  # at most half of max_tokens
+    owner(**{s.name: edge}, **overlap)  # the edge of the range: accepted
 
 
 def test_every_variable_reaches_its_setting(tmp_path):
