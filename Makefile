@@ -8,7 +8,7 @@ STAMP   = $(VENV)/.installed
 DEBIAN_PACKAGES ?= libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core \
 	fonts-dejavu-extra fonts-droid-fallback
 
-.PHONY: demo test eval bench lint clean system-deps preview
+.PHONY: demo test eval bench lint clean system-deps preview settings-table
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import venv, ensurepip' 2>/dev/null || $(MAKE) --no-print-directory system-deps DEBIAN_PACKAGES="python3-venv $(DEBIAN_PACKAGES)"
@@ -56,6 +56,11 @@ bench: $(STAMP)
 	$(BIN)/python bench/bench_llm_repairs.py
 	$(BIN)/python bench/bench_evidence.py
 	$(BIN)/python bench/bench_memory.py
+
+## settings-table: write the README's settings table from briefer/declarations.py
+settings-table: $(STAMP)
+	$(BIN)/python -c 'import pathlib, briefer.declarations as d; p = pathlib.Path("README.md"); \
+	p.write_text(d.with_table(p.read_text(encoding="utf-8")), encoding="utf-8")'
 
 ## preview: page 1 of the seed brief's PDF as docs/seed-brief-page1.png (needs poppler-utils)
 preview: demo

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from .config import DEFAULT_MAX_TOKENS, DEFAULT_OVERLAP, DEFAULT_TOKENIZER, MIN_MAX_TOKENS
+from .defaults import DEFAULT_MAX_TOKENS, DEFAULT_OVERLAP, DEFAULT_TOKENIZER, MIN_MAX_TOKENS
 from .errors import ConfigError
 from .models import Article, Chunk
 from .segmentation import Segment, paragraphs, sentences_in, words_in

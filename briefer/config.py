@@ -1,8 +1,9 @@
 """Settings, their defaults, and what the daily brief is configured with.
 
 Precedence is flag > environment > config file > default; the CLI applies it through
-``resolve``. Defaults are the named constants below. Reading ``briefer.toml`` (and explaining
-its mistakes) is ``briefer.configfile``'s job.
+``resolve``. Defaults are the named constants of ``briefer.defaults``; the choices and ranges
+of each setting are declared in ``briefer.declarations``. Reading ``briefer.toml`` (and
+explaining its mistakes) is ``briefer.configfile``'s job.
 """
 
 from __future__ import annotations
@@ -14,43 +15,52 @@ from pathlib import Path
 from typing import Any
 
 from .cluster import DEFAULT_STORY_THRESHOLD
+from .declarations import check_names, check_values, environment_values
 from .dedup import DEFAULT_NEAR_DUPLICATE
+from .defaults import (
+    DEFAULT_BATCH_MAX_WAIT,
+    DEFAULT_BATCH_POLL_INTERVAL,
+    DEFAULT_BATCH_PRICE_FACTOR,
+    DEFAULT_CONNECT_TIMEOUT,
+    DEFAULT_CONSOLIDATE_ABOVE,
+    DEFAULT_ENGINE,
+    DEFAULT_FETCH_TIMEOUT,
+    DEFAULT_FORMATS,
+    DEFAULT_FULL_TEXT_BELOW_WORDS,
+    DEFAULT_FUZZY_THRESHOLD,
+    DEFAULT_MAX_ARTICLES,
+    DEFAULT_MAX_BYTES,
+    DEFAULT_MAX_KEY_POINTS,
+    DEFAULT_MAX_OUTPUT_TOKENS,
+    DEFAULT_MAX_REDIRECTS,
+    DEFAULT_MAX_RETRIES,
+    DEFAULT_MAX_RETRY_WAIT,
+    DEFAULT_MAX_RISKS,
+    DEFAULT_MAX_STORIES,
+    DEFAULT_MAX_TOKENS,
+    DEFAULT_MAX_TOP_RISKS,
+    DEFAULT_MODEL,
+    DEFAULT_OUTPUT_DIR,
+    DEFAULT_OVERLAP,
+    DEFAULT_PAGE_SIZE,
+    DEFAULT_PER_SOURCE_LIMIT,
+    DEFAULT_READ_TIMEOUT,
+    DEFAULT_REPAIR_RETRIES,
+    DEFAULT_REQUESTS_PER_MINUTE,
+    DEFAULT_RETRY_BASE_DELAY,
+    DEFAULT_STRUCTURED_OUTPUT,
+    DEFAULT_SUMMARY_ITEMS,
+    DEFAULT_TEMPERATURE,
+    DEFAULT_TITLE,
+    DEFAULT_TOKENIZER,
+    DEFAULT_TOKENS_PER_MINUTE,
+    DEFAULT_USE_CACHE,
+    DEFAULT_WINDOW_HOURS,
+)
 from .errors import ConfigError
 
-DEFAULT_ENGINE = "auto"
-ENGINES = ("auto", "extractive", "openai")
-DEFAULT_TOKENIZER = "o200k_base"
-TOKENIZERS = ("o200k_base", "cl100k_base")
-DEFAULT_MAX_TOKENS = 2000
-DEFAULT_OVERLAP = 100
-MIN_MAX_TOKENS = 16
-DEFAULT_MAX_KEY_POINTS = 5
-DEFAULT_MAX_RISKS = 10
-DEFAULT_MAX_BYTES = 10 * 1024 * 1024
-DEFAULT_CONNECT_TIMEOUT = 10.0
-DEFAULT_READ_TIMEOUT = 30.0
-DEFAULT_MAX_REDIRECTS = 5
-DEFAULT_FETCH_TIMEOUT = 60.0  # seconds for a whole download, however slowly data arrives
-SOURCE_EXTENSIONS = (".txt", ".text", ".md", ".markdown", ".html", ".htm", ".xhtml")
-
-DEFAULT_MODEL = "gpt-4o-mini"
-STRUCTURED_MODES = ("auto", "json_schema", "json_object", "prompt")
-DEFAULT_CONCURRENCY = 8
-DEFAULT_REQUEST_TIMEOUT = 120.0
-# An endpoint on this machine or a private network is most likely one model server doing one
-# request at a time: parallel requests only queue there, and a reply can take minutes.
-DEFAULT_LOCAL_CONCURRENCY = 1
-DEFAULT_LOCAL_REQUEST_TIMEOUT = 600.0
-DEFAULT_MAX_RETRIES = 4
-DEFAULT_REPAIR_RETRIES = 2
-DEFAULT_RETRY_BASE_DELAY = 1.0
-DEFAULT_MAX_RETRY_WAIT = 60.0
-DEFAULT_MAX_OUTPUT_TOKENS = 2000
-DEFAULT_FUZZY_THRESHOLD = 0.9
-DEFAULT_BATCH_POLL_INTERVAL = 30.0  # seconds before the first status check; then doubling
-DEFAULT_BATCH_MAX_WAIT = 24 * 3600.0  # give up waiting (the batch stays, a later run resumes)
-DEFAULT_BATCH_PRICE_FACTOR = 0.5  # batch tokens cost this share of the interactive price
 DEFAULT_CONFIG_FILE = "briefer.toml"
+SOURCE_EXTENSIONS = (".txt", ".text", ".md", ".markdown", ".html", ".htm", ".xhtml")
 MISSING_ENDPOINT = (
     "the openai engine needs an API key or an endpoint, and neither is set: "
     "export OPENAI_API_KEY=... for OpenAI, or pass --base-url (or set OPENAI_BASE_URL, or "
@@ -66,13 +76,6 @@ class Price:
     output: float
 
 
-def _check(values: object) -> None:
-    """ConfigError for a value outside the choices or range its declaration gives."""
-    from .declarations import check_values  # which reads this module's dataclasses
-
-    check_values(values)
-
-
 @dataclass(frozen=True)
 class FetchLimits:
     """What reading files and downloading pages and feeds needs of the settings, and no more."""
@@ -85,7 +88,7 @@ class FetchLimits:
     allow_private: bool = False  # fetch URLs on loopback, private or link-local addresses
 
     def __post_init__(self) -> None:
-        _check(self)
+        check_values(self)
 
     def with_(self, **changes: Any) -> FetchLimits:
         """A copy with some fields changed."""
@@ -115,27 +118,29 @@ class Settings:
     model: str = DEFAULT_MODEL
     base_url: str | None = None
     api_key: str | None = field(default=None, repr=False)  # secret: never printed or stored
-    structured_output: str = "auto"
+    structured_output: str = DEFAULT_STRUCTURED_OUTPUT
     concurrency: int | None = None  # None: DEFAULT_CONCURRENCY, or the local default
-    requests_per_minute: int = 0
-    tokens_per_minute: int = 0
+    requests_per_minute: int = DEFAULT_REQUESTS_PER_MINUTE
+    tokens_per_minute: int = DEFAULT_TOKENS_PER_MINUTE
     request_timeout: float | None = None  # None: DEFAULT_REQUEST_TIMEOUT, or the local one
     max_retries: int = DEFAULT_MAX_RETRIES
     repair_retries: int = DEFAULT_REPAIR_RETRIES
     retry_base_delay: float = DEFAULT_RETRY_BASE_DELAY
     max_retry_wait: float = DEFAULT_MAX_RETRY_WAIT
     max_output_tokens: int = DEFAULT_MAX_OUTPUT_TOKENS
-    temperature: float = 0.0
+    temperature: float = DEFAULT_TEMPERATURE
     prompts_dir: Path | None = None
     cache_path: Path | None = None
-    use_cache: bool = True
+    use_cache: bool = DEFAULT_USE_CACHE
     dry_run: bool = False
     max_cost: float | None = None
     prices: Mapping[str, Price] = field(default_factory=dict)
     strict_evidence: bool = False
     language: str | None = None  # the language an LLM writes the brief in; None: English
     fuzzy_threshold: float = DEFAULT_FUZZY_THRESHOLD
-    consolidate_above: int = 0  # chunks; a longer article gets one more call to merge findings
+    consolidate_above: int = (
+        DEFAULT_CONSOLIDATE_ABOVE  # chunks; a longer article gets one more call to merge findings
+    )
     batch: bool = False  # send uncached chunks as one Batch API job
     batch_export: Path | None = None  # write the batch request file and stop
     batch_import: Path | None = None  # read a batch results file produced elsewhere
@@ -144,7 +149,7 @@ class Settings:
     batch_price_factor: float = DEFAULT_BATCH_PRICE_FACTOR
 
     def __post_init__(self) -> None:
-        _check(self)
+        check_values(self)
         if not self.overlap <= self.max_tokens // 2:
             raise ConfigError(
                 f"overlap must be between 0 and half of max tokens ({self.max_tokens // 2}), "
@@ -196,8 +201,6 @@ def read_brief_config(path: Path | None) -> BriefConfig:
 def from_environment(env: Mapping[str, str] | None = None) -> dict[str, Any]:
     """Settings fields from the variables declared in ``briefer.declarations`` (OPENAI_API_KEY,
     OPENAI_BASE_URL, BRIEFER_ENGINE, BRIEFER_MODEL, BRIEFER_CACHE)."""
-    from .declarations import environment_values
-
     return environment_values(os.environ if env is None else env)
 
 
@@ -255,29 +258,33 @@ class SourceSpec:
 class BriefConfig:
     """What goes into the daily brief and where it is written."""
 
-    title: str = "Daily brief"
+    title: str = DEFAULT_TITLE
     audience: str | None = None
-    output_dir: Path = Path("briefs")
-    formats: tuple[str, ...] = ("md", "json", "html")
-    page_size: str = "A4"
-    window_hours: float = 24.0
+    output_dir: Path = DEFAULT_OUTPUT_DIR
+    formats: tuple[str, ...] = DEFAULT_FORMATS
+    page_size: str = DEFAULT_PAGE_SIZE
+    window_hours: float = DEFAULT_WINDOW_HOURS
     since_last_run: bool = False
-    max_articles: int = 300
-    per_source_limit: int = 50
+    max_articles: int = DEFAULT_MAX_ARTICLES
+    per_source_limit: int = DEFAULT_PER_SOURCE_LIMIT
     include: tuple[str, ...] = ()
     exclude: tuple[str, ...] = ()
     near_duplicate: float = DEFAULT_NEAR_DUPLICATE
     story_threshold: float = DEFAULT_STORY_THRESHOLD
-    max_stories: int = 25
-    max_top_risks: int = 12
-    summary_items: int = 5
-    full_text_below_words: int = 120  # fetch the page when a feed item carries less than this
+    max_stories: int = DEFAULT_MAX_STORIES
+    max_top_risks: int = DEFAULT_MAX_TOP_RISKS
+    summary_items: int = DEFAULT_SUMMARY_ITEMS
+    full_text_below_words: int = DEFAULT_FULL_TEXT_BELOW_WORDS
     sources: tuple[SourceSpec, ...] = ()
     email: Any = None  # deliver.EmailTarget, when [delivery.email] is configured
     webhook: Any = None  # deliver.WebhookTarget, when [delivery.webhook] is configured
 
     def __post_init__(self) -> None:
-        _check(self)
+        check_values(self)
 
     def with_(self, **changes: Any) -> BriefConfig:
         return replace(self, **changes)
+
+
+# A renamed field, or a setting declared for a field that is gone, fails here, at import.
+check_names(Settings, BriefConfig)

@@ -13,15 +13,15 @@ from urllib.parse import urljoin, urlsplit
 import requests
 
 from ._version import __version__
-from .config import (
+from .config import FetchLimits
+from .deadline import Watchdog, watched_session
+from .defaults import (
     DEFAULT_CONNECT_TIMEOUT,
     DEFAULT_FETCH_TIMEOUT,
     DEFAULT_MAX_BYTES,
     DEFAULT_MAX_REDIRECTS,
     DEFAULT_READ_TIMEOUT,
-    FetchLimits,
 )
-from .deadline import Watchdog, watched_session
 from .errors import SourceError
 from .redaction import redact_url as redact
 

@@ -12,7 +12,7 @@ import difflib
 import re
 from collections.abc import Sequence
 
-from .config import DEFAULT_FUZZY_THRESHOLD
+from .defaults import DEFAULT_FUZZY_THRESHOLD
 from .models import Span
 from .segmentation import Segment, sentences
 

@@ -290,7 +290,7 @@ def test_article_id_and_word_count_work_in_blocks_with_the_same_result(text):
 
 def test_no_token_is_longer_than_the_bound_chunking_relies_on():
     from briefer.chunking import _MAX_TOKEN_BYTES
-    from briefer.config import TOKENIZERS
+    from briefer.defaults import TOKENIZERS
     from briefer.tokenizer import get_encoding
 
     for name in TOKENIZERS:

@@ -22,13 +22,12 @@ from typing import Any
 import openai
 from pydantic import BaseModel
 
-from ..config import (
+from ..config import Price, Settings
+from ..defaults import (
     DEFAULT_CONCURRENCY,
     DEFAULT_LOCAL_CONCURRENCY,
     DEFAULT_LOCAL_REQUEST_TIMEOUT,
     DEFAULT_REQUEST_TIMEOUT,
-    Price,
-    Settings,
 )
 from ..errors import ConfigError
 from ..merge import merge_key_points, merge_risks
