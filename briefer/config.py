@@ -1,21 +1,20 @@
 """Settings, their defaults, and what the daily brief is configured with.
 
-Precedence is flag > environment > config file > default; the CLI applies it through
-``resolve``. Defaults are the named constants of ``briefer.defaults``; the choices and ranges
+Precedence is flag > environment > config file > default; ``briefer.configfile.resolve``
+applies it. Defaults are the named constants of ``briefer.defaults``; the choices and ranges
 of each setting are declared in ``briefer.declarations``. Reading ``briefer.toml`` (and
 explaining its mistakes) is ``briefer.configfile``'s job.
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
 from .cluster import DEFAULT_STORY_THRESHOLD
-from .declarations import check_names, check_values, environment_values
+from .declarations import check_names, check_values
 from .dedup import DEFAULT_NEAR_DUPLICATE
 from .defaults import (
     DEFAULT_BATCH_MAX_WAIT,
@@ -182,56 +181,6 @@ class Settings:
         """ConfigError, before any request, when the LLM engine has nowhere to send one."""
         if self.resolved_engine() == "openai" and not self.llm_configured:
             raise ConfigError(MISSING_ENDPOINT)
-
-
-def read_config_file(path: Path) -> dict[str, Any]:
-    """Settings fields from a ``briefer.toml``; relative paths are taken from its folder."""
-    from .configfile import settings_from_file
-
-    return settings_from_file(path)
-
-
-def read_brief_config(path: Path | None) -> BriefConfig:
-    """The [brief] section and [[source]] list of a config file (defaults without a file)."""
-    from .configfile import brief_from_file
-
-    return BriefConfig() if path is None else brief_from_file(path)
-
-
-def from_environment(env: Mapping[str, str] | None = None) -> dict[str, Any]:
-    """Settings fields from the variables declared in ``briefer.declarations`` (OPENAI_API_KEY,
-    OPENAI_BASE_URL, BRIEFER_ENGINE, BRIEFER_MODEL, BRIEFER_CACHE)."""
-    return environment_values(os.environ if env is None else env)
-
-
-def find_config_file(explicit: Path | None, env: Mapping[str, str] | None = None) -> Path | None:
-    """The config file to read: --config, else $BRIEFER_CONFIG, else ./briefer.toml if present."""
-    env = os.environ if env is None else env
-    if explicit is not None:
-        return explicit
-    if env.get("BRIEFER_CONFIG"):
-        return Path(env["BRIEFER_CONFIG"])
-    local = Path(DEFAULT_CONFIG_FILE)
-    return local if local.is_file() else None
-
-
-def resolve(
-    flags: Mapping[str, Any],
-    *,
-    config_file: Path | None = None,
-    env: Mapping[str, str] | None = None,
-) -> Settings:
-    """Settings from flags (None = not given) over environment over file over defaults."""
-    known = {f.name for f in fields(Settings)}
-    merged: dict[str, Any] = {}
-    if config_file is not None:
-        merged.update(read_config_file(config_file))
-    merged.update(from_environment(env))
-    merged.update({k: v for k, v in flags.items() if v is not None})
-    unknown = set(merged) - known
-    if unknown:  # a programming error, not a user one
-        raise TypeError(f"unknown settings: {sorted(unknown)}")
-    return Settings(**merged)
 
 
 # ---- the daily brief --------------------------------------------------------------------

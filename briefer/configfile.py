@@ -1,4 +1,5 @@
-"""Reading ``briefer.toml``: its sections as pydantic models, turned into settings values.
+"""Reading ``briefer.toml`` (its sections as pydantic models, turned into settings values), and
+resolving settings: flag > environment > config file > default.
 
 Unknown keys are errors; ``briefer.configerrors`` words them for a person (file, line,
 section, the nearest valid key).
@@ -7,15 +8,18 @@ section, the nearest valid key).
 from __future__ import annotations
 
 import logging
+import os
 import sys
+from collections.abc import Mapping
+from dataclasses import fields
 from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
 
-from .config import BriefConfig, Price, SourceSpec
+from .config import DEFAULT_CONFIG_FILE, BriefConfig, Price, Settings, SourceSpec
 from .configerrors import explain, key_lines, source_name
-from .declarations import SETTINGS, Setting, for_target, in_section
+from .declarations import SETTINGS, Setting, environment_values, for_target, in_section
 from .errors import ConfigError
 
 log = logging.getLogger("briefer.config")
@@ -183,7 +187,7 @@ def parse_file(path: Path) -> Any:
         raise ConfigError(explain(path, text, raw, first, _ConfigFile)) from None
 
 
-def settings_from_file(path: Path) -> dict[str, Any]:
+def read_config_file(path: Path) -> dict[str, Any]:
     """Settings fields from a ``briefer.toml``; relative paths are taken from its folder."""
     parsed = parse_file(path)
     base = Path(path).resolve().parent
@@ -216,8 +220,10 @@ def _from_sections(parsed: Any, target: str, base: Path) -> dict[str, Any]:
     return values
 
 
-def brief_from_file(path: Path) -> BriefConfig:
-    """The [brief] section and [[source]] list of a config file."""
+def read_brief_config(path: Path | None) -> BriefConfig:
+    """The [brief] section and [[source]] list of a config file (defaults without a file)."""
+    if path is None:
+        return BriefConfig()
     parsed = parse_file(path)
     base = Path(path).resolve().parent
     sources = []
@@ -276,3 +282,39 @@ def brief_from_file(path: Path) -> BriefConfig:
     if parsed.delivery.webhook is not None:
         values["webhook"] = WebhookTarget(parsed.delivery.webhook.url)
     return BriefConfig(**{k: v for k, v in values.items() if v is not None})
+
+
+def from_environment(env: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """Settings fields from the variables declared in ``briefer.declarations`` (OPENAI_API_KEY,
+    OPENAI_BASE_URL, BRIEFER_ENGINE, BRIEFER_MODEL, BRIEFER_CACHE)."""
+    return environment_values(os.environ if env is None else env)
+
+
+def find_config_file(explicit: Path | None, env: Mapping[str, str] | None = None) -> Path | None:
+    """The config file to read: --config, else $BRIEFER_CONFIG, else ./briefer.toml if present."""
+    env = os.environ if env is None else env
+    if explicit is not None:
+        return explicit
+    if env.get("BRIEFER_CONFIG"):
+        return Path(env["BRIEFER_CONFIG"])
+    local = Path(DEFAULT_CONFIG_FILE)
+    return local if local.is_file() else None
+
+
+def resolve(
+    flags: Mapping[str, Any],
+    *,
+    config_file: Path | None = None,
+    env: Mapping[str, str] | None = None,
+) -> Settings:
+    """Settings from flags (None = not given) over environment over file over defaults."""
+    known = {f.name for f in fields(Settings)}
+    merged: dict[str, Any] = {}
+    if config_file is not None:
+        merged.update(read_config_file(config_file))
+    merged.update(from_environment(env))
+    merged.update({k: v for k, v in flags.items() if v is not None})
+    unknown = set(merged) - known
+    if unknown:  # a programming error, not a user one
+        raise TypeError(f"unknown settings: {sorted(unknown)}")
+    return Settings(**merged)

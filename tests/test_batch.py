@@ -152,7 +152,7 @@ def test_cli_export_status_and_cancel(fake_llm, tmp_path, inputs):
 
 
 def test_batch_settings_come_from_the_config_file(tmp_path):
-    from briefer.config import read_config_file
+    from briefer.configfile import read_config_file
 
     config = tmp_path / "briefer.toml"
     config.write_text(

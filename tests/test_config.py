@@ -6,8 +6,9 @@ from click.testing import CliRunner
 
 from briefer.cli import cli
 from briefer.collect import for_source
-from briefer.config import FetchLimits, Settings, SourceSpec, read_brief_config, read_config_file
+from briefer.config import FetchLimits, Settings, SourceSpec
 from briefer.configerrors import key_lines, ordinal
+from briefer.configfile import read_brief_config, read_config_file
 from briefer.errors import ConfigError
 
 BRIEF_KEYS = (

@@ -20,11 +20,8 @@ from briefer.config import (
     BriefConfig,
     FetchLimits,
     Settings,
-    read_brief_config,
-    read_config_file,
-    resolve,
 )
-from briefer.configfile import SECTIONS, parse_file
+from briefer.configfile import SECTIONS, parse_file, read_brief_config, read_config_file, resolve
 from briefer.declarations import (
     BY_NAME,
     FETCH,

@@ -357,7 +357,7 @@ def test_every_test_the_readme_cites_for_a_guarantee_exists():
 
 
 def test_the_fetch_deadline_can_be_set_in_the_config_file(tmp_path):
-    from briefer.config import resolve
+    from briefer.configfile import resolve
 
     config = tmp_path / "briefer.toml"
     config.write_text("[fetch]\ntimeout = 7.5\n")

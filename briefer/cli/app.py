@@ -16,12 +16,8 @@ from typing import Any
 import click
 
 from .._version import __version__
-from ..config import (
-    Price,
-    Settings,
-    find_config_file,
-    resolve,
-)
+from ..config import Price, Settings
+from ..configfile import find_config_file, resolve
 from ..errors import BrieferError
 from ..models import EngineInfo
 from ..pipeline import DryRun

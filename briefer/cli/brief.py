@@ -7,9 +7,7 @@ from typing import Any
 
 import click
 
-from ..config import (
-    find_config_file,
-)
+from ..configfile import find_config_file, read_brief_config
 from ..engines.calls import BatchExported
 from ..lock import EX_TEMPFAIL, LockedError
 from .app import (
@@ -99,7 +97,7 @@ def brief(
       briefer --config briefer.toml --quiet --log-file briefs/briefer.log brief
       briefer brief https://news.example.org/world/rss.xml --window-hours 12
     """
-    from ..config import SourceSpec, read_brief_config
+    from ..config import SourceSpec
     from ..daily import run_daily
 
     changes = {k: v for k, v in take_settings(options, "brief").items() if v is not None}

@@ -13,7 +13,8 @@ from urllib.parse import urlsplit
 
 import click
 
-from ..config import SourceSpec, find_config_file, read_brief_config, read_config_file
+from ..config import SourceSpec
+from ..configfile import find_config_file, read_brief_config, read_config_file
 from ..render import write_atomic
 from .app import EXIT_ERROR, _error, _handle_errors, _State, cli
 
