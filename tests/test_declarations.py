@@ -177,6 +177,33 @@ def test_the_flag_the_file_and_the_library_refuse_the_same_values(s, tmp_path):
     owner(**{s.name: edge}, **overlap)  # the edge of the range: accepted
 
 
+def test_the_price_flags_reach_the_prices_of_the_model(tmp_path):
+    """--input-price and --output-price, written by hand, set [prices] for --model."""
+    result = CliRunner().invoke(
+        cli,
+        [
+            "summarize",
+            str(ROOT / "seeds"),
+            "--engine",
+            "openai",
+            "--base-url",
+            "http://127.0.0.1:9/v1",
+            "--model",
+            "m",
+            "--input-price",
+            "0.5",
+            "--output-price",
+            "2",
+            "--dry-run",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert "at most $" in result.stdout  # a cost bound: the model has a price
+    for name in ("summarize", "brief"):
+        flags = {o for p in command(name).params for o in p.opts}
+        assert set(BY_NAME["prices"].flags) <= flags
+
+
 def test_every_variable_reaches_its_setting(tmp_path):
     declared = [s for s in SETTINGS if s.env]
     assert {s.env for s in declared} == {

@@ -114,24 +114,18 @@ def option_for(s: Setting) -> Callable[[Callable[..., Any]], Callable[..., Any]]
     return click.option(*s.flags, s.name, **kwargs)
 
 
-def _price_options() -> list[Callable[[Callable[..., Any]], Callable[..., Any]]]:
+def _price_options(s: Setting) -> list[Callable[[Callable[..., Any]], Callable[..., Any]]]:
+    """--input-price and --output-price: the [prices] entry of --model, from the command line."""
     return [
         click.option(
-            "--input-price",
+            flag,
             type=click.FloatRange(0),
             default=None,
             cls=GroupedOption,
-            group="Cost",
-            help="USD per million input tokens for --model (overrides [prices]).",
-        ),
-        click.option(
-            "--output-price",
-            type=click.FloatRange(0),
-            default=None,
-            cls=GroupedOption,
-            group="Cost",
-            help="USD per million output tokens for --model (overrides [prices]).",
-        ),
+            group=s.concern,
+            help=f"USD per million {side} tokens for --model (overrides [prices]).",
+        )
+        for flag, side in zip(s.flags, ("input", "output"))
     ]
 
 
@@ -147,7 +141,7 @@ def settings_options(
         raise TypeError(f"undeclared settings: {sorted(unknown)}")
     options: list[Callable[[Callable[..., Any]], Callable[..., Any]]] = []
     for s in chosen:
-        options.extend(_price_options() if s.hand_written else [option_for(s)])
+        options.extend(_price_options(s) if s.hand_written else [option_for(s)])
 
     def apply(func: Callable[..., None]) -> Callable[..., None]:
         for option in reversed(options):
