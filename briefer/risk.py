@@ -6,10 +6,17 @@ distinct cues, or one strong phrase) and none of these holds:
 - the cue is part of a name (a lowercase cue written with a capital mid-sentence: "World War
   One"), inside a quoted title ("“1917”"), or swallowed by a phrase to ignore ("war of words");
 - the cue is negated nearby ("no threat", "an attack was ruled out");
-- the sentence is about fiction (a film, a novel) or history (an event dated years before the
-  article, or an era such as "colonial"), and says nothing of now or later.
+- the cue names the point in time that dates something else ("since the pandemic", "the
+  2008 financial crisis");
+- the sentence is about fiction (a film, a novel) or history (an event dated two or more
+  years before the article, a past time such as "last year" or an era such as "colonial", or
+  past-tense narration such as "it was the deadliest attack"), and says nothing of now or later;
+- the evidence is only two plain cues, and neither it nor a sentence next to it speaks of now
+  or later ("is", "could", "on Monday") or raises an alarm ("threat", "fears").
 
-Severity words count only near a cue; likelihood comes from the sentence's own wording.
+A sentence is evidence for one rule only, the one it supports most strongly; each rule quotes
+its strongest sentence. Severity words count only near a cue; likelihood comes from the
+sentence's own wording.
 """
 
 from __future__ import annotations
@@ -20,28 +27,22 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from .models import LIKELIHOODS, SEVERITIES, Article, Risk, Span
+from .risk_time import MAX_GAP_CHARS, history, names_a_time, reference_year, words_between
 from .rules import Rule, RuleSet, load_rules
 from .segmentation import Segment
 
-__all__ = ["Rule", "RuleSet", "assess", "load_rules"]
+__all__ = ["Rule", "RuleSet", "assess", "load_rules", "reference_year"]
 
 NEGATION_WINDOW = 4  # words between a negation and the cue it cancels
-_MAX_GAP_CHARS = 200  # beyond this many characters two phrases are never "near"
 SEVERITY_WINDOW = 6  # words between a severity word and the cue it qualifies
-HISTORY_YEARS = 5  # an event dated this many years before the article is history
-# News states its main risk up front: a lede sentence that looks ahead is quoted even when a
-# later one holds more cues; a lede that narrates a past event is not preferred.
-LEDE_SENTENCES = 2
-# Wording that looks ahead: a hedge or an expectation ("could", "fears", "will"), or a marker
-# of now ("still").
-_FORWARD = frozenset({("likelihood", "possible"), ("likelihood", "likely"), ("ongoing",)})
+# What places a sentence in the present or the future, or states an alarm: the kinds that
+# keep a sentence told with past wording from being narration of an event that is over.
+_NOW_KINDS = frozenset({"present", "ongoing", "alert"})
+_HEDGES = frozenset({("likelihood", "possible"), ("likelihood", "likely")})
+# Evidence weaker than this (a lone strong phrase, two plain cues) must also say that the
+# threat is current or ahead: a marker of now or later, or an alert word.
+CONFIDENT_STRENGTH = 3
 _CUE_KINDS = ("cues", "requires", "strong")
-_CLAUSE_BREAK = re.compile(r"[,;:()—–]|\s-\s")
-# A year, with the word before it when that makes it a target ("by 2030"), not a date.
-_YEAR = re.compile(r"(?:(?:by|until|bis)\s+)?(?<![\w-])((?:1[5-9]|20)\d\d)(?![\w-])", re.I)
-# A year, a decade ("1990s") or a range ("1904-1908"): the latest year it covers is group 3,
-# or group 1 with a decade's "s" in group 2.
-_DATE = re.compile(r"((?:1[5-9]|20)\d\d)(s?)(?:\s?[-–]\s?((?:1[5-9]|20)\d\d))?")
 # A quoted span: straight, curly, low-high (German) and angle quotes.
 _QUOTED = re.compile(r"[\"“”„«»‹›]\s?([^\"“”„«»‹›]{1,80}?)\s?[\"“”«»‹›]")
 _FIRST_WORD = re.compile(r"[^\W_]")
@@ -63,49 +64,73 @@ class _Hit:
         return role in self.kinds
 
 
-def reference_year(article: Article) -> int | None:
-    """The year the article speaks from: its publication date, else the latest year it names.
-
-    A target year ("by 2030", "bis 2030") is not a year the article speaks from.
-    """
-    if article.published and article.published[:4].isdigit():
-        return int(article.published[:4])
-    years = [
-        int(m.group(1))
-        for m in _YEAR.finditer(article.text)
-        if not m.group(0).lower().startswith(("by", "until", "bis"))
-    ]
-    return max(years) if years else None
-
-
 def assess(
     article: Article, sentences: Sequence[Segment], rules: RuleSet, *, limit: int
 ) -> list[Risk]:
     """Risks the rules find in an article, most serious first, each with its evidence."""
-    text = article.text
-    year = reference_year(article)
-    per_sentence, kinds = _hits_by_sentence(text, sentences, rules)
-    history = _history(text, sentences, kinds, rules, year)
-    # For each rule: (strength, -position, position, counted cue hits) of every sentence.
-    found: dict[int, list[tuple[int, int, int, list[_Hit]]]] = {}
-    for position, hits in per_sentence.items():
-        here = kinds[position]
-        if here.isdisjoint(_CUE_KINDS) or "fiction" in here or position in history:
-            continue
-        segment = sentences[position]
-        titles = _title_spans(text, segment)
-        negations = "negation" in here or "negation_after" in here
-        for index, cues in _counted_cues(text, hits, titles, negations).items():
-            strength = _strength(rules.rules[index], cues)
-            if strength:
-                counted = [hit for _, hit in cues]
-                found.setdefault(index, []).append((strength, -position, position, counted))
+    per_sentence, found, now = candidates(article, sentences, rules)
+    found = _one_category_per_sentence(rules.rules, found)
     risks = [
-        _risk(article, rules, rules.rules[index], sentences, per_sentence, evidence)
+        _risk(article, rules, rules.rules[index], sentences, per_sentence, evidence, now)
         for index, evidence in found.items()
     ]
     risks.sort(key=lambda r: (-r.rank_value, -r.score, r.span.start if r.span else 0))
     return risks[:limit]
+
+
+def _one_category_per_sentence(
+    rules: Sequence[Rule], found: dict[int, list[tuple[int, int, int, list[_Hit]]]]
+) -> dict[int, list[tuple[int, int, int, list[_Hit]]]]:
+    """Each sentence stays evidence for one rule only: the one it supports most strongly.
+
+    A sentence that fits two rules ("conflicts are raging ... arms shipments") is one finding,
+    not two. A rule from the user's own file wins over a built-in one, then the stronger
+    support, then the rule listed first. A rule left without evidence is dropped.
+    """
+    owner: dict[int, tuple[bool, int, int]] = {}  # position -> (user, strength, -index)
+    for index, evidence in found.items():
+        for strength, _, position, _ in evidence:
+            claim = (rules[index].user, strength, -index)
+            if position not in owner or claim > owner[position]:
+                owner[position] = claim
+    kept: dict[int, list[tuple[int, int, int, list[_Hit]]]] = {}
+    for index, evidence in found.items():
+        mine = [e for e in evidence if owner[e[2]][2] == -index]
+        if mine:
+            kept[index] = mine
+    return kept
+
+
+def candidates(
+    article: Article, sentences: Sequence[Segment], rules: RuleSet
+) -> tuple[dict[int, list[_Hit]], dict[int, list[tuple[int, int, int, list[_Hit]]]], set[int]]:
+    """The phrases of each sentence, for each rule the sentences that are its evidence, and
+    the sentences that speak of now or later.
+
+    Evidence is given as (strength, -position, position, counted cue hits).
+    """
+    text = article.text
+    year = reference_year(article)
+    per_sentence, kinds = _hits_by_sentence(text, sentences, rules)
+    now = {p for p, hits in per_sentence.items() if _speaks_of_now(hits, kinds[p])}
+    past = history(text, sentences, kinds, rules, year, now)
+    found: dict[int, list[tuple[int, int, int, list[_Hit]]]] = {}
+    for position, hits in per_sentence.items():
+        here = kinds[position]
+        if here.isdisjoint(_CUE_KINDS) or "fiction" in here or position in past:
+            continue
+        segment = sentences[position]
+        titles = _title_spans(text, segment)
+        negations = "negation" in here or "negation_after" in here
+        # A passage speaks of now when the sentence or one next to it does.
+        current = not now.isdisjoint((position - 1, position, position + 1))
+        for index, cues in _counted_cues(text, hits, titles, negations).items():
+            strength = _strength(rules.rules[index], cues)
+            strong = any(kind == "strong" for kind, _ in cues)
+            if strength and (strong or strength >= CONFIDENT_STRENGTH or current):
+                counted = [hit for _, hit in cues]
+                found.setdefault(index, []).append((strength, -position, position, counted))
+    return per_sentence, found, now
 
 
 def _hits_by_sentence(
@@ -167,16 +192,6 @@ def _title_spans(text: str, sentence: Segment) -> list[tuple[int, int]]:
     return spans
 
 
-def _words_between(text: str, start: int, end: int) -> int | None:
-    """Words between two positions in one clause; None when a clause break separates them."""
-    if end - start > _MAX_GAP_CHARS:
-        return None  # far apart: no need to count (and a giant sentence stays linear)
-    gap = text[start:end]
-    if _CLAUSE_BREAK.search(gap):
-        return None
-    return len(gap.split())
-
-
 class _Negations:
     """Where the negations of one sentence are, to test a cue against the nearest ones."""
 
@@ -189,12 +204,12 @@ class _Negations:
     def cancel(self, text: str, cue: _Hit) -> bool:
         i = bisect.bisect_right(self.before, cue.start) - 1
         if i >= 0:
-            gap = _words_between(text, self.before[i], cue.start)
+            gap = words_between(text, self.before[i], cue.start)
             if gap is not None and gap <= NEGATION_WINDOW:
                 return True
         j = bisect.bisect_left(self.after, cue.end)
         if j < len(self.after):
-            gap = _words_between(text, cue.end, self.after[j])
+            gap = words_between(text, cue.end, self.after[j])
             if gap is not None and gap <= NEGATION_WINDOW:
                 return True
         return False
@@ -206,6 +221,7 @@ def _counted_cues(
     """The cue hits of each rule that count, with their kind: not in a title, not negated."""
     out: dict[int, list[tuple[str, _Hit]]] = {}
     negated = _Negations(hits) if negations else None
+    anchors = [h.end for h in hits if h.has("time_anchor")]
     for hit in hits:
         kinds = [r for r in hit.roles if r[0] in _CUE_KINDS]
         if not kinds:
@@ -213,6 +229,8 @@ def _counted_cues(
         if any(a <= hit.start and hit.end <= b for a, b in titles):
             continue
         if negated and negated.cancel(text, hit):
+            continue
+        if names_a_time(text, hit.start, anchors):
             continue
         for role in kinds:
             out.setdefault(int(role[1]), []).append((role[0], hit))
@@ -233,67 +251,11 @@ def _strength(rule: Rule, cues: Sequence[tuple[str, _Hit]]) -> int:
     return score if len(weak | required) >= 2 else 0
 
 
-def _history(
-    text: str,
-    sentences: Sequence[Segment],
-    kinds: dict[int, set[str]],
-    rules: RuleSet,
-    year: int | None,
-) -> set[int]:
-    """Positions of sentences that narrate events that are over.
-
-    A sentence is history when it names an era ("colonial") or dates its event years before
-    the article, and has no marker of now or later ("still", "will"). A sentence that dates
-    nothing inherits the verdict of the sentence before it in the same paragraph: "In 1998,
-    X happened. In retaliation, Y struck." are both history.
-    """
-    years = _dated_years(text, sentences, rules)
-    out: set[int] = set()
-    previous = False
-    for position, segment in enumerate(sentences):
-        here = kinds.get(position, set())
-        if position and "\n" in text[sentences[position - 1].end : segment.start]:
-            previous = False  # a new paragraph starts a new time frame
-        dated = years.get(position, [])
-        if "ongoing" in here:
-            verdict = False
-        elif "history" in here:
-            verdict = True
-        elif dated and year is not None:
-            verdict = max(dated) <= year - HISTORY_YEARS
-        elif dated:
-            verdict = False
-        else:
-            verdict = previous
-        if verdict:
-            out.add(position)
-        previous = verdict
-    return out
-
-
-def _dated_years(text: str, sentences: Sequence[Segment], rules: RuleSet) -> dict[int, list[int]]:
-    """For each sentence, the years that date what it tells: "in 1939", "1904-1908", "1990s"."""
-    starts = [s.start for s in sentences]
-    out: dict[int, list[int]] = {}
-    for match in _DATE.finditer(text):
-        start = match.start()
-        if start and (text[start - 1].isalnum() or text[start - 1] in "-_"):
-            continue
-        end = match.end()
-        if end < len(text) and (text[end].isalnum() or text[end] == "_"):
-            continue
-        if match.group(3):
-            year = int(match.group(3))  # a range is dated by the year it ended
-        elif match.group(2):
-            year = int(match.group(1)) + 9  # a decade by its last year
-        elif rules.year_lead.search(text, max(0, start - 40), start):
-            year = int(match.group(1))
-        else:
-            continue  # "the 2001 agreement" names a thing, it does not date the sentence
-        where = bisect.bisect_right(starts, start) - 1
-        if where >= 0 and end <= sentences[where].end:
-            out.setdefault(where, []).append(year)
-    return out
+def _speaks_of_now(hits: Sequence[_Hit], kinds: set[str]) -> bool:
+    """Whether a sentence places what it tells now or ahead, or raises an alarm about it."""
+    if not kinds.isdisjoint(_NOW_KINDS):
+        return True
+    return "likelihood" in kinds and any(not _HEDGES.isdisjoint(h.roles) for h in hits)
 
 
 def _near(text: str, hit: _Hit, cue_starts: Sequence[int], cue_ends: Sequence[int]) -> bool:
@@ -309,7 +271,7 @@ def _near(text: str, hit: _Hit, cue_starts: Sequence[int], cue_ends: Sequence[in
 
 
 def _close(text: str, start: int, end: int) -> bool:
-    return end - start <= _MAX_GAP_CHARS and len(text[start:end].split()) <= SEVERITY_WINDOW
+    return end - start <= MAX_GAP_CHARS and len(text[start:end].split()) <= SEVERITY_WINDOW
 
 
 def _distinct(found: Sequence[str]) -> list[str]:
@@ -326,15 +288,11 @@ def _risk(
     sentences: Sequence[Segment],
     per_sentence: dict[int, list[_Hit]],
     evidence: list[tuple[int, int, int, list[_Hit]]],
+    now: set[int],
 ) -> Risk:
     text = article.text
-    lede = [
-        e
-        for e in evidence
-        if e[2] < LEDE_SENTENCES
-        and any(not _FORWARD.isdisjoint(h.roles) for h in per_sentence[e[2]])
-    ]
-    _, _, position, cues = max(lede or evidence, key=lambda e: (e[0], e[1]))
+    # The strongest sentence, then one that speaks of now or later, then the first.
+    _, _, position, cues = max(evidence, key=lambda e: (e[0], e[2] in now, e[1]))
     best = sentences[position]
     hits = per_sentence[position]
     starts, ends = sorted(c.start for c in cues), sorted(c.end for c in cues)

@@ -28,7 +28,18 @@ else:  # pragma: no cover - exercised on Python 3.10 only
 DEFAULT_LANGUAGE = "en"
 _BUILTIN = "risk_rules.{}.toml"
 # Lists under [context]: each names a role a phrase can play next to the rules' cues.
-CONTEXT_ROLES = ("negation", "negation_after", "history", "ongoing", "fiction", "ignore")
+CONTEXT_ROLES = (
+    "negation",
+    "negation_after",
+    "history",
+    "ongoing",
+    "fiction",
+    "ignore",
+    "time_anchor",
+    "past",
+    "present",
+    "alert",
+)
 _TOP_KEYS = {"version", "language", "replace", "categories", "likelihood", "severity", "context"}
 _TOP_KEYS |= {"rule"}
 _RULE_KEYS = {"id", "category", "title", "severity", "cues", "requires", "strong"}
@@ -49,6 +60,7 @@ class Rule:
     cues: tuple[str, ...]
     requires: tuple[str, ...] = ()
     strong: tuple[str, ...] = ()
+    user: bool = False  # from a user's rules file: it wins a sentence shared with a built-in
 
 
 @dataclass(frozen=True)
@@ -93,6 +105,7 @@ def _read(path: Path | None, language: str) -> dict[str, Any] | None:
     if unknown:
         raise ConfigError(f"{where}: unknown keys {sorted(unknown)}; see the built-in rules")
     data["_where"] = where
+    data["_builtin"] = path is None
     return data
 
 
@@ -179,7 +192,11 @@ def _compile(layers: list[dict[str, Any]], language: str) -> RuleSet:
                     f"{where}: [context] takes {', '.join(CONTEXT_ROLES)}, year_prepositions"
                 )
         for raw in data.get("rule", []):
-            raw_rules[str(raw.get("id", ""))] = {**raw, "_where": where}
+            raw_rules[str(raw.get("id", ""))] = {
+                **raw,
+                "_where": where,
+                "_user": not data["_builtin"],
+            }
     if default_likelihood not in LIKELIHOODS:
         raise ConfigError(f"likelihood default must be one of {', '.join(LIKELIHOODS)}")
     rules = tuple(_rule(raw, categories) for raw in raw_rules.values())
@@ -203,6 +220,7 @@ def _compile(layers: list[dict[str, Any]], language: str) -> RuleSet:
 
 def _rule(raw: dict[str, Any], categories: dict[str, str]) -> Rule:
     where = raw.pop("_where")
+    user = bool(raw.pop("_user", False))
     rid = str(raw.get("id", ""))
     missing = [k for k in ("id", "category", "title") if not raw.get(k)]
     if not raw.get("cues") and not raw.get("strong"):
@@ -224,7 +242,7 @@ def _rule(raw: dict[str, Any], categories: dict[str, str]) -> Rule:
         for cue in items:
             if not isinstance(cue, str) or not cue.strip(" *"):
                 raise ConfigError(f"{where}: rule {rid}: every {kind} entry must be a phrase")
-    return Rule(rid, raw["category"], raw["title"], severity, **phrases)
+    return Rule(rid, raw["category"], raw["title"], severity, **phrases, user=user)
 
 
 def _phrase_regex(phrase: str) -> str:
