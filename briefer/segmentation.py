@@ -80,6 +80,20 @@ def paragraphs(text: str) -> list[Segment]:
     return spans
 
 
+def paragraph_starts(text: str) -> list[int]:
+    """Where each paragraph after the first starts: ``[p.start for p in paragraphs(text)[1:]]``."""
+    separator = _BLANK_LINE if _looks_hard_wrapped(text) else _NEWLINE
+    # Both separators end by consuming all whitespace, so each one that is not at the very end
+    # is followed by a paragraph; the first is skipped when only whitespace comes before it.
+    starts = [m.end() for m in separator.finditer(text)]
+    if starts and starts[-1] == len(text):
+        starts.pop()
+    first = separator.search(text)
+    if starts and first is not None and not text[: first.start()].strip():
+        starts.pop(0)
+    return starts
+
+
 def _append_trimmed(text: str, start: int, end: int, out: list[Segment]) -> None:
     while start < end and text[start].isspace():
         start += 1

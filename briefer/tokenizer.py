@@ -8,19 +8,21 @@ regex and special tokens stay tiktoken's and the sha256 tiktoken expects is stil
 
 from __future__ import annotations
 
-import base64
+import binascii
 import gzip
 import hashlib
 import importlib.util
 import threading
 from functools import cache
 from pathlib import Path
-from typing import Any
-
-import tiktoken
-from tiktoken_ext import openai_public
+from typing import TYPE_CHECKING, Any
 
 from .errors import ConfigError
+
+if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
+    import tiktoken
 
 _RANKS_PACKAGE = "bpe_openai"
 _lock = threading.Lock()
@@ -50,12 +52,9 @@ def _offline_ranks(name: str) -> Any:
                 f"the installed {name} token ranks do not match tiktoken's checksum; "
                 "reinstall bpe-openai and tiktoken"
             )
-        ranks: dict[bytes, int] = {}
-        for line in data.splitlines():
-            if line:
-                token, rank = line.split()
-                ranks[base64.b64decode(token)] = int(rank)
-        return ranks
+        # One "token rank" pair a line: split the whole file at once, decode in C.
+        fields = data.split()
+        return dict(zip(map(binascii.a2b_base64, fields[0::2]), map(int, fields[1::2])))
 
     return load
 
@@ -63,6 +62,11 @@ def _offline_ranks(name: str) -> Any:
 @cache
 def get_encoding(name: str) -> tiktoken.Encoding:
     """Return the named tiktoken encoding without touching the network."""
+    # Imported here: loading tiktoken and its ranks is the slowest part of starting up, and
+    # most commands (help, config checks, batch status) never tokenize.
+    import tiktoken
+    from tiktoken_ext import openai_public
+
     constructor = openai_public.ENCODING_CONSTRUCTORS.get(name)
     if constructor is None or name not in ("o200k_base", "cl100k_base"):
         raise ConfigError(f"unknown tokenizer {name!r}: choose o200k_base or cl100k_base")
@@ -74,6 +78,19 @@ def get_encoding(name: str) -> tiktoken.Encoding:
         finally:
             openai_public.load_tiktoken_bpe = original
     return tiktoken.Encoding(**spec)
+
+
+@cache
+def token_byte_lengths(name: str) -> npt.NDArray[np.int64]:
+    """The length in bytes of each token id of the named encoding (0 for unused ids)."""
+    import numpy as np
+
+    encoding = get_encoding(name)
+    ranks = encoding._mergeable_ranks
+    lengths = np.zeros(encoding.n_vocab, dtype=np.int64)
+    ids = np.fromiter(ranks.values(), dtype=np.int64, count=len(ranks))
+    lengths[ids] = np.fromiter(map(len, ranks), dtype=np.int64, count=len(ranks))
+    return lengths
 
 
 def count_tokens(text: str, name: str) -> int:

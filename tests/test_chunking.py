@@ -5,6 +5,7 @@ from hypothesis import strategies as st
 from briefer.chunking import chunk_text
 from briefer.errors import ConfigError
 from briefer.tokenizer import get_encoding
+from briefer.tokenspans import TokenSpans
 
 WORD = st.text(
     alphabet="abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789",
@@ -121,3 +122,44 @@ def test_empty_text_has_no_chunks():
 def test_invalid_limits_are_rejected(max_tokens, overlap):
     with pytest.raises(ConfigError):
         chunk_text("some text", max_tokens=max_tokens, overlap=overlap)
+
+
+SPAN_PIECES = [*"abcXYZ019 \t\n\r.,'’/-", "  ", "'s", "é", "中文", "😀", "\u0301", "\xa0", "Next "]
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(st.sampled_from(SPAN_PIECES), max_size=300).map("".join),
+    st.data(),
+    st.sampled_from(["o200k_base", "cl100k_base"]),
+)
+def test_span_counts_from_one_encode_are_exact(text, data, name):
+    spans = TokenSpans(text, name)
+    encode = get_encoding(name).encode_ordinary
+    assert spans.total == len(encode(text))
+    for _ in range(5):
+        start = data.draw(st.integers(0, len(text)))
+        end = data.draw(st.integers(start, len(text)))
+        assert spans.count(start, end) == len(encode(text[start:end]))
+
+
+def test_a_long_text_is_tokenized_once(monkeypatch):
+    # Counting a chunk re-encodes only its edges: everything encoded apart from the single
+    # whole-text encode adds up to a small share of the text.
+    text = "\n".join(
+        f"Paragraph {i} says the port reopened. Officials expect delays to last a week." * 3
+        for i in range(400)
+    )
+    encoding = get_encoding("o200k_base")
+    seen: list[int] = []
+    real = encoding.encode_ordinary
+
+    def recording(piece):
+        seen.append(len(piece))
+        return real(piece)
+
+    monkeypatch.setattr(encoding, "encode_ordinary", recording)
+    chunks = chunk_text(text, max_tokens=500, overlap=50)
+    assert len(chunks) > 20
+    assert sum(seen) < len(text) * 0.05, (len(seen), sum(seen))
+    check_invariants(text, chunks, 500)

@@ -1,4 +1,7 @@
-from briefer.segmentation import paragraphs, sentences
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from briefer.segmentation import paragraph_starts, paragraphs, sentences
 
 
 def texts(text, spans):
@@ -43,3 +46,14 @@ def test_spans_map_back_exactly(seed_text):
     for span in sentences(seed_text):
         piece = seed_text[span.start : span.end]
         assert piece == piece.strip() and piece
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(["a", "b.", " ", "\n", "\n\n", "\t", " \n", "x y", "w" * 30]), max_size=60
+    )
+)
+def test_paragraph_starts_agree_with_paragraphs(pieces):
+    text = "".join(pieces)
+    assert paragraph_starts(text) == [p.start for p in paragraphs(text)[1:]]

@@ -1,0 +1,123 @@
+"""Token counts of any span of a text from one tokenization of the whole text.
+
+tiktoken splits text into regex pieces and runs BPE inside each piece, so the tokens of a
+span are the whole text's tokens between two piece boundaries, except near the span's two
+edges where the span's own pieces can differ ("Next" alone is not the " Next" of the text;
+trailing spaces group differently at the end of a string). A position where a non-space
+character is followed by a space or tab is a piece boundary in every scan of o200k_base and
+cl100k_base (no piece holds both), and the scan of a span agrees with the scan of the whole
+text between two such positions. So the exact count of ``text[a:b]`` is: encode the short head
+``text[a:x]`` up to the first such position, take the whole text's tokens from ``x`` to the
+last such position ``y``, and encode the short tail ``text[y:b]``.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+from .tokenizer import get_encoding, token_byte_lengths
+
+if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
+
+# A non-space character followed by a space or tab: the space starts a new piece. Python's
+# \s is a superset of the tokenizer's, so \S here is never whitespace to the tokenizer.
+_PIECE_EDGE = re.compile(r"\S[ \t]")
+# Spans shorter than this are encoded directly: no saving to be had.
+_DIRECT_CHARS = 96
+_TAIL_WINDOWS = (64, 512, 4096)
+
+
+class TokenSpans:
+    """Exact token counts of spans of ``text``, after a single encode of the whole text."""
+
+    def __init__(self, text: str, tokenizer: str) -> None:
+        import numpy as np
+
+        encoding = get_encoding(tokenizer)
+        self._text = text
+        self._encode = encoding.encode_ordinary
+        self._exact_only = False
+        ids: npt.NDArray[np.uint32]
+        try:
+            ids = encoding.encode_to_numpy(text, disallowed_special=())
+        except UnicodeEncodeError:
+            # Lone surrogates: tiktoken replaces them before encoding, which shifts offsets.
+            # Spans are then counted by encoding them; the estimates below stay usable.
+            ids = np.asarray(self._encode(text), dtype=np.uint32)
+            self._exact_only = True
+        self.total = int(ids.size)
+        starts = np.zeros(ids.size + 1, dtype=np.int64)
+        np.cumsum(token_byte_lengths(tokenizer)[ids], out=starts[1:])
+        self._starts = starts
+        self._byte_of: npt.NDArray[np.int64] | None = None
+        if not text.isascii():
+            # Byte offset of each character: the UTF-8 bytes that do not continue a character.
+            utf8 = np.frombuffer(text.encode("utf-8", "surrogatepass"), dtype=np.uint8)
+            byte_of = np.append(np.flatnonzero((utf8 & 0xC0) != 0x80), utf8.size)
+            self._byte_of = byte_of.astype(np.int64, copy=False)
+            if utf8.size != int(starts[-1]):
+                self._exact_only = True
+        self._heads: dict[int, int] = {}
+        self._tails: dict[int, int] = {}
+        self._last_edges: dict[int, int] = {}
+
+    def index(self, position: int) -> int:
+        """How many of the whole text's tokens start before character ``position``."""
+        at = position if self._byte_of is None else int(self._byte_of[position])
+        return int(self._starts.searchsorted(at))
+
+    def indices(self, positions: list[int]) -> list[int]:
+        """``index`` of each position, computed together."""
+        import numpy as np
+
+        at = np.asarray(positions, dtype=np.int64)
+        if self._byte_of is not None:
+            at = self._byte_of[at]
+        found: list[int] = self._starts.searchsorted(at).tolist()
+        return found
+
+    def estimate(self, start: int, end: int) -> int:
+        """The whole text's tokens that start inside the span: within a few of the count."""
+        return self.index(end) - self.index(start)
+
+    def count(self, start: int, end: int) -> int:
+        """Exactly ``len(encode_ordinary(text[start:end]))``."""
+        text = self._text
+        if end - start <= _DIRECT_CHARS or self._exact_only:
+            return len(self._encode(text[start:end]))
+        first = _PIECE_EDGE.search(text, start, end)
+        last = self._last_edge(start, end)
+        if first is None or last is None or last < first.start() + 1:
+            return len(self._encode(text[start:end]))
+        x = first.start() + 1
+        head = self._heads.get(start)
+        if head is None:
+            head = len(self._encode(text[start:x]))
+            self._heads[start] = head
+        tail = self._tails.get(end)
+        if tail is None:
+            tail = len(self._encode(text[last:end]))
+            self._tails[end] = tail
+        return head + self.index(last) - self.index(x) + tail
+
+    def _last_edge(self, start: int, end: int) -> int | None:
+        # The last piece edge y with start < y < end, searched in growing windows.
+        cached = self._last_edges.get(end)
+        if cached is not None:
+            return cached if cached >= start + 1 else None
+        text = self._text
+        for window in _TAIL_WINDOWS:
+            lo = max(start, end - window)
+            found: re.Match[str] | None = None
+            for match in _PIECE_EDGE.finditer(text, lo, end):
+                found = match
+            if found is not None:
+                edge = found.start() + 1
+                self._last_edges[end] = edge
+                return edge
+            if lo == start:
+                return None
+        return None
