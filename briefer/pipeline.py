@@ -10,9 +10,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, fields
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, BinaryIO
-
-import requests
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from .chunking import chunk_article
 from .config import Settings
@@ -30,8 +28,12 @@ from .models import (
     Usage,
 )
 from .redaction import redact_url
-from .sources import Input, expand, load
 from .store import Store
+
+if TYPE_CHECKING:
+    import requests
+
+    from .sources import Input
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +44,10 @@ _SECRET_SETTINGS = frozenset({"api_key"})
 
 def collect_inputs(sources: Iterable[str | Path]) -> tuple[list[Input], list[Failure]]:
     """Expand command-line sources into inputs; sources that name nothing become failures."""
+    # Imported on use: sources brings the HTTP and extraction stack, which `--help` and
+    # commands that read nothing never need.
+    from .sources import expand
+
     inputs: list[Input] = []
     failures: list[Failure] = []
     for spec in sources:
@@ -60,6 +66,8 @@ def prepare(
     session: requests.Session | None = None,
 ) -> tuple[list[tuple[Article, list[Chunk]]], list[Failure]]:
     """Read, clean and chunk every input; the same text twice is kept once."""
+    from .sources import load
+
     inputs, failures = collect_inputs(sources)
     items: list[tuple[Article, list[Chunk]]] = []
     seen: dict[str, str] = {}

@@ -13,12 +13,13 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
-
-import jinja2
+from typing import TYPE_CHECKING, Any
 
 from .errors import ConfigError
 from .resources import data_dir
+
+if TYPE_CHECKING:
+    import jinja2
 
 INPUT_HEADING = "# INPUT"
 ARTICLE_OPEN = "<<<ARTICLE"
@@ -110,16 +111,23 @@ def load_prompt(name: str, prompts_dir: Path | None = None) -> Prompt:
     raise ConfigError(f"no prompt named {name!r}; `briefer prompts list` shows the prompts")
 
 
-_ENV = jinja2.Environment(undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
+@lru_cache(maxsize=1)
+def _environment() -> jinja2.Environment:
+    # jinja2 loads when a prompt is first rendered, not when briefer is imported.
+    import jinja2
+
+    return jinja2.Environment(undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
 
 
 @lru_cache(maxsize=64)
 def _compiled(source: str) -> jinja2.Template:
     # A run renders the same few templates for every chunk: compile each once.
-    return _ENV.from_string(source)
+    return _environment().from_string(source)
 
 
 def _render(source: str, values: dict[str, Any], prompt: Prompt, part: str) -> str:
+    import jinja2
+
     try:
         return _compiled(source).render(**values)
     except jinja2.TemplateError as exc:

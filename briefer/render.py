@@ -7,16 +7,18 @@ import json
 import os
 import re
 import tempfile
+from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
-
-import jinja2
 
 from ._version import __version__
 from .errors import RenderError
 from .models import LIKELIHOODS, SEVERITIES, Brief, SummaryRun, to_data
 from .resources import data_dir
+
+if TYPE_CHECKING:
+    import jinja2
 
 SCHEMA_VERSION = "1.0"
 FORMATS = ("md", "json", "html", "pdf")
@@ -56,10 +58,19 @@ def safe_url(value: Any) -> str | None:
 
 def environment(templates_dir: Path | None = None) -> jinja2.Environment:
     """A jinja2 environment: the user's folder first (if given), then the shipped templates."""
+    if templates_dir is not None and not Path(templates_dir).is_dir():
+        raise RenderError(f"{templates_dir}: templates folder not found; check the path")
+    return _environment(templates_dir)
+
+
+@lru_cache(maxsize=8)
+def _environment(templates_dir: Path | None) -> jinja2.Environment:
+    # Kept between renders so that each template is compiled once (jinja2 still reloads a
+    # template whose file changed).
+    import jinja2
+
     loaders: list[jinja2.BaseLoader] = []
     if templates_dir is not None:
-        if not Path(templates_dir).is_dir():
-            raise RenderError(f"{templates_dir}: templates folder not found; check the path")
         loaders.append(jinja2.FileSystemLoader(str(templates_dir)))
     loaders.append(jinja2.FileSystemLoader(str(data_dir("templates"))))
     env = jinja2.Environment(
@@ -133,6 +144,8 @@ def render(run: SummaryRun, fmt: str = "md", *, templates_dir: Path | None = Non
         return json.dumps(run_data(run), ensure_ascii=False, indent=2) + "\n"
     if fmt not in ("md", "html"):
         raise RenderError(f"unknown text format {fmt!r}: choose one of md, json, html")
+    import jinja2
+
     env = environment(templates_dir)
     try:
         template = env.get_template(f"summary.{fmt}.j2")
@@ -257,6 +270,8 @@ def render_brief(
         raise RenderError(f"unknown brief format {fmt!r}: choose one of {', '.join(BRIEF_FORMATS)}")
     if page_size not in PAGE_SIZES:
         raise RenderError(f"unknown page size {page_size!r}: choose A4 or Letter")
+    import jinja2
+
     env = environment(templates_dir)
     name = "brief.md.j2" if fmt == "md" else "brief.html.j2"
     try:

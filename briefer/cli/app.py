@@ -11,7 +11,7 @@ import logging
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -20,8 +20,10 @@ from ..config import Price, Settings
 from ..configfile import find_config_file, resolve
 from ..errors import BrieferError
 from ..models import EngineInfo
-from ..pipeline import DryRun
 from .options import take_settings
+
+if TYPE_CHECKING:
+    from ..pipeline import DryRun
 
 log = logging.getLogger("briefer")
 

@@ -8,7 +8,6 @@ from typing import Any
 import click
 
 from ..configfile import find_config_file, read_brief_config
-from ..engines.calls import BatchExported
 from ..lock import EX_TEMPFAIL, LockedError
 from .app import (
     _Bar,
@@ -99,6 +98,7 @@ def brief(
     """
     from ..config import SourceSpec
     from ..daily import run_daily
+    from ..engines.calls import BatchExported
 
     changes = {k: v for k, v in take_settings(options, "brief").items() if v is not None}
     if old_output_dir is not None:

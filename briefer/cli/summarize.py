@@ -7,9 +7,6 @@ from typing import Any
 
 import click
 
-from ..engines.calls import BatchExported
-from ..pipeline import dry_run
-from ..pipeline import summarize as run_summarize
 from ..render import FORMATS, render, render_bytes, write_atomic
 from .app import (
     EXIT_ERROR,
@@ -74,6 +71,10 @@ def summarize(
       briefer summarize seeds/ --base-url http://127.0.0.1:8080/v1 --model local
       briefer summarize seeds/ --model gpt-4o-mini --dry-run
     """
+    from ..engines.calls import BatchExported
+    from ..pipeline import dry_run
+    from ..pipeline import summarize as run_summarize
+
     if fmt is None:
         suffix = output.suffix.lower().lstrip(".") if output is not None else ""
         fmt = {"markdown": "md", "htm": "html"}.get(suffix, suffix)
