@@ -2,17 +2,20 @@
 
 Exact: the same normalized URL (tracking parameters removed) or the same text (Article.id).
 Near: word 5-shingles; a bottom-k MinHash sketch per article finds candidate pairs through an
-inverted index, and the exact Jaccard similarity of the shingle sets decides.
+inverted index, and the exact Jaccard similarity of the shingle sets decides. Only the
+sketches (64 numbers an article) are kept for the whole day: the shingle sets of a candidate
+pair are rebuilt from the two texts when the pair is checked.
 """
 
 from __future__ import annotations
 
-import heapq
+import hashlib
 import re
 import zlib
-from collections import defaultdict
+from collections import OrderedDict, defaultdict
 from collections.abc import Sequence
 from itertools import combinations
+from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 DEFAULT_NEAR_DUPLICATE = 0.8  # Jaccard similarity of 5-word shingle sets
@@ -25,6 +28,12 @@ _TRACKING = re.compile(
     re.IGNORECASE,
 )
 _WORD = re.compile(r"\w+")
+_MIX = 0x9E3779B97F4A7C15  # an odd 64-bit constant: shingle hash = polynomial in word hashes
+_CACHED_SETS = 256  # shingle sets kept while checking candidate pairs
+
+if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
 
 
 def normalize_url(url: str) -> str:
@@ -43,21 +52,32 @@ def normalize_url(url: str) -> str:
     return urlunsplit((scheme, netloc, path, urlencode(query), ""))
 
 
-def shingles(text: str) -> frozenset[int]:
-    """Hashes of the text's overlapping word 5-grams (casefolded)."""
+def shingles(text: str) -> npt.NDArray[np.uint64]:
+    """Sorted distinct 64-bit hashes of the text's overlapping word 5-grams (casefolded)."""
+    import numpy as np
+
     words = _WORD.findall(text.casefold())
+    if not words:
+        return np.zeros(0, dtype=np.uint64)
     if len(words) < SHINGLE_WORDS:
-        return frozenset({zlib.crc32(" ".join(words).encode())}) if words else frozenset()
-    return frozenset(
-        zlib.crc32(" ".join(words[i : i + SHINGLE_WORDS]).encode())
-        for i in range(len(words) - SHINGLE_WORDS + 1)
-    )
+        return np.array([zlib.crc32(" ".join(words).encode())], dtype=np.uint64)
+    codes = np.fromiter((zlib.crc32(w.encode()) for w in words), np.uint64, len(words))
+    count = len(words) - SHINGLE_WORDS + 1
+    hashes = codes[:count].copy()
+    for j in range(1, SHINGLE_WORDS):
+        hashes *= np.uint64(_MIX)  # wraps modulo 2**64, as intended
+        hashes += codes[j : j + count]
+    return np.unique(hashes)
 
 
-def jaccard(a: frozenset[int], b: frozenset[int]) -> float:
-    if not a and not b:
+def jaccard(a: npt.NDArray[np.uint64], b: npt.NDArray[np.uint64]) -> float:
+    """Jaccard similarity of two sorted distinct hash arrays."""
+    import numpy as np
+
+    if not a.size and not b.size:
         return 1.0
-    return len(a & b) / len(a | b)
+    shared = np.intersect1d(a, b, assume_unique=True).size
+    return shared / (a.size + b.size - shared)
 
 
 class _UnionFind:
@@ -87,7 +107,7 @@ def duplicate_groups(
     n = len(texts)
     groups = _UnionFind(n)
     by_url: dict[str, int] = {}
-    by_text: dict[str, int] = {}
+    by_text: dict[bytes, int] = {}
     for i in range(n):
         url = urls[i] if i < len(urls) else None
         if url:
@@ -96,14 +116,35 @@ def duplicate_groups(
                 groups.union(by_url[key], i)
             else:
                 by_url[key] = i
-        normalized = " ".join(texts[i].split())
+        # A digest, not the text: the day's texts are not copied into this table.
+        normalized = hashlib.blake2b(" ".join(texts[i].split()).encode(), digest_size=16).digest()
         if normalized in by_text:
             groups.union(by_text[normalized], i)
         else:
             by_text[normalized] = i
-    sets = [shingles(t) for t in texts]
-    for a, b in _candidates(sets, threshold):
-        if groups.find(a) != groups.find(b) and jaccard(sets[a], sets[b]) >= threshold:
+    sketches: list[list[int]] = []
+    small: set[int] = set()
+    for i, text in enumerate(texts):
+        values = shingles(text)
+        sketches.append(values[:SKETCH_SIZE].tolist())
+        if values.size < SKETCH_SIZE:
+            small.add(i)
+    cache: OrderedDict[int, npt.NDArray[np.uint64]] = OrderedDict()
+
+    def shingle_set(i: int) -> npt.NDArray[np.uint64]:
+        if i in cache:
+            cache.move_to_end(i)
+            return cache[i]
+        cache[i] = shingles(texts[i])
+        if len(cache) > _CACHED_SETS:
+            cache.popitem(last=False)
+        return cache[i]
+
+    for a, b in sorted(_candidates(sketches, small, threshold)):
+        if (
+            groups.find(a) != groups.find(b)
+            and jaccard(shingle_set(a), shingle_set(b)) >= threshold
+        ):
             groups.union(a, b)
     members: dict[int, list[int]] = defaultdict(list)
     for i in range(n):
@@ -111,12 +152,14 @@ def duplicate_groups(
     return [members[root] for root in sorted(members)]
 
 
-def _candidates(sets: Sequence[frozenset[int]], threshold: float) -> set[tuple[int, int]]:
+def _candidates(
+    sketches: Sequence[list[int]], small: set[int], threshold: float
+) -> set[tuple[int, int]]:
     # Near-duplicates share most of their smallest shingle hashes; count shared sketch values
     # per pair through an inverted index instead of comparing every pair.
     index: dict[int, list[int]] = defaultdict(list)
-    for i, values in enumerate(sets):
-        for value in heapq.nsmallest(SKETCH_SIZE, values):
+    for i, values in enumerate(sketches):
+        for value in values:
             index[value].append(i)
     shared: dict[tuple[int, int], int] = defaultdict(int)
     for docs in index.values():
@@ -126,7 +169,6 @@ def _candidates(sets: Sequence[frozenset[int]], threshold: float) -> set[tuple[i
     # A pair at the threshold shares about threshold * SKETCH_SIZE values; ask for a third of
     # that so that sampling noise does not hide true near-duplicates.
     needed = max(2, int(threshold * SKETCH_SIZE / 3))
-    small = {i for i, s in enumerate(sets) if len(s) < SKETCH_SIZE}
     out = {pair for pair, count in shared.items() if count >= needed}
     # Very short texts have tiny sketches: compare them by sketch overlap of any size.
     out |= {

@@ -1,6 +1,12 @@
 from pathlib import Path
 
-from briefer.cluster import DEFAULT_STORY_THRESHOLD, pair_scores, story_groups
+from briefer.cluster import (
+    DEFAULT_STORY_THRESHOLD,
+    pair_scores,
+    similarity,
+    similarity_matrix_inputs,
+    story_groups,
+)
 
 STORIES = Path(__file__).parent / "data" / "stories"
 
@@ -36,3 +42,30 @@ def test_stories_sharing_names_but_not_the_event_stay_apart():
 def test_pair_scores():
     assert pair_scores([[0, 1, 2]], [[0, 1], [2]]) == (1 / 3, 1.0)
     assert pair_scores([[0], [1]], [[0, 1]]) == (1.0, 0.0)
+
+
+def test_a_chain_of_pairwise_similar_articles_is_not_one_story():
+    # Article i shares most of its words with article i+1 and none with i+3: single-link
+    # grouping would chain all twelve into one story.
+    vocabulary = [f"term{chr(97 + i // 26)}{chr(97 + i % 26)}" for i in range(200)]
+    docs = []
+    for i in range(12):
+        words = vocabulary[i * 8 : i * 8 + 24]
+        docs.append((" ".join(words[:6]), " ".join(words * 3)))
+    vectors, names = similarity_matrix_inputs(docs)
+    for i in range(11):
+        assert similarity(vectors[i], vectors[i + 1], names[i], names[i + 1]) >= 0.2
+    assert similarity(vectors[0], vectors[3], names[0], names[3]) == 0
+    groups = story_groups(docs)
+    assert len(groups) >= 3
+    assert max(len(g) for g in groups) <= 4
+    # Every group is a run of neighbours, and together they cover every article once.
+    assert sorted(i for g in groups for i in g) == list(range(12))
+    for group in groups:
+        assert group == list(range(group[0], group[0] + len(group)))
+
+
+def test_articles_with_empty_text_are_kept_apart():
+    docs = [("", ""), ("Port strike", "Dockers at the port struck."), ("", ""), ("x", "")]
+    groups = story_groups(docs)
+    assert sorted(i for g in groups for i in g) == [0, 1, 2, 3]
