@@ -171,6 +171,7 @@ def render_bytes(run: SummaryRun, fmt: str, *, templates_dir: Path | None = None
 BRIEF_SCHEMA_VERSION = "1.0"
 BRIEF_FORMATS = ("md", "json", "html", "pdf")
 PAGE_SIZES = ("A4", "Letter")
+PDF_FULL_STORIES = 10  # stories shown in full in the PDF; the rest get one row each
 
 
 def brief_data(brief: Brief, settings: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -286,6 +287,9 @@ def render_brief(
         html = template.render(
             brief=data,
             page_size=page_size,
+            # The PDF is for reading: the top stories in full, the others one line each.
+            compact=fmt == "pdf",
+            full_stories=PDF_FULL_STORIES,
             matrix_svg=Markup(risk_matrix(risks)),
             bars_svg=Markup(category_bars([r.risk.category for r in brief.top_risks])),
         )
