@@ -57,7 +57,12 @@ class Segment:
 def _looks_hard_wrapped(text: str) -> bool:
     # Plain-text files wrapped at ~72 columns use a single newline inside paragraphs; most
     # web and feed text uses one newline per paragraph. Tell them apart by line lengths.
-    lines = [ln for ln in text.splitlines() if ln.strip()]
+    every = text.splitlines()
+    # Fast answer for long web text: a non-blank line over 100 characters means not wrapped.
+    longest_any = max(every, key=len, default="")
+    if len(longest_any) > 100 and longest_any.strip():
+        return False
+    lines = [ln for ln in every if ln.strip()]
     if len(lines) < 4:
         return False
     longest = max(len(ln) for ln in lines)

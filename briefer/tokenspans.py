@@ -14,6 +14,7 @@ last such position ``y``, and encode the short tail ``text[y:b]``.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from typing import TYPE_CHECKING
 
 from .tokenizer import get_encoding, token_byte_lengths
@@ -28,6 +29,7 @@ _PIECE_EDGE = re.compile(r"\S[ \t]")
 # Spans shorter than this are encoded directly: no saving to be had.
 _DIRECT_CHARS = 96
 _TAIL_WINDOWS = (64, 512, 4096)
+_WIDE = re.compile(r"[^\x00-\x7f]")
 
 
 class TokenSpans:
@@ -52,30 +54,51 @@ class TokenSpans:
         starts = np.zeros(ids.size + 1, dtype=np.int64)
         np.cumsum(token_byte_lengths(tokenizer)[ids], out=starts[1:])
         self._starts = starts
+        # Byte offset of a character = its index + the extra UTF-8 bytes of the characters
+        # before it. Mostly-ASCII text keeps only its few wide characters; other text gets a
+        # full table.
+        self._wide_at: list[int] = []
+        self._wide_extra: list[int] = []
         self._byte_of: npt.NDArray[np.int64] | None = None
-        if not text.isascii():
-            # Byte offset of each character: the UTF-8 bytes that do not continue a character.
-            utf8 = np.frombuffer(text.encode("utf-8", "surrogatepass"), dtype=np.uint8)
-            byte_of = np.append(np.flatnonzero((utf8 & 0xC0) != 0x80), utf8.size)
-            self._byte_of = byte_of.astype(np.int64, copy=False)
-            if utf8.size != int(starts[-1]):
-                self._exact_only = True
+        utf8_size = len(text.encode("utf-8", "surrogatepass")) if not text.isascii() else len(text)
+        if utf8_size != len(text):
+            if utf8_size - len(text) <= len(text) // 50:
+                extra = 0
+                for match in _WIDE.finditer(text):
+                    extra += len(match.group().encode("utf-8", "surrogatepass")) - 1
+                    self._wide_at.append(match.start())
+                    self._wide_extra.append(extra)
+            else:
+                utf8 = np.frombuffer(text.encode("utf-8", "surrogatepass"), dtype=np.uint8)
+                self._byte_of = np.append(np.flatnonzero((utf8 & 0xC0) != 0x80), utf8.size)
+        if utf8_size != int(starts[-1]):
+            self._exact_only = True
         self._heads: dict[int, int] = {}
         self._tails: dict[int, int] = {}
         self._last_edges: dict[int, int] = {}
 
+    def _byte(self, position: int) -> int:
+        if self._byte_of is not None:
+            return int(self._byte_of[position])
+        if not self._wide_at:
+            return position
+        k = bisect_left(self._wide_at, position)
+        return position + (self._wide_extra[k - 1] if k else 0)
+
     def index(self, position: int) -> int:
         """How many of the whole text's tokens start before character ``position``."""
-        at = position if self._byte_of is None else int(self._byte_of[position])
-        return int(self._starts.searchsorted(at))
+        return int(self._starts.searchsorted(self._byte(position)))
 
     def indices(self, positions: list[int]) -> list[int]:
         """``index`` of each position, computed together."""
         import numpy as np
 
-        at = np.asarray(positions, dtype=np.int64)
         if self._byte_of is not None:
-            at = self._byte_of[at]
+            at = self._byte_of[np.asarray(positions, dtype=np.int64)]
+        elif self._wide_at:
+            at = np.asarray([self._byte(p) for p in positions], dtype=np.int64)
+        else:
+            at = np.asarray(positions, dtype=np.int64)
         found: list[int] = self._starts.searchsorted(at).tolist()
         return found
 

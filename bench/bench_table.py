@@ -1,0 +1,453 @@
+"""Every row of the performance table, each as a ratio against its peer or limit, in one run.
+
+Peers run in the same process and the same run, interleaved where it matters, so that a noisy
+shared machine moves both sides together: raw tiktoken encode, LangChain's text splitters,
+sumy's TextRank and LexRank (from the optional ``bench`` extra, never a runtime dependency),
+the ideal latency bound of the LLM path against the tests' fake OpenAI-compatible server (run
+in its own process), ``python -c pass`` for start-up.
+
+Run: make bench   (or .venv-bench/bin/python bench/bench_table.py [--quick])
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import ROOT, article, header  # noqa: E402
+
+ROWS: list[tuple[str, str, str, str]] = []  # (measure, result, peer or limit, verdict)
+
+
+def row(measure: str, result: str, peer: str, ok: bool | None) -> None:
+    verdict = "n/a" if ok is None else ("meets" if ok else "MISSES")
+    ROWS.append((measure, result, peer, verdict))
+    print(f"  -> {measure}: {result} | {peer} | {verdict}", flush=True)
+
+
+def best(fn: Callable[[], Any], repeats: int) -> float:
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+# ---- 1. chunking ------------------------------------------------------------------------
+
+
+def bench_chunking(repeats: int) -> None:
+    from briefer.chunking import chunk_text
+    from briefer.tokenizer import get_encoding
+
+    print("\n## chunking a long document (max_tokens 2000, overlap 100)")
+    rng = random.Random(7)
+    text = "\n\n".join(article(rng, 800) for _ in range(250))
+    enc = get_encoding("o200k_base")
+    tokens = len(enc.encode_ordinary(text))
+    print(f"input: {len(text):,} characters, {tokens:,} o200k_base tokens")
+    methods: dict[str, Callable[[], Any]] = {
+        "encode": lambda: enc.encode_ordinary(text),
+        "briefer": lambda: chunk_text(text, max_tokens=2000, overlap=100),
+        "briefer 512/50": lambda: chunk_text(text, max_tokens=512, overlap=50),
+    }
+    try:
+        import tiktoken
+        from langchain_text_splitters import RecursiveCharacterTextSplitter, TokenTextSplitter
+
+        # LangChain asks tiktoken for the encoding by name, which would download it: hand it
+        # the offline one briefer builds.
+        tiktoken.get_encoding = get_encoding  # type: ignore[assignment]
+        token_splitter = TokenTextSplitter(
+            encoding_name="o200k_base", chunk_size=2000, chunk_overlap=100
+        )
+        recursive = RecursiveCharacterTextSplitter.from_tiktoken_encoder(
+            encoding_name="o200k_base", chunk_size=2000, chunk_overlap=100
+        )
+        methods["LangChain TokenTextSplitter"] = lambda: token_splitter.split_text(text)
+        methods["LangChain RecursiveCharacterTextSplitter"] = lambda: recursive.split_text(text)
+    except ImportError:
+        print("LangChain splitters not installed (pip install -e '.[bench]'): peers skipped")
+    times = {name: [] for name in methods}  # type: dict[str, list[float]]
+    for _ in range(repeats):  # interleaved: each round runs every method once
+        for name, fn in methods.items():
+            start = time.perf_counter()
+            fn()
+            times[name].append(time.perf_counter() - start)
+    encode = min(times["encode"])
+    for name, samples in times.items():
+        t = min(samples)
+        print(
+            f"{name}: best of {repeats} {t * 1000:.1f} ms, {tokens / t / 1e6:.2f} M tokens/s, "
+            f"{encode / t:.2f}x encode"
+        )
+    chunks = chunk_text(text, max_tokens=2000, overlap=100)
+    print(f"briefer: {len(chunks)} chunks")
+    peer = "TokenTextSplitter " + (
+        f"{encode / min(times['LangChain TokenTextSplitter']):.2f}x encode"
+        if "LangChain TokenTextSplitter" in times
+        else "not measured"
+    )
+    ratio = encode / min(times["briefer"])
+    row(
+        "chunking 2000/100 vs raw encode",
+        f"{ratio:.2f}x encode",
+        peer + "; target >= 0.8x",
+        ratio >= 0.8,
+    )
+
+
+# ---- 2. extractive engine -----------------------------------------------------------------
+
+
+class _Tokenizer:
+    """sumy's tokenizer interface over briefer's segmentation: sumy's own needs NLTK data
+    downloaded from the network."""
+
+    def to_sentences(self, paragraph: str) -> tuple[str, ...]:
+        from briefer.segmentation import sentences
+
+        return tuple(paragraph[s.start : s.end] for s in sentences(paragraph))
+
+    def to_words(self, sentence: str) -> tuple[str, ...]:
+        import re
+
+        return tuple(re.findall(r"\w+", sentence))
+
+
+def bench_extractive(count: int) -> None:
+    from briefer.config import Settings
+    from briefer.engines.extractive import ExtractiveEngine
+    from briefer.sources import build_article
+
+    print("\n## extractive engine, ~800-word articles, one core")
+    rng = random.Random(11)
+    raw = [article(rng, 800) for _ in range(count)]
+    articles = [build_article(t.encode(), f"bench-{i}.txt", "text") for i, t in enumerate(raw)]
+    engine = ExtractiveEngine(Settings())
+    engine.analyze(articles[0], [])
+    seconds = best(lambda: [engine.analyze(a, []) for a in articles], 2)
+    rate = count / seconds
+    print(f"briefer: {rate:.0f} articles/s ({seconds / count * 1000:.2f} ms/article)")
+    peers = []
+    try:
+        from sumy.nlp.stemmers import Stemmer
+        from sumy.parsers.plaintext import PlaintextParser
+        from sumy.summarizers.lex_rank import LexRankSummarizer
+        from sumy.summarizers.text_rank import TextRankSummarizer
+        from sumy.utils import get_stop_words
+
+        sample = raw[: max(10, count // 10)]
+        for name, cls in (
+            ("sumy TextRank", TextRankSummarizer),
+            ("sumy LexRank", LexRankSummarizer),
+        ):
+            summarizer = cls(Stemmer("english"))
+            summarizer.stop_words = get_stop_words("english")
+
+            def run(summarizer: Any = summarizer) -> None:
+                for text in sample:
+                    summarizer(PlaintextParser.from_string(text, _Tokenizer()).document, 5)
+
+            peer_rate = len(sample) / best(run, 1)
+            print(f"{name}: {peer_rate:.0f} articles/s (5 sentences; {len(sample)} articles)")
+            peers.append(f"{name} {peer_rate:.0f}/s ({rate / peer_rate:.1f}x)")
+    except ImportError:
+        print("sumy not installed (pip install -e '.[bench]'): peers skipped")
+    row(
+        "extractive engine",
+        f"{rate:.0f} articles/s",
+        "; ".join(peers) + "; target >= 300/s",
+        rate >= 300,
+    )
+
+
+# ---- 3. start-up --------------------------------------------------------------------------
+
+
+def bench_startup(runs: int) -> None:
+    print("\n## `briefer --help` against `python -c pass`, whole process, same interpreter")
+    briefer_cmd = [sys.executable, "-m", "briefer", "--help"]
+    bare = [sys.executable, "-c", "pass"]
+    walls: dict[str, list[float]] = {"briefer": [], "python": []}
+    for _ in range(runs):
+        for name, cmd in (("briefer", briefer_cmd), ("python", bare)):
+            start = time.perf_counter()
+            subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
+            walls[name].append(time.perf_counter() - start)
+    help_s, pass_s = statistics.median(walls["briefer"]), statistics.median(walls["python"])
+    print(f"median of {runs}: briefer --help {help_s:.3f} s, python -c pass {pass_s:.3f} s")
+    row(
+        "briefer --help",
+        f"{help_s:.3f} s ({help_s / pass_s:.1f}x python -c pass)",
+        f"python -c pass {pass_s:.3f} s; target <= 0.15 s",
+        help_s <= 0.15,
+    )
+
+
+# ---- 4. LLM path --------------------------------------------------------------------------
+
+_SERVER = """
+import sys, time
+sys.path.insert(0, {root!r})
+from tests.fake_llm import FakeLLM
+fake = FakeLLM()
+fake.delay = {delay}
+fake.start()
+print(fake.base_url, flush=True)
+sys.stdin.read()
+fake.stop()
+chars = [sum(len(m["content"]) for m in r["messages"]) for r in fake.requests]
+print(len(chars), sum(chars), flush=True)
+"""
+
+
+def _llm_run(
+    delay: float, count: int, concurrency: int, folder: Path
+) -> tuple[float, float, int, tuple[int, int]]:
+    from briefer.config import Settings
+    from briefer.pipeline import summarize
+
+    server = subprocess.Popen(
+        [sys.executable, "-c", _SERVER.format(root=str(ROOT), delay=delay)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert server.stdout is not None
+        base_url = server.stdout.readline().strip()
+        settings = Settings(
+            base_url=base_url,
+            api_key="sk-bench",
+            model="fake-model",
+            use_cache=False,
+            concurrency=concurrency,
+            request_timeout=30.0,
+        )
+        cpu0, wall0 = time.process_time(), time.perf_counter()
+        run = summarize(sorted(folder.iterdir()), settings)
+        wall, cpu = time.perf_counter() - wall0, time.process_time() - cpu0
+        chunks = sum(len(d.chunks) for d in run.digests)
+        assert not run.failures, run.failures[:3]
+    finally:
+        if server.stdin is not None:
+            server.stdin.close()
+        server.wait(timeout=30)
+    assert server.stdout is not None
+    calls, chars = (int(x) for x in server.stdout.read().split())
+    return wall, cpu, chunks, (calls, chars)
+
+
+def bench_llm(count: int) -> None:
+    print(f"\n## LLM path: {count} one-chunk articles, fake server in its own process")
+    rng = random.Random(3)
+    latency, concurrency = 0.2, 16
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        for i in range(count):
+            (folder / f"a{i:03d}.txt").write_text(article(rng, 600), encoding="utf-8")
+        wall, _, chunks, _ = _llm_run(latency, count, concurrency, folder)
+        ideal = chunks * latency / concurrency
+        print(
+            f"{chunks} chunks, latency {latency * 1000:.0f} ms, concurrency {concurrency}: "
+            f"wall {wall:.2f} s, ideal {ideal:.2f} s"
+        )
+        row(
+            "LLM path wall / ideal",
+            f"{wall / ideal:.2f}x ({wall:.2f} s)",
+            f"ideal {ideal:.2f} s = calls x latency / concurrency; target <= 1.3x",
+            wall / ideal <= 1.3,
+        )
+        wall0, cpu0, chunks0, (calls, chars) = _llm_run(0.0, count, concurrency, folder)
+        per_chunk = cpu0 / chunks0 * 1000
+        print(f"zero latency: wall {wall0:.2f} s, client CPU {cpu0:.2f} s for {chunks0} chunks")
+        row(
+            "LLM path CPU per chunk (client)",
+            f"{per_chunk:.1f} ms",
+            "target <= 5 ms",
+            per_chunk <= 5,
+        )
+        row(
+            "LLM prompt characters per article",
+            f"{chars / count:,.0f} ({calls} calls for {count} one-chunk articles)",
+            "LangChain map_reduce not measured here; target <= 1.2x it",
+            None,
+        )
+
+
+# ---- 5. rendering -------------------------------------------------------------------------
+
+
+def bench_render() -> None:
+    from briefer.config import BriefConfig, Settings, SourceSpec
+    from briefer.daily import run_daily
+    from briefer.render import render_brief
+
+    print("\n## a 200-article brief rendered to Markdown, HTML and PDF")
+    rng = random.Random(5)
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp) / "articles"
+        folder.mkdir()
+        for i in range(200):
+            (folder / f"a{i:03d}.txt").write_text(article(rng, 500), encoding="utf-8")
+        config = BriefConfig(
+            output_dir=Path(tmp) / "out",
+            formats=("json",),
+            story_threshold=1.0,  # every article its own story: the heaviest brief
+            max_stories=200,
+            per_source_limit=200,
+            max_top_risks=40,
+            sources=(SourceSpec("path", (str(folder),)),),
+        )
+        result = run_daily(config, Settings(cache_path=Path(tmp) / "s.db"))
+        brief = result.brief
+        assert brief is not None
+        total, parts = 0.0, []
+        for fmt in ("md", "html", "pdf"):
+            start = time.perf_counter()
+            out = render_brief(brief, fmt)
+            seconds = time.perf_counter() - start
+            total += seconds
+            extra = ""
+            if fmt == "pdf":
+                from io import BytesIO
+
+                import pypdf
+
+                assert isinstance(out, bytes)
+                extra = f", {len(pypdf.PdfReader(BytesIO(out)).pages)} pages"
+            parts.append(f"{fmt} {seconds:.2f} s{extra}")
+        print(
+            f"{len(brief.stories)} stories, {len(brief.top_risks)} top risks: " + ", ".join(parts)
+        )
+        row(
+            "200-article brief to MD+HTML+PDF",
+            f"{total:.2f} s ({'; '.join(parts)})",
+            "limit 10 s",
+            total <= 10,
+        )
+
+
+# ---- 6. a large day -----------------------------------------------------------------------
+
+_SCALE = """
+import json, resource, sys, tempfile, time
+sys.path.insert(0, {bench!r})
+from pathlib import Path
+from _day import generate
+from briefer.cluster import pair_scores, story_groups
+from briefer.config import BriefConfig, Settings, SourceSpec
+from briefer.daily import run_daily
+from briefer.dedup import duplicate_groups
+n = {n}
+day = generate(n, max(1, n // 7))
+texts = [t for _, t, _ in day.articles]
+start = time.perf_counter()
+groups = duplicate_groups(texts, [u for _, _, u in day.articles])
+dedup_s = time.perf_counter() - start
+keep = [g[0] for g in groups]
+start = time.perf_counter()
+stories = story_groups([day.articles[i][:2] for i in keep])
+cluster_s = time.perf_counter() - start
+events = {{}}
+for k, i in enumerate(keep):
+    events.setdefault(day.event_of[i], []).append(k)
+p, r = pair_scores(stories, list(events.values()))
+out = dict(n=n, dedup=dedup_s, cluster=cluster_s, stories=len(stories), events=len(events),
+           largest=max(map(len, stories)), precision=p, recall=r)
+if {brief}:
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp) / "in"
+        folder.mkdir()
+        for i, (title, text, _) in enumerate(day.articles):
+            (folder / f"{{i:05d}}.txt").write_text(title + "\\n" + text + "\\n", encoding="utf-8")
+        config = BriefConfig(output_dir=Path(tmp) / "out", formats=("md", "json"),
+                             sources=(SourceSpec("path", (str(folder),)),),
+                             per_source_limit=n, max_articles=n)
+        start = time.perf_counter()
+        run_daily(config, Settings(cache_path=Path(tmp) / "s.db"))
+        out["brief"] = time.perf_counter() - start
+out["rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+print(json.dumps(out))
+"""
+
+
+def _scale(n: int, brief: bool) -> dict[str, Any]:
+    code = _SCALE.format(bench=str(Path(__file__).resolve().parent), n=n, brief=brief)
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    if done.returncode:
+        raise RuntimeError(done.stderr[-2000:])
+    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
+
+
+def bench_scale(sizes: tuple[int, ...], brief_sizes: tuple[int, ...]) -> None:
+    print("\n## a generated day (n/7 events, 35 % near-copies): dedup, clustering, whole brief")
+    results = {}
+    for n in sizes:
+        r = _scale(n, n in brief_sizes)
+        results[n] = r
+        brief = f", whole brief {r['brief']:.1f} s" if "brief" in r else ""
+        print(
+            f"n={n}: dedup {r['dedup']:.2f} s, clustering {r['cluster']:.2f} s -> "
+            f"{r['stories']} stories for {r['events']} events (largest {r['largest']}), "
+            f"pairwise precision {r['precision']:.3f} recall {r['recall']:.3f}{brief}; "
+            f"peak RSS {r['rss_mb']:.0f} MB",
+            flush=True,
+        )
+    small, large = min(results), max(results)
+    grow = (results[large]["dedup"] + results[large]["cluster"]) / (
+        results[small]["dedup"] + results[small]["cluster"]
+    )
+    row(
+        f"dedup + clustering, {small:,} -> {large:,} articles",
+        f"{grow:.2f}x time for {large / small:.0f}x articles; largest story "
+        f"{results[large]['largest']}, precision {results[large]['precision']:.3f}",
+        "linear: time ratio ~ size ratio",
+        grow <= 1.3 * large / small,
+    )
+    for n in brief_sizes:
+        r = results[n]
+        row(
+            f"brief, {n:,} articles (extractive)",
+            f"{r['brief']:.1f} s, peak RSS {r['rss_mb']:.0f} MB",
+            "limit 10,000 articles in 60 s and 1 GB"
+            if n == 10000
+            else f"{n / 10000:.1f}x of the 10,000-article day",
+            (r["brief"] <= 60 * n / 10000 and r["rss_mb"] <= 1024) if n else None,
+        )
+
+
+def main() -> None:
+    quick = "--quick" in sys.argv
+    header("performance table (issue 14): every row against its peer or limit, one run")
+    print(f"load average at start: {os.getloadavg()[0]:.2f}")
+    bench_chunking(3 if quick else 7)
+    bench_extractive(60 if quick else 300)
+    bench_startup(5 if quick else 15)
+    bench_llm(50 if quick else 200)
+    bench_render()
+    if quick:
+        bench_scale((500, 1000), (1000,))
+    else:
+        bench_scale((1000, 5000, 10000), (10000,))
+    print(f"\nload average at end: {os.getloadavg()[0]:.2f}")
+    print("\n| measure | result | peer or limit | verdict |\n|---|---|---|---|")
+    for measure, result, peer, verdict in ROWS:
+        print(f"| {measure} | {result} | {peer} | {verdict} |")
+
+
+if __name__ == "__main__":
+    main()
