@@ -3,6 +3,10 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN     = $(VENV)/bin
 STAMP   = $(VENV)/.installed
+# The benchmarks' peers (LangChain's splitters, sumy) live in their own environment, never in
+# briefer's runtime dependencies.
+BENCH_VENV  ?= .venv-bench
+BENCH_STAMP  = $(BENCH_VENV)/.installed
 # Debian packages installed when missing (apt-get as root, else through sudo).
 # weasyprint (PDF) needs Pango and HarfBuzz; fonts cover Latin, Arabic/Persian and CJK text.
 DEBIAN_PACKAGES ?= libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core \
@@ -46,16 +50,22 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check briefer tests bench
 	$(BIN)/mypy
 
-## bench: throughput and memory figures (not part of the tests)
-bench: $(STAMP)
-	$(BIN)/python bench/bench_chunking.py
-	$(BIN)/python bench/bench_extractive.py
-	$(BIN)/python bench/bench_dedup_cluster.py
-	$(BIN)/python bench/bench_render.py
-	$(BIN)/python bench/bench_batch.py
-	$(BIN)/python bench/bench_llm_repairs.py
-	$(BIN)/python bench/bench_evidence.py
-	$(BIN)/python bench/bench_memory.py
+$(BENCH_STAMP): pyproject.toml
+	@[ -z "$(strip $(DEBIAN_PACKAGES))" ] || $(MAKE) --no-print-directory system-deps
+	$(PYTHON) -m venv $(BENCH_VENV)
+	$(BENCH_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(BENCH_VENV)/bin/python -m pip install --quiet -e '.[bench]'
+	touch $(BENCH_STAMP)
+
+## bench: the performance table, each row against its peer or limit in one run (not tests)
+bench: $(BENCH_STAMP)
+	$(BENCH_VENV)/bin/python bench/bench_table.py
+	$(BENCH_VENV)/bin/python bench/bench_extractive.py
+	$(BENCH_VENV)/bin/python bench/bench_dedup_cluster.py
+	$(BENCH_VENV)/bin/python bench/bench_batch.py
+	$(BENCH_VENV)/bin/python bench/bench_llm_repairs.py
+	$(BENCH_VENV)/bin/python bench/bench_evidence.py
+	$(BENCH_VENV)/bin/python bench/bench_memory.py
 
 ## settings-table: write the README's settings table from briefer/declarations.py
 settings-table: $(STAMP)
@@ -69,4 +79,4 @@ preview: demo
 	pdftoppm -png -r 80 -f 1 -l 1 -singlefile out/briefs/latest.pdf docs/seed-brief-page1
 
 clean:
-	rm -rf $(VENV) out build dist .pytest_cache .hypothesis .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(BENCH_VENV) out build dist .pytest_cache .hypothesis .mypy_cache .ruff_cache
