@@ -29,7 +29,6 @@ _PIECE_EDGE = re.compile(r"\S[ \t]")
 # Spans shorter than this are encoded directly: no saving to be had.
 _DIRECT_CHARS = 96
 _TAIL_WINDOWS = (64, 512, 4096)
-_WIDE = re.compile(r"[^\x00-\x7f]")
 
 
 class TokenSpans:
@@ -60,16 +59,19 @@ class TokenSpans:
         self._wide_at: list[int] = []
         self._wide_extra: list[int] = []
         self._byte_of: npt.NDArray[np.int64] | None = None
-        utf8_size = len(text.encode("utf-8", "surrogatepass")) if not text.isascii() else len(text)
-        if utf8_size != len(text):
+        utf8_size = len(text)
+        if not text.isascii():
+            utf8 = np.frombuffer(text.encode("utf-8", "surrogatepass"), dtype=np.uint8)
+            utf8_size = utf8.size
             if utf8_size - len(text) <= len(text) // 50:
-                extra = 0
-                for match in _WIDE.finditer(text):
-                    extra += len(match.group().encode("utf-8", "surrogatepass")) - 1
-                    self._wide_at.append(match.start())
-                    self._wide_extra.append(extra)
+                # The lead byte of each wide character gives its width; its character index
+                # is its byte offset less the extra bytes of the wide characters before it.
+                leads = np.flatnonzero(utf8 >= 0xC0)
+                width = 2 + (utf8[leads] >= 0xE0).astype(np.int64) + (utf8[leads] >= 0xF0)
+                extra = np.cumsum(width - 1)
+                self._wide_at = (leads - (extra - (width - 1))).tolist()
+                self._wide_extra = extra.tolist()
             else:
-                utf8 = np.frombuffer(text.encode("utf-8", "surrogatepass"), dtype=np.uint8)
                 self._byte_of = np.append(np.flatnonzero((utf8 & 0xC0) != 0x80), utf8.size)
         if utf8_size != int(starts[-1]):
             self._exact_only = True
