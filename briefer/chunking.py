@@ -62,12 +62,14 @@ def chunk_text(
         raise ConfigError(f"overlap must be between 0 and {max_tokens // 2}, got {overlap}")
     if not text:
         return []
-    # Most articles fit in one chunk: one encode answers that without any planning.
+    # Most articles fit in one chunk: one encode answers that without any planning, and its
+    # tokens are reused when they do not fit.
+    ids = None
     if len(text) <= max_tokens * _TYPICAL_CHARS_PER_TOKEN:
-        total = len(get_encoding(tokenizer).encode_ordinary(text))
-        if total <= max_tokens:
-            return [Chunk(article_id, 0, text, 0, len(text), total)]
-    planner = _Planner(text, TokenSpans(text, tokenizer), max_tokens, overlap)
+        ids = get_encoding(tokenizer).encode_ordinary(text)
+        if len(ids) <= max_tokens:
+            return [Chunk(article_id, 0, text, 0, len(text), len(ids))]
+    planner = _Planner(text, TokenSpans(text, tokenizer, ids), max_tokens, overlap)
     return [
         Chunk(article_id, i, text[start:end], start, end, tokens)
         for i, (start, end, tokens) in enumerate(planner.plan())

@@ -34,24 +34,29 @@ _TAIL_WINDOWS = (64, 512, 4096)
 class TokenSpans:
     """Exact token counts of spans of ``text``, after a single encode of the whole text."""
 
-    def __init__(self, text: str, tokenizer: str) -> None:
+    def __init__(self, text: str, tokenizer: str, ids: list[int] | None = None) -> None:
+        """``ids``, when given, must be ``encode_ordinary(text)``: it is not encoded again."""
         import numpy as np
 
         encoding = get_encoding(tokenizer)
         self._text = text
         self._encode = encoding.encode_ordinary
         self._exact_only = False
-        ids: npt.NDArray[np.uint32]
+        tokens: npt.NDArray[np.uint32]
         try:
-            ids = encoding.encode_to_numpy(text, disallowed_special=())
+            if ids is None:
+                tokens = encoding.encode_to_numpy(text, disallowed_special=())
+            else:
+                text.encode("utf-8")  # the same check tiktoken makes before encoding
+                tokens = np.asarray(ids, dtype=np.uint32)
         except UnicodeEncodeError:
             # Lone surrogates: tiktoken replaces them before encoding, which shifts offsets.
             # Spans are then counted by encoding them; the estimates below stay usable.
-            ids = np.asarray(self._encode(text), dtype=np.uint32)
+            tokens = np.asarray(ids if ids is not None else self._encode(text), dtype=np.uint32)
             self._exact_only = True
-        self.total = int(ids.size)
-        starts = np.zeros(ids.size + 1, dtype=np.int64)
-        np.cumsum(token_byte_lengths(tokenizer)[ids], out=starts[1:])
+        self.total = int(tokens.size)
+        starts = np.zeros(tokens.size + 1, dtype=np.int64)
+        np.cumsum(token_byte_lengths(tokenizer)[tokens], out=starts[1:])
         self._starts = starts
         # Byte offset of a character = its index + the extra UTF-8 bytes of the characters
         # before it. Mostly-ASCII text keeps only its few wide characters; other text gets a
