@@ -14,7 +14,6 @@ import re
 import zlib
 from collections import OrderedDict, defaultdict
 from collections.abc import Sequence
-from itertools import combinations
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -30,6 +29,7 @@ _TRACKING = re.compile(
 _WORD = re.compile(r"\w+")
 _MIX = 0x9E3779B97F4A7C15  # an odd 64-bit constant: shingle hash = polynomial in word hashes
 _CACHED_SETS = 256  # shingle sets kept while checking candidate pairs
+_MAX_WORD_CODES = 500_000  # words whose hash is remembered across articles
 
 if TYPE_CHECKING:
     import numpy as np
@@ -52,8 +52,11 @@ def normalize_url(url: str) -> str:
     return urlunsplit((scheme, netloc, path, urlencode(query), ""))
 
 
-def shingles(text: str) -> npt.NDArray[np.uint64]:
-    """Sorted distinct 64-bit hashes of the text's overlapping word 5-grams (casefolded)."""
+def shingles(text: str, word_codes: dict[str, int] | None = None) -> npt.NDArray[np.uint64]:
+    """Sorted distinct 64-bit hashes of the text's overlapping word 5-grams (casefolded).
+
+    ``word_codes`` caches each word's hash across calls: a day's articles share most words.
+    """
     import numpy as np
 
     words = _WORD.findall(text.casefold())
@@ -61,7 +64,12 @@ def shingles(text: str) -> npt.NDArray[np.uint64]:
         return np.zeros(0, dtype=np.uint64)
     if len(words) < SHINGLE_WORDS:
         return np.array([zlib.crc32(" ".join(words).encode())], dtype=np.uint64)
-    codes = np.fromiter((zlib.crc32(w.encode()) for w in words), np.uint64, len(words))
+    table = {} if word_codes is None else word_codes
+    if len(table) > _MAX_WORD_CODES:
+        table.clear()
+    for word in set(words).difference(table):
+        table[word] = zlib.crc32(word.encode())
+    codes = np.fromiter(map(table.__getitem__, words), np.uint64, len(words))
     count = len(words) - SHINGLE_WORDS + 1
     hashes = codes[:count].copy()
     for j in range(1, SHINGLE_WORDS):
@@ -122,11 +130,12 @@ def duplicate_groups(
             groups.union(by_text[normalized], i)
         else:
             by_text[normalized] = i
-    sketches: list[list[int]] = []
+    word_codes: dict[str, int] = {}
+    sketches: list[npt.NDArray[np.uint64]] = []
     small: set[int] = set()
     for i, text in enumerate(texts):
-        values = shingles(text)
-        sketches.append(values[:SKETCH_SIZE].tolist())
+        values = shingles(text, word_codes)
+        sketches.append(values[:SKETCH_SIZE].copy())  # a copy: the full set is let go
         if values.size < SKETCH_SIZE:
             small.add(i)
     cache: OrderedDict[int, npt.NDArray[np.uint64]] = OrderedDict()
@@ -135,12 +144,12 @@ def duplicate_groups(
         if i in cache:
             cache.move_to_end(i)
             return cache[i]
-        cache[i] = shingles(texts[i])
+        cache[i] = shingles(texts[i], word_codes)
         if len(cache) > _CACHED_SETS:
             cache.popitem(last=False)
         return cache[i]
 
-    for a, b in sorted(_candidates(sketches, small, threshold)):
+    for a, b in _candidates(sketches, small, threshold):
         if (
             groups.find(a) != groups.find(b)
             and jaccard(shingle_set(a), shingle_set(b)) >= threshold
@@ -153,25 +162,43 @@ def duplicate_groups(
 
 
 def _candidates(
-    sketches: Sequence[list[int]], small: set[int], threshold: float
-) -> set[tuple[int, int]]:
-    # Near-duplicates share most of their smallest shingle hashes; count shared sketch values
-    # per pair through an inverted index instead of comparing every pair.
-    index: dict[int, list[int]] = defaultdict(list)
-    for i, values in enumerate(sketches):
-        for value in values:
-            index[value].append(i)
-    shared: dict[tuple[int, int], int] = defaultdict(int)
-    for docs in index.values():
-        if 1 < len(docs) <= _COMMON_VALUE:
-            for pair in combinations(docs, 2):
-                shared[pair] += 1
+    sketches: Sequence[npt.NDArray[np.uint64]], small: set[int], threshold: float
+) -> list[tuple[int, int]]:
+    """Pairs (a < b, in order) that share enough sketch values to be worth an exact check."""
+    import numpy as np
+
+    n = len(sketches)
+    if n < 2:
+        return []
+    # Near-duplicates share most of their smallest shingle hashes. Sort every (value, article)
+    # entry by value: the articles that share a value are then one run, and each run of 2 to
+    # _COMMON_VALUE articles gives its pairs; counting equal pairs counts shared values.
+    sizes = np.fromiter(map(len, sketches), np.int64, n)
+    values = np.concatenate(sketches)
+    docs = np.repeat(np.arange(n, dtype=np.int64), sizes)
+    order = np.lexsort((docs, values))
+    values, docs = values[order], docs[order]
+    if not values.size:
+        return []
+    starts = np.flatnonzero(np.concatenate(([True], values[1:] != values[:-1])))
+    lengths = np.diff(np.append(starts, values.size))
+    keys = []
+    for size in np.unique(lengths).tolist():
+        if not 1 < size <= _COMMON_VALUE:
+            continue
+        members = docs[starts[lengths == size][:, None] + np.arange(size)]
+        first, second = np.triu_indices(size, 1)
+        # An article holds a value once, and runs are sorted by article: first < second.
+        keys.append(members[:, first].ravel() * n + members[:, second].ravel())
+    if not keys:
+        return []
+    pairs, counts = np.unique(np.concatenate(keys), return_counts=True)
     # A pair at the threshold shares about threshold * SKETCH_SIZE values; ask for a third of
     # that so that sampling noise does not hide true near-duplicates.
     needed = max(2, int(threshold * SKETCH_SIZE / 3))
-    out = {pair for pair, count in shared.items() if count >= needed}
-    # Very short texts have tiny sketches: compare them by sketch overlap of any size.
-    out |= {
-        pair for pair, count in shared.items() if count and (pair[0] in small or pair[1] in small)
-    }
-    return out
+    keep = counts >= needed
+    if small:
+        # Very short texts have tiny sketches: compare them by sketch overlap of any size.
+        tiny = np.fromiter(small, np.int64, len(small))
+        keep |= np.isin(pairs // n, tiny) | np.isin(pairs % n, tiny)
+    return [(int(p // n), int(p % n)) for p in pairs[keep].tolist()]
