@@ -148,7 +148,8 @@ class _Planner:
     def _cut_between_tokens(self, start: int, end: int) -> list[int]:
         count = self.spans.count
         cuts: list[int] = []
-        while count(start, end) > self.max_tokens:
+        longest = self.max_tokens * _MAX_TOKEN_BYTES  # a longer rest cannot fit: not counted
+        while end - start > longest or count(start, end) > self.max_tokens:
             lo, hi = start + 1, min(end, start + self.max_tokens * _MAX_CHARS_PER_TOKEN)
             best = lo
             while lo <= hi:

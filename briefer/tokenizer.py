@@ -81,15 +81,16 @@ def get_encoding(name: str) -> tiktoken.Encoding:
 
 
 @cache
-def token_byte_lengths(name: str) -> npt.NDArray[np.int64]:
+def token_byte_lengths(name: str) -> npt.NDArray[np.uint8]:
     """The length in bytes of each token id of the named encoding (0 for unused ids)."""
     import numpy as np
 
     encoding = get_encoding(name)
     ranks = encoding._mergeable_ranks
-    lengths = np.zeros(encoding.n_vocab, dtype=np.int64)
+    # One byte each: no token is longer than 128 bytes, and a huge text's gather stays small.
+    lengths = np.zeros(encoding.n_vocab, dtype=np.uint8)
     ids = np.fromiter(ranks.values(), dtype=np.int64, count=len(ranks))
-    lengths[ids] = np.fromiter(map(len, ranks), dtype=np.int64, count=len(ranks))
+    lengths[ids] = np.fromiter(map(len, ranks), dtype=np.uint8, count=len(ranks))
     return lengths
 
 

@@ -56,7 +56,7 @@ class TokenSpans:
             self._exact_only = True
         self.total = int(tokens.size)
         starts = np.zeros(tokens.size + 1, dtype=np.int64)
-        np.cumsum(token_byte_lengths(tokenizer)[tokens], out=starts[1:])
+        np.cumsum(token_byte_lengths(tokenizer)[tokens], dtype=np.int64, out=starts[1:])
         self._starts = starts
         # Byte offset of a character = its index + the extra UTF-8 bytes of the characters
         # before it. Mostly-ASCII text keeps only its few wide characters; other text gets a
