@@ -17,7 +17,6 @@ import click
 
 from .._version import __version__
 from ..config import Price, Settings
-from ..configfile import find_config_file, resolve
 from ..errors import BrieferError
 from ..models import EngineInfo
 from .options import take_settings
@@ -144,6 +143,9 @@ def _settings(state: _State, options: dict[str, Any]) -> Settings:
     flags = take_settings(options)
     if options:  # an option that is neither a declared setting nor handled here
         raise TypeError(f"unexpected options: {sorted(options)}")
+    # Imported here: the config file's pydantic models are not needed for --help.
+    from ..configfile import find_config_file, resolve
+
     settings = resolve(flags, config_file=find_config_file(state.config))
     if input_price is not None or output_price is not None:
         prices = dict(settings.prices)

@@ -7,7 +7,6 @@ from typing import Any
 
 import click
 
-from ..configfile import find_config_file, read_brief_config
 from ..lock import EX_TEMPFAIL, LockedError
 from .app import (
     _Bar,
@@ -97,6 +96,7 @@ def brief(
       briefer brief https://news.example.org/world/rss.xml --window-hours 12
     """
     from ..config import SourceSpec
+    from ..configfile import find_config_file, read_brief_config
     from ..daily import run_daily
     from ..engines.calls import BatchExported
 

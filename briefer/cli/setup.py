@@ -14,7 +14,6 @@ from urllib.parse import urlsplit
 import click
 
 from ..config import SourceSpec
-from ..configfile import find_config_file, read_brief_config, read_config_file
 from ..render import write_atomic
 from .app import EXIT_ERROR, _error, _handle_errors, _State, cli
 
@@ -147,6 +146,8 @@ def cron(
     days = days.lower()
     if not _DAYS.fullmatch(days):
         raise click.BadParameter("day names, e.g. mon-fri, sat,sun or *", param_hint="--days")
+    from ..configfile import find_config_file, read_brief_config, read_config_file
+
     config_file = find_config_file(state.config)
     if config_file is None:
         raise click.UsageError("no config file: pass --config or run `briefer init` first")
