@@ -114,3 +114,23 @@ def test_the_first_hour_runs_as_written(tmp_path, monkeypatch, fake_llm):
     assert os.environ["OPENAI_BASE_URL"] == fake_llm.base_url
     assert fake_llm.requests, "the LLM step reached the server"
     assert (cwd / "welcome.html").read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+
+
+def test_no_file_of_the_project_holds_merge_conflict_markers() -> None:
+    root = ROOT
+    marker = re.compile(r"^(<{7} |>{7} |={7}$)", re.MULTILINE)
+    suffixes = {".py", ".md", ".toml", ".j2", ".cfg", ".txt", ".json", ""}
+    offenders = []
+    for folder in ("briefer", "prompts", "templates", "tests", "bench", "seeds", ".ci"):
+        for path in (root / folder).rglob("*"):
+            if (
+                path.is_file()
+                and path.suffix in suffixes
+                and "eval/pages" not in path.as_posix()
+                and marker.search(path.read_text(encoding="utf-8", errors="replace"))
+            ):
+                offenders.append(path.relative_to(root).as_posix())
+    for name in ("README.md", "Makefile", "pyproject.toml"):
+        if marker.search((root / name).read_text(encoding="utf-8")):
+            offenders.append(name)
+    assert offenders == []
