@@ -4,7 +4,8 @@ Peers run in the same process and the same run, interleaved where it matters, so
 shared machine moves both sides together: raw tiktoken encode, LangChain's text splitters,
 sumy's TextRank and LexRank (from the optional ``bench`` extra, never a runtime dependency),
 the ideal latency bound of the LLM path against the tests' fake OpenAI-compatible server (run
-in its own process), ``python -c pass`` for start-up.
+in its own process), LangChain's map_reduce summarize chain on the same articles and server
+for prompt characters, ``python -c pass`` for start-up.
 
 Run: make bench   (or .venv-bench/bin/python bench/bench_table.py [--quick])
 """
@@ -236,37 +237,68 @@ def bench_startup(runs: int) -> None:
 # ---- 4. LLM path --------------------------------------------------------------------------
 
 _SERVER = """
-import sys, time
+import json, re, sys, time
 sys.path.insert(0, {root!r})
 from tests.fake_llm import FakeLLM
 fake = FakeLLM()
 fake.delay = {delay}
+if {summaries}:
+    # For a plain summarize prompt: the first two sentences of the text quoted in it, about
+    # the length of the concise summary a model writes for a one-chunk news article.
+    def summary(request):
+        quoted = request["messages"][-1]["content"].split('"', 1)[-1]
+        return " ".join(re.split(r"(?<=[.!?])\\s", quoted.strip())[:2])
+    fake.responder = summary
 fake.start()
 print(fake.base_url, flush=True)
 sys.stdin.read()
 fake.stop()
-chars = [sum(len(m["content"]) for m in r["messages"]) for r in fake.requests]
-print(len(chars), sum(chars), flush=True)
+roles = {{}}
+for r in fake.requests:
+    for m in r["messages"]:
+        roles[m["role"]] = roles.get(m["role"], 0) + len(m["content"])
+counts = dict(calls=len(fake.requests), chars=sum(roles.values()), roles=roles)
+print(json.dumps(counts), flush=True)
 """
+
+
+class _Server:
+    """The tests' fake OpenAI-compatible server in its own process; on exit, ``counts`` holds
+    the calls it answered and the characters of the messages it received, by role."""
+
+    def __init__(self, delay: float, *, summaries: bool = False) -> None:
+        code = _SERVER.format(root=str(ROOT), delay=delay, summaries=summaries)
+        self.process = subprocess.Popen(
+            [sys.executable, "-c", code],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        assert self.process.stdout is not None
+        self.base_url = self.process.stdout.readline().strip()
+        self.counts: dict[str, Any] = {}
+
+    def __enter__(self) -> _Server:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        assert self.process.stdin is not None and self.process.stdout is not None
+        self.process.stdin.close()
+        self.process.wait(timeout=30)
+        out = self.process.stdout.read().strip()
+        if out:
+            self.counts = json.loads(out.splitlines()[-1])
 
 
 def _llm_run(
     delay: float, count: int, concurrency: int, folder: Path
-) -> tuple[float, float, int, tuple[int, int]]:
+) -> tuple[float, float, int, dict[str, Any]]:
     from briefer.config import Settings
     from briefer.pipeline import summarize
 
-    server = subprocess.Popen(
-        [sys.executable, "-c", _SERVER.format(root=str(ROOT), delay=delay)],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert server.stdout is not None
-        base_url = server.stdout.readline().strip()
+    with _Server(delay) as server:
         settings = Settings(
-            base_url=base_url,
+            base_url=server.base_url,
             api_key="sk-bench",
             model="fake-model",
             use_cache=False,
@@ -278,13 +310,7 @@ def _llm_run(
         wall, cpu = time.perf_counter() - wall0, time.process_time() - cpu0
         chunks = sum(len(d.chunks) for d in run.digests)
         assert not run.failures, run.failures[:3]
-    finally:
-        if server.stdin is not None:
-            server.stdin.close()
-        server.wait(timeout=30)
-    assert server.stdout is not None
-    calls, chars = (int(x) for x in server.stdout.read().split())
-    return wall, cpu, chunks, (calls, chars)
+    return wall, cpu, chunks, server.counts
 
 
 def bench_llm(count: int) -> None:
@@ -307,7 +333,7 @@ def bench_llm(count: int) -> None:
             f"ideal {ideal:.2f} s = calls x latency / concurrency; target <= 1.3x",
             wall / ideal <= 1.3,
         )
-        wall0, cpu0, chunks0, (calls, chars) = _llm_run(0.0, count, concurrency, folder)
+        wall0, cpu0, chunks0, _ = _llm_run(0.0, count, concurrency, folder)
         per_chunk = cpu0 / chunks0 * 1000
         print(f"zero latency: wall {wall0:.2f} s, client CPU {cpu0:.2f} s for {chunks0} chunks")
         row(
@@ -316,12 +342,74 @@ def bench_llm(count: int) -> None:
             "target <= 5 ms",
             per_chunk <= 5,
         )
-        row(
-            "LLM prompt characters per article",
-            f"{chars / count:,.0f} ({calls} calls for {count} one-chunk articles)",
-            "LangChain map_reduce not measured here; target <= 1.2x it",
-            None,
+
+
+def _langchain_map_reduce(folder: Path) -> dict[str, Any]:
+    """LangChain's map_reduce summarize chain on each article, against the same fake server
+    through its OpenAI-compatible chat model: what it sends, counted by the server."""
+    import tiktoken
+    from langchain_classic.chains.summarize import load_summarize_chain
+    from langchain_core.documents import Document
+    from langchain_openai import ChatOpenAI
+
+    from briefer.tokenizer import get_encoding
+
+    # The reduce step counts tokens with tiktoken, which would download the encoding by name:
+    # hand it the offline one briefer builds.
+    tiktoken.get_encoding = get_encoding  # type: ignore[assignment]
+    with _Server(0.0, summaries=True) as server:
+        model = ChatOpenAI(
+            base_url=server.base_url, api_key="sk-bench", model="fake-model", max_retries=0
         )
+        chain = load_summarize_chain(model, chain_type="map_reduce")
+        for path in sorted(folder.iterdir()):
+            text = path.read_text(encoding="utf-8")
+            chain.invoke({"input_documents": [Document(page_content=text)]})
+    return server.counts
+
+
+def bench_prompt_chars(counts: tuple[int, ...]) -> None:
+    print("\n## prompt characters: briefer against LangChain map_reduce, same articles and server")
+    try:
+        import langchain_classic  # noqa: F401
+        import langchain_openai  # noqa: F401
+    except ImportError:
+        print("LangChain's summarize chain not installed (pip install -e '.[bench]'): skipped")
+        row("LLM prompt characters vs LangChain map_reduce", "not measured", "", None)
+        return
+    results = []
+    for count in counts:
+        rng = random.Random(13 + count)
+        with tempfile.TemporaryDirectory() as tmp:
+            folder = Path(tmp)
+            for i in range(count):
+                (folder / f"a{i:03d}.txt").write_text(article(rng, 600), encoding="utf-8")
+            article_chars = sum(len(p.read_text(encoding="utf-8")) for p in folder.iterdir())
+            _, _, chunks, ours = _llm_run(0.0, count, 4, folder)
+            theirs = _langchain_map_reduce(folder)
+        ratio = ours["chars"] / theirs["chars"]
+        results.append((count, ratio, ours["calls"]))
+        print(
+            f"{count} one-chunk articles ({article_chars / count:,.0f} characters each): "
+            f"briefer {ours['chars'] / count:,.0f} characters per article in "
+            f"{ours['calls']} calls (system {ours['roles'].get('system', 0) / ours['calls']:,.0f}"
+            f" per call, user {ours['roles'].get('user', 0) / ours['calls']:,.0f}, of which "
+            f"the article {article_chars / count:,.0f}); "
+            f"LangChain map_reduce {theirs['chars'] / count:,.0f} in {theirs['calls']} calls "
+            f"(map + reduce per article), of which the article {article_chars / count:,.0f}; "
+            f"ratio {ratio:.2f}x"
+        )
+        print(
+            f"  beyond the article itself: briefer {(ours['chars'] - article_chars) / count:,.0f}"
+            f" characters per article, LangChain {(theirs['chars'] - article_chars) / count:,.0f}"
+            " (its map instruction, then the reduce call with the map's summary)"
+        )
+    row(
+        "LLM prompt characters per one-chunk article vs LangChain map_reduce",
+        ", ".join(f"{c} articles: {r:.2f}x ({n} calls)" for c, r, n in results),
+        "LangChain map_reduce, same articles and server; target <= 1.2x, one call per article",
+        all(r <= 1.2 and n == c for (c, r, n) in results),
+    )
 
 
 # ---- 5. rendering -------------------------------------------------------------------------
@@ -477,6 +565,7 @@ def main() -> None:
     bench_extractive(60 if quick else 300)
     bench_startup(5 if quick else 15)
     bench_llm(50 if quick else 200)
+    bench_prompt_chars((12, 48))
     bench_render()
     if quick:
         bench_scale((500, 1000), (1000,))

@@ -53,6 +53,9 @@ class Page:
     site: str | None
     note: str | None = None
     method: str = "trafilatura"  # trafilatura, trafilatura-recall, json-ld or feed
+    # The language code detected on ``text`` itself, when extraction already knows it; None
+    # when the text is not the one detected (lines removed, a fallback chosen).
+    language: str | None = None
 
 
 def _trafilatura(html: str, url: str | None, *, recall: bool) -> Any:
@@ -144,7 +147,8 @@ def extract_html(
         main_paragraph_words(tree) if tree is not None else 0,
     )
     first = _text(doc)
-    language = detect_language(first or body).code
+    detected = first or body
+    language = detect_language(detected).code
     text, dropped = strip_boilerplate(first, language)
     if dropped:
         log.info("%s: %d boilerplate line(s) removed", label, dropped)
@@ -181,6 +185,7 @@ def extract_html(
         site=getattr(doc, "sitename", None) or None,
         note=f"{INCOMPLETE}: {note}" if note else None,
         method=method,
+        language=language if text == detected else None,
     )
 
 

@@ -220,24 +220,34 @@ def build_article(
         raise SourceError(label, "is empty; there is nothing to summarize")
     text = decode(data, label, declared)
     title = author = published = site = note = None
+    # The article's language is detected on its final text, once: a guess is kept for as long
+    # as the text it was made on is unchanged (detection is most of the cost of reading).
+    language: str | None = None
     if kind == "html":
         from .extract import extract_html
 
         page = extract_html(text, label, url=url, feed_text=feed_text)
-        text, title, author, published, site, note = (
+        text, title, author, published, site, note, language = (
             page.text,
             page.title,
             page.author,
             page.published,
             page.site,
             page.note,
+            page.language,
         )
-    text = clean(text)
+    cleaned = clean(text)
+    if cleaned != text:
+        language = None
+    text = cleaned
     if not text:
         raise SourceError(label, "holds only whitespace; there is nothing to summarize")
     if kind != "html":  # a page's text was already checked in extract_html
         # Text saved from a page or sent by a feed carries the same furniture as the page.
-        text = clean(strip_boilerplate(text, detect_language(text).code)[0])
+        language = detect_language(text).code
+        stripped = clean(strip_boilerplate(text, language)[0])
+        if stripped != text:
+            text, language = stripped, None
         if not text:
             raise SourceError(
                 label, "holds only navigation or boilerplate lines; there is nothing to summarize"
@@ -257,7 +267,7 @@ def build_article(
         published=published,
         site=site,
         kind=kind,
-        language=detect_language(text).code,
+        language=detect_language(text).code if language is None else language,
         extraction_note=note,
     )
 

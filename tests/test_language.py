@@ -1,4 +1,6 @@
-from briefer.language import UNKNOWN, detect
+import pytest
+
+from briefer.language import UNKNOWN, LanguageGuess, detect
 from briefer.sources import build_article
 
 
@@ -26,3 +28,49 @@ def test_articles_carry_their_language() -> None:
     )
     article = build_article(html.encode(), "page.html", "html")
     assert article.language == "de"
+
+
+def _counting(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Record every text whose language is detected while an article is read."""
+    import briefer.extract
+    import briefer.sources
+
+    seen: list[str] = []
+
+    def counted(text: str) -> LanguageGuess:
+        seen.append(text)
+        return detect(text)
+
+    monkeypatch.setattr(briefer.sources, "detect_language", counted)
+    monkeypatch.setattr(briefer.extract, "detect_language", counted)
+    return seen
+
+
+_GERMAN = "Die Bundesregierung will das Recycling von Batterien deutlich verbessern. " * 5
+
+
+def test_a_text_article_has_its_language_detected_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    seen = _counting(monkeypatch)
+    article = build_article(("Batterien\n" + _GERMAN).encode(), "a.txt", "text")
+    assert article.language == "de"
+    assert seen == [article.text]
+
+
+def test_a_page_has_its_language_detected_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    seen = _counting(monkeypatch)
+    html = f"<html><body><article><p>{_GERMAN}</p></article></body></html>"
+    article = build_article(html.encode(), "page.html", "html")
+    assert article.language == "de"
+    assert seen == [article.text]
+
+
+def test_the_language_is_that_of_the_text_left_after_boilerplate_is_removed(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    seen = _counting(monkeypatch)
+    # The copyright line goes; the guess made with it is not reused for the text without it.
+    data = ("Batterien\n" + _GERMAN + "\n© 2026 Example News").encode()
+    article = build_article(data, "a.txt", "text")
+    assert "©" not in article.text
+    assert article.language == detect(article.text).code == "de"
+    assert seen[-1] == article.text and len(seen) == 2
