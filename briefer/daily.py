@@ -25,8 +25,9 @@ from .grounding import Summarizer, SummaryAnswer
 from .lock import run_locks
 from .models import Article, Brief, Chunk, Failure, Usage, to_data
 from .outputs import deliver, output_paths, repair
-from .pipeline import DryRun, chunks_for, digest_of, plan_items, public_settings, staged
+from .pipeline import DryRun, chunks_for, digest_of, plan_items, staged
 from .publish import discard, publish, stage
+from .redaction import public_settings
 from .render import render_brief
 from .store import Store
 from .synthesis import Entry, Origin, build, state_items

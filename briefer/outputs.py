@@ -12,8 +12,8 @@ import requests
 from .config import BriefConfig, Settings
 from .errors import RenderError, SourceError
 from .models import Brief, Failure
-from .pipeline import public_settings
 from .publish import recover
+from .redaction import public_settings
 from .render import render_brief
 from .store import Store
 

@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
 from .chunking import chunk_article
 from .config import Settings
@@ -27,7 +27,7 @@ from .models import (
     SummaryRun,
     Usage,
 )
-from .redaction import redact_url
+from .redaction import public_settings
 from .store import Store
 
 if TYPE_CHECKING:
@@ -39,7 +39,6 @@ log = logging.getLogger(__name__)
 
 # Called as work completes with (done, total, label): lets a caller draw a progress bar.
 Progress = Callable[[int, int, str], None]
-_SECRET_SETTINGS = frozenset({"api_key"})
 
 
 def collect_inputs(sources: Iterable[str | Path]) -> tuple[list[Input], list[Failure]]:
@@ -257,22 +256,3 @@ def plan_items(
         for c in planned
     )
     return DryRun(calls, tuple(failures), "openai", engine.model, engine.endpoint)
-
-
-def public_settings(settings: Settings) -> dict[str, Any]:
-    """Settings that explain an output, JSON-ready; secrets are left out."""
-    data: dict[str, Any] = {}
-    for f in fields(settings):
-        if f.name in _SECRET_SETTINGS:
-            continue
-        value = getattr(settings, f.name)
-        if isinstance(value, Path):
-            value = str(value)
-        elif isinstance(value, tuple):
-            value = [str(v) for v in value]
-        elif f.name == "base_url" and value is not None:
-            value = redact_url(value)
-        elif f.name == "prices":
-            value = {m: {"input": p.input, "output": p.output} for m, p in value.items()}
-        data[f.name] = value
-    return data

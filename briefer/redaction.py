@@ -1,4 +1,4 @@
-"""URLs as they may be shown or stored: without credentials.
+"""URLs and settings as they may be shown or stored: without credentials.
 
 One function for every place a URL leaves the process's memory — messages, logs, JSON output,
 the engine's description, the settings echoed in an output, and the store.
@@ -7,9 +7,16 @@ the engine's description, the settings echoed in an output, and the store.
 from __future__ import annotations
 
 import re
+from dataclasses import fields
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
+if TYPE_CHECKING:
+    from .config import Settings
+
 REDACTED = "REDACTED"
+_SECRET_SETTINGS = frozenset({"api_key"})  # never shown, not even redacted
 # Query parameters that carry credentials in practice: API keys, tokens, signatures, passwords.
 _SECRET_PARAM = re.compile(
     r"(^|[_.-])(api[_-]?key|key|token|access[_-]?token|auth|authorization|password|passwd|pwd|"
@@ -41,3 +48,22 @@ def redact_url(url: str) -> str:
                 [(n, REDACTED if _SECRET_PARAM.search(n) else v) for n, v in pairs], safe="/:"
             )
     return parts._replace(netloc=netloc, query=query).geturl()
+
+
+def public_settings(settings: Settings) -> dict[str, Any]:
+    """Settings that explain an output, JSON-ready; secrets are left out."""
+    data: dict[str, Any] = {}
+    for f in fields(settings):
+        if f.name in _SECRET_SETTINGS:
+            continue
+        value = getattr(settings, f.name)
+        if isinstance(value, Path):
+            value = str(value)
+        elif isinstance(value, tuple):
+            value = [str(v) for v in value]
+        elif f.name == "base_url" and value is not None:
+            value = redact_url(value)
+        elif f.name == "prices":
+            value = {m: {"input": p.input, "output": p.output} for m, p in value.items()}
+        data[f.name] = value
+    return data

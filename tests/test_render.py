@@ -5,7 +5,8 @@ import pytest
 
 import briefer
 from briefer.errors import RenderError
-from briefer.render import md_code, md_escape, render, safe_url, write_atomic
+from briefer.files import write_atomic
+from briefer.render import md_code, md_escape, render, safe_url
 
 from .conftest import SEED
 

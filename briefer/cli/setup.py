@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 import click
 
 from ..config import SourceSpec
-from ..render import write_atomic
+from ..files import write_atomic
 from .app import EXIT_ERROR, _error, _handle_errors, _State, cli
 
 _DAY = "(?:mon|tue|wed|thu|fri|sat|sun)"

@@ -7,7 +7,8 @@ from typing import Any
 
 import click
 
-from ..render import FORMATS, render, render_bytes, write_atomic
+from ..files import write_atomic
+from ..render import FORMATS, render, render_bytes
 from .app import (
     EXIT_ERROR,
     _Bar,

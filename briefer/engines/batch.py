@@ -114,7 +114,7 @@ def ingest(
 def export(engine: LLMEngine, calls: Sequence[Call], path: Path, mode: str) -> int:
     """Write the request file for ``vllm run-batch`` or an upload by hand; returns lines."""
     lines = request_lines(engine, calls, mode)
-    from ..render import write_atomic
+    from ..files import write_atomic
 
     write_atomic(path, "".join(line + "\n" for line in lines))
     return len(lines)
