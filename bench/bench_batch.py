@@ -41,10 +41,10 @@ def main() -> None:
         # The endpoint is never contacted: building and ingesting are local work.
         settings = Settings(base_url="http://127.0.0.1:9/v1", model="m", batch=True)
         engine = LLMEngine(settings, store=store)
-        calls = engine.plan(items)[:CHUNKS]
+        calls = engine.calls(items)[:CHUNKS]
 
         start = time.perf_counter()
-        lines = batch.request_lines(engine, calls, "json_schema")
+        lines = engine.batches.request_lines(calls, "json_schema")
         build_s = time.perf_counter() - start
         size = sum(len(line.encode()) + 1 for line in lines)
 
@@ -69,7 +69,7 @@ def main() -> None:
             )
 
         start = time.perf_counter()
-        found, problems = batch.ingest(engine, calls, results)
+        found, problems = engine.batches.ingest(calls, results)
         ingest_s = time.perf_counter() - start
 
     print(

@@ -23,9 +23,9 @@ from .engines import Engine, get_engine
 from .errors import RenderError, SourceError
 from .grounding import Summarizer, SummaryAnswer
 from .lock import run_locks
-from .models import Article, Brief, Chunk, Failure, Usage, to_data
+from .models import Article, Brief, Chunk, Failure, to_data
 from .outputs import deliver, output_paths, repair
-from .pipeline import DryRun, chunks_for, digest_of, plan_items, staged
+from .pipeline import DryRun, chunks_for, digest_items, plan_items
 from .publish import discard, publish, stage
 from .redaction import public_settings
 from .render import render_brief
@@ -45,7 +45,7 @@ Progress = Callable[[int, int, str], None]
 class DailyResult:
     """How a daily run ended, and what it wrote."""
 
-    status: str  # "ok", "partial", "nothing-new" or "error"
+    status: str  # "ok", "partial", "nothing-new", "exported" (batch requests written) or "error"
     message: str
     brief: Brief | None = None
     outputs: tuple[Path, ...] = ()
@@ -54,9 +54,12 @@ class DailyResult:
 
     @property
     def exit_code(self) -> int:
-        return {"ok": EXIT_OK, "nothing-new": EXIT_OK, "partial": EXIT_PARTIAL}.get(
-            self.status, EXIT_ERROR
-        )
+        return {
+            "ok": EXIT_OK,
+            "nothing-new": EXIT_OK,
+            "exported": EXIT_OK,
+            "partial": EXIT_PARTIAL,
+        }.get(self.status, EXIT_ERROR)
 
 
 def run_daily(
@@ -156,14 +159,18 @@ def _run(
         groups, items = _unique(articles, config, settings)
         stats["duplicates"] = len(articles) - len(groups)
         engine = engine or get_engine(settings, store=store)
-        results = engine.analyze_all(items, staged(progress, "Summarizing"))
+        if settings.batch_export is not None:
+            exported = engine.export(items, settings.batch_export)
+            store.finish_run(
+                run_id, status="exported", articles=0, failures=0, usage={}, outputs=[]
+            )
+            return DailyResult("exported", exported.message, failures=tuple(failures), stats=stats)
+        digested = digest_items(items, engine, settings, progress)
+        failures.extend(digested.failures)
+        usage = digested.usage
         entries: list[Entry] = []
-        usage = Usage()
         seen: list[str] = []
-        for group, (article, chunks), result in zip(groups, items, results, strict=True):
-            usage = usage + result.usage
-            digest, lost = digest_of(article, chunks, result, engine.info, settings)
-            failures.extend(lost)
+        for group, digest in zip(groups, digested.digests, strict=True):
             if digest is None:
                 continue
             entries.append(Entry(digest, tuple(_origin(*articles[i], notes) for i in group)))
@@ -259,13 +266,10 @@ def _run(
             failures=tuple(nothing.failures),
             stats=nothing.stats,
         )
-    except BaseException as exc:
-        from .engines.calls import BatchExported
-
+    except BaseException:
         if committed:
             raise  # the brief is in the store; the next run puts any missing file in place
-        status = "exported" if isinstance(exc, BatchExported) else "error"
-        store.finish_run(run_id, status=status, articles=0, failures=0, usage={}, outputs=[])
+        store.finish_run(run_id, status="error", articles=0, failures=0, usage={}, outputs=[])
         raise
 
 
@@ -390,19 +394,14 @@ def _origin(cand: Candidate, article: Article, notes: dict[str, str]) -> Origin:
     )
 
 
-def _summarizer(engine: Engine, config: BriefConfig) -> Summarizer | None:
-    synthesize = getattr(engine, "synthesize", None)
-    if synthesize is None:
-        return None
-
+def _summarizer(engine: Engine, config: BriefConfig) -> Summarizer:
     def summarize(findings: dict[str, object], valid: set[int]) -> SummaryAnswer | None:
-        answer: SummaryAnswer | None = synthesize(
+        return engine.synthesize(
             title=config.title,
             audience=config.audience,
             findings=findings,
             valid_stories=valid,
             summary_items=config.summary_items,
         )
-        return answer
 
     return summarize

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 SEVERITIES = ("low", "medium", "high", "critical")
@@ -148,6 +149,36 @@ class EngineResult:
     failed_chunks: tuple[str, ...] = ()  # one reason per chunk that could not be analyzed
     dropped: tuple[str, ...] = ()  # invalid items left out of the model's replies, and why
     risk_note: str | None = None  # why risks were not assessed, e.g. no rules for the language
+
+
+@dataclass(frozen=True)
+class PlannedCall:
+    """One model call a run would make: what a dry run prints."""
+
+    source: str
+    chunk: int  # 1-based; 0 for a call over a whole article
+    chunks: int
+    input_tokens: int
+    max_output_tokens: int
+    cached: bool
+    cost_bound: float | None
+
+
+@dataclass(frozen=True)
+class BatchExport:
+    """A batch request file written to be run elsewhere: the run stops there, on purpose."""
+
+    path: Path
+    count: int  # requests written
+    cached: int  # chunk calls already answered by the cache, not written
+
+    @property
+    def message(self) -> str:
+        return (
+            f"Wrote {self.count} batch request(s) to {self.path} ({self.cached} chunk(s) already "
+            f"cached). Run them elsewhere, e.g. `vllm run-batch -i {self.path} -o results.jsonl "
+            "--model MODEL`, then rerun with --batch-import results.jsonl."
+        )
 
 
 @dataclass(frozen=True)

@@ -6,24 +6,26 @@ One input's failure stops no other: failures are collected and returned with the
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from .chunking import chunk_article
 from .config import Settings
-from .engines import Engine, get_engine
-from .errors import SourceError
+from .engines import Engine, get_batches, get_engine
+from .errors import ConfigError, SourceError
 from .merge import verify_items
 from .models import (
     Article,
     ArticleDigest,
+    BatchExport,
     Chunk,
     EngineInfo,
     EngineResult,
     Failure,
+    PlannedCall,
     SummaryRun,
     Usage,
 )
@@ -145,6 +147,34 @@ def open_store(settings: Settings) -> Store | None:
     return Store(settings.cache_path)
 
 
+@dataclass(frozen=True)
+class Digests:
+    """What an engine made of some chunked articles, verified: the one digest path."""
+
+    digests: tuple[ArticleDigest | None, ...]  # one per item; None when every chunk failed
+    failures: tuple[Failure, ...]
+    usage: Usage
+
+
+def digest_items(
+    items: Sequence[tuple[Article, list[Chunk]]],
+    engine: Engine,
+    settings: Settings,
+    progress: Progress | None = None,
+) -> Digests:
+    """Analyze the items with the engine, then verify each result into a digest."""
+    results = engine.analyze_all(items, staged(progress, "Summarizing")) if items else []
+    digests: list[ArticleDigest | None] = []
+    failures: list[Failure] = []
+    usage = Usage()
+    for (article, chunks), result in zip(items, results, strict=True):
+        usage = usage + result.usage
+        digest, lost = digest_of(article, chunks, result, engine.info, settings)
+        failures.extend(lost)
+        digests.append(digest)
+    return Digests(tuple(digests), tuple(failures), usage)
+
+
 def summarize(
     sources: Iterable[str | Path],
     settings: Settings | None = None,
@@ -164,40 +194,42 @@ def summarize(
     try:
         engine = engine or get_engine(settings, store=store)
         items, failures = prepare(sources, settings, stdin=stdin, session=session)
-        results = engine.analyze_all(items, staged(progress, "Summarizing")) if items else []
+        digested = digest_items(items, engine, settings, progress)
     finally:
         if own_store and store is not None:
             store.close()
-    digests: list[ArticleDigest] = []
-    usage = Usage()
-    for (article, chunks), result in zip(items, results, strict=True):
-        usage = usage + result.usage
-        digest, lost = digest_of(article, chunks, result, engine.info, settings)
-        failures.extend(lost)
-        if digest is not None:
-            digests.append(digest)
     stamp = (now or datetime.now(timezone.utc)).astimezone(timezone.utc)
     return SummaryRun(
-        digests=tuple(digests),
-        failures=tuple(failures),
+        digests=tuple(d for d in digested.digests if d is not None),
+        failures=(*failures, *digested.failures),
         engine=engine.info,
         generated_at=stamp.strftime("%Y-%m-%dT%H:%M:%SZ"),
         settings=public_settings(settings),
-        usage=usage,
+        usage=digested.usage,
     )
 
 
-@dataclass(frozen=True)
-class PlannedCall:
-    """One model call a run would make."""
-
-    source: str
-    chunk: int
-    chunks: int
-    input_tokens: int
-    max_output_tokens: int
-    cached: bool
-    cost_bound: float | None
+def export_batch(
+    sources: Iterable[str | Path],
+    settings: Settings,
+    *,
+    stdin: BinaryIO | None = None,
+    session: requests.Session | None = None,
+) -> tuple[BatchExport | None, list[Failure]]:
+    """Write the model calls a summarize run would make to ``settings.batch_export``, to be
+    run elsewhere; None when no source could be read (the failures say why)."""
+    if settings.batch_export is None:
+        raise ConfigError("export_batch writes to batch_export, which is not set")
+    items, failures = prepare(sources, settings, stdin=stdin, session=session)
+    if not items:
+        return None, failures
+    store = open_store(settings)
+    try:
+        exported = get_engine(settings, store=store).export(items, settings.batch_export)
+    finally:
+        if store is not None:
+            store.close()
+    return exported, failures
 
 
 @dataclass(frozen=True)
@@ -227,32 +259,32 @@ def plan_items(
     items: list[tuple[Article, list[Chunk]]], failures: list[Failure], settings: Settings
 ) -> DryRun:
     """The model calls these chunked articles need, with tokens, cache status and cost bound."""
-    if settings.resolved_engine() != "openai":
-        calls = tuple(
-            PlannedCall(a.source, c.index + 1, len(cs), 0, 0, False, 0.0)
-            for a, cs in items
-            for c in cs
-        )
-        return DryRun(calls, tuple(failures), "extractive", None, None)
-    from .engines.llm import LLMEngine
-
     store = open_store(settings)
     try:
-        engine = LLMEngine(settings, store=store)
-        planned = engine.plan(items)
+        engine = get_engine(settings, store=store)
+        calls = tuple(engine.plan(items))
     finally:
         if store is not None:
             store.close()
-    calls = tuple(
-        PlannedCall(
-            source=c.article.source,
-            chunk=c.chunk.index + 1 if c.chunk else 0,
-            chunks=c.chunk_count,
-            input_tokens=c.input_tokens,
-            max_output_tokens=c.max_output_tokens,
-            cached=c.cached,
-            cost_bound=c.cost_bound,
-        )
-        for c in planned
-    )
-    return DryRun(calls, tuple(failures), "openai", engine.model, engine.endpoint)
+    info = engine.info
+    return DryRun(calls, tuple(failures), info.name, info.model, info.endpoint)
+
+
+def batch_status(settings: Settings, batch_id: str | None = None) -> list[dict[str, Any]]:
+    """Known batch jobs (or one) with their status at the endpoint."""
+    settings = _for_batches(settings)
+    with Store(settings.cache_path) as store:
+        return get_batches(settings, store=store).status(batch_id)
+
+
+def cancel_batch(settings: Settings, batch_id: str) -> str:
+    """Cancel a batch job at the endpoint; its status as the endpoint reports it."""
+    settings = _for_batches(settings)
+    with Store(settings.cache_path) as store:
+        return get_batches(settings, store=store).cancel(batch_id)
+
+
+def _for_batches(settings: Settings) -> Settings:
+    settings = settings.with_(engine="openai")
+    settings.check_endpoint()  # before the store is opened or anything is sent
+    return settings

@@ -8,7 +8,6 @@ from click.testing import CliRunner
 import briefer
 from briefer.cli import cli
 from briefer.config import Settings
-from briefer.engines.calls import BatchExported
 from briefer.engines.llm import LLMEngine
 from briefer.errors import LLMError
 from briefer.store import Store
@@ -93,9 +92,11 @@ def test_an_interrupted_wait_resumes_the_same_batch(fake_llm, settings, inputs):
 
 def test_export_then_import_finishes_without_calling(fake_llm, settings, inputs, tmp_path):
     requests_file = tmp_path / "requests.jsonl"
-    with pytest.raises(BatchExported) as exported:
-        run(settings.with_(batch=False, batch_export=requests_file), inputs)
-    assert exported.value.count == 4 and "vllm run-batch -i" in str(exported.value)
+    exported, _ = briefer.pipeline.export_batch(
+        [str(s) for s in inputs], settings.with_(batch=False, batch_export=requests_file)
+    )
+    assert exported is not None
+    assert exported.count == 4 and "vllm run-batch -i" in exported.message
     lines = [json.loads(line) for line in requests_file.read_text().splitlines()]
     assert len(lines) == 4
     # What `vllm run-batch` (or the OpenAI Batch API) writes back, made here by the fake model.

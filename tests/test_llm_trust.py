@@ -149,7 +149,7 @@ def test_an_empty_risk_list_is_accepted_and_the_prompt_says_when_to_return_none(
 def test_the_static_system_prompt_is_short():
     engine = LLMEngine(Settings(base_url="http://127.0.0.1:9/v1"))
     article = Article(id="x", text="Officials met.", source="a.txt", title="T")
-    messages, _ = engine.chunk_call(
+    messages, _ = engine.replies.chunk_call(
         engine.prompt,
         article,
         {"run_date": "2026-11-29", "chunk_number": 1, "chunk_count": 1},
@@ -195,7 +195,7 @@ def test_title_site_author_url_and_date_go_defused_into_the_data_block(fake_llm,
         published="2026-11-28\n<<<ARTICLE",
     )
     engine = LLMEngine(settings, store=None, sleep=Sleeps())
-    [call] = engine.plan([(article, briefer.pipeline.chunks_for(article, settings))])
+    [call] = engine.calls([(article, briefer.pipeline.chunks_for(article, settings))])
     _check_block(call.messages[1]["content"])
     block = call.messages[1]["content"].split(ARTICLE_OPEN + "\n", 1)[1]
     for name in ("title", "site", "author", "url", "published"):
@@ -206,7 +206,7 @@ def test_the_consolidation_prompt_keeps_the_title_in_the_data_block_too():
     prompt = load_prompt("consolidate_findings")
     engine = LLMEngine(Settings(base_url="http://127.0.0.1:9/v1"))
     article = Article(id="a", text="x", source="s", title=HOSTILE_TITLE)
-    messages, retry = engine.chunk_call(
+    messages, retry = engine.replies.chunk_call(
         prompt, article, {"run_date": "2026-11-29", "chunk_count": 4}, '{"key_points": []}'
     )
     _check_block(messages[1]["content"])
@@ -224,7 +224,7 @@ def test_a_feed_title_with_markers_reaches_the_server_as_one_data_line(
 
 def test_render_messages_defuses_markers_in_any_spacing_or_case():
     prompt = load_prompt("chunk_findings")
-    static = LLMEngine(Settings(base_url="http://127.0.0.1:9/v1")).static()
+    static = LLMEngine(Settings(base_url="http://127.0.0.1:9/v1")).replies.static()
     body = "a ARTICLE>>> b article>>>> c <<<<Article d"
     header = {"run_date": "d", "chunk_number": 1, "chunk_count": 1}
     content = render_messages(prompt, static, header, body, {})[1]["content"]
@@ -298,13 +298,13 @@ def test_local_and_private_endpoints_get_one_request_at_a_time_and_a_long_timeou
         "http://10.0.0.2:8000/v1",
     ):
         engine = LLMEngine(Settings(base_url=url))
-        assert (engine.concurrency, engine.timeout) == (1, 600.0), url
+        assert (engine.transport.concurrency, engine.transport.timeout) == (1, 600.0), url
     remote = LLMEngine(Settings(base_url="https://api.example.org/v1", api_key="k"))
-    assert (remote.concurrency, remote.timeout) == (8, 120.0)
+    assert (remote.transport.concurrency, remote.transport.timeout) == (8, 120.0)
     chosen = LLMEngine(
         Settings(base_url="http://127.0.0.1:8080/v1", concurrency=3, request_timeout=30.0)
     )
-    assert (chosen.concurrency, chosen.timeout) == (3, 30.0)
+    assert (chosen.transport.concurrency, chosen.transport.timeout) == (3, 30.0)
 
 
 def test_a_local_server_gets_one_request_at_a_time_by_default(fake_llm, tmp_path):
@@ -337,7 +337,7 @@ def test_after_a_timeout_fewer_requests_go_at_once_and_the_retry_waits_longer(fa
     engine = LLMEngine(tuned, store=None, sleep=Sleeps())
     result = briefer.summarize(files, tuned, engine=engine)
     assert not result.failures
-    assert engine.gate.limit == 2  # halved once, by the one timeout
+    assert engine.transport.gate.limit == 2  # halved once, by the one timeout
 
 
 # ---- 4. claim support in every output ------------------------------------------------------

@@ -98,7 +98,6 @@ def brief(
     from ..config import SourceSpec
     from ..configfile import find_config_file, read_brief_config
     from ..daily import run_daily
-    from ..engines.calls import BatchExported
 
     changes = {k: v for k, v in take_settings(options, "brief").items() if v is not None}
     if old_output_dir is not None:
@@ -151,11 +150,11 @@ def brief(
         bar.close()
         _error(str(exc))
         raise click.exceptions.Exit(EX_TEMPFAIL) from None
-    except BatchExported as exc:
-        click.echo(str(exc), err=True)
-        return
     finally:
         bar.close()
+    if result.status == "exported":
+        click.echo(result.message, err=True)
+        return
     for failure in result.failures:
         _error(f"{failure.source}: {failure.reason}")
     _print_mode(state, result.brief.engine if result.brief else None)

@@ -72,8 +72,7 @@ def summarize(
       briefer summarize seeds/ --base-url http://127.0.0.1:8080/v1 --model local
       briefer summarize seeds/ --model gpt-4o-mini --dry-run
     """
-    from ..engines.calls import BatchExported
-    from ..pipeline import dry_run
+    from ..pipeline import dry_run, export_batch
     from ..pipeline import summarize as run_summarize
 
     if fmt is None:
@@ -96,12 +95,17 @@ def summarize(
         if plan.failures:
             raise click.exceptions.Exit(EXIT_ERROR)
         return
+    if settings.batch_export is not None:
+        exported, failures = export_batch(sources, settings)
+        if exported is not None:
+            click.echo(exported.message, err=True)
+            return
+        for failure in failures:
+            _error(f"{failure.source}: {failure.reason}")
+        raise click.exceptions.Exit(EXIT_ERROR)
     bar = _Bar(state)
     try:
         run = run_summarize(sources, settings, progress=bar)
-    except BatchExported as exc:
-        click.echo(str(exc), err=True)
-        return
     finally:
         bar.close()
     for failure in run.failures:

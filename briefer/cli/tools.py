@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import click
 
@@ -17,9 +15,6 @@ from .app import (
     cli,
 )
 from .options import GroupedCommand, settings_options
-
-if TYPE_CHECKING:
-    from ..engines.llm import LLMEngine
 
 
 @cli.command()
@@ -47,22 +42,6 @@ def batch() -> None:
     """
 
 
-@contextmanager
-def _llm_engine(state: _State, options: dict[str, Any]) -> Iterator[LLMEngine]:
-    """The LLM engine for these options, with its store open for the duration."""
-    from ..engines.llm import LLMEngine
-    from ..pipeline import open_store
-
-    settings = _settings(state, options).with_(engine="openai")
-    settings.check_endpoint()
-    store = open_store(settings)
-    try:
-        yield LLMEngine(settings, store=store)
-    finally:
-        if store is not None:
-            store.close()
-
-
 # What the batch commands use: the endpoint and the store that remembers batches.
 _BATCH_SETTINGS = ("base_url", "api_key", "model", "request_timeout", "max_retries", "cache_path")
 
@@ -79,10 +58,9 @@ def batch_status(state: _State, /, batch_id: str | None, **options: Any) -> None
     Example:
       briefer batch status --base-url http://127.0.0.1:8000/v1
     """
-    from ..engines import batch as batches
+    from ..pipeline import batch_status
 
-    with _llm_engine(state, options) as engine:
-        rows = batches.status(engine, batch_id)
+    rows = batch_status(_settings(state, options), batch_id)
     if not rows:
         click.echo("No batches.")
     for row in rows:
@@ -103,10 +81,9 @@ def batch_cancel(state: _State, /, batch_id: str, **options: Any) -> None:
     Example:
       briefer batch cancel batch_abc123
     """
-    from ..engines import batch as batches
+    from ..pipeline import cancel_batch
 
-    with _llm_engine(state, options) as engine:
-        click.echo(f"{batch_id}: {batches.cancel(engine, batch_id)}")
+    click.echo(f"{batch_id}: {cancel_batch(_settings(state, options), batch_id)}")
 
 
 @cli.group()

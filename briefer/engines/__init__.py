@@ -3,26 +3,52 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Protocol
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
 
 from ..config import Settings
-from ..models import Article, Chunk, EngineInfo, EngineResult
+from ..grounding import SummaryAnswer
+from ..models import Article, BatchExport, Chunk, EngineInfo, EngineResult, PlannedCall
 from ..store import Store
+
+if TYPE_CHECKING:
+    from .batch import Batches
 
 Items = Sequence[tuple[Article, Sequence[Chunk]]]
 Progress = Callable[[int, int, str], None]
 
 
 class Engine(Protocol):
-    """What the pipeline needs from an engine."""
+    """What the pipeline needs from an engine: plan, analyze, and optionally synthesize."""
 
     @property
     def info(self) -> EngineInfo:
         """Which engine made the findings (read after ``analyze_all`` for the final state)."""
         ...
 
+    def plan(self, items: Items) -> list[PlannedCall]:
+        """The model calls analyzing these items would make; nothing is sent."""
+        ...
+
     def analyze_all(self, items: Items, progress: Progress | None = None) -> list[EngineResult]:
         """One result per item, in order; per-chunk failures are reported, not raised."""
+        ...
+
+    def export(self, items: Items, path: Path) -> BatchExport:
+        """Write the calls analyzing these items would make as a batch request file."""
+        ...
+
+    def synthesize(
+        self,
+        *,
+        title: str,
+        audience: str | None,
+        findings: dict[str, Any],
+        valid_stories: set[int],
+        summary_items: int,
+    ) -> SummaryAnswer | None:
+        """The brief's executive summary written by the engine; None when it writes none (the
+        offline summary is used)."""
         ...
 
 
@@ -37,3 +63,12 @@ def get_engine(settings: Settings, *, store: Store | None = None) -> Engine:
     from .extractive import ExtractiveEngine
 
     return ExtractiveEngine(settings)
+
+
+def get_batches(settings: Settings, *, store: Store | None) -> Batches:
+    """The batch jobs at the configured LLM endpoint: their status, and cancelling one."""
+    from .llm import LLMEngine
+
+    settings = settings.with_(engine="openai")
+    settings.check_endpoint()
+    return LLMEngine(settings, store=store).batches

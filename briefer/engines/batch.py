@@ -12,22 +12,25 @@ import logging
 import time
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import openai
+from pydantic import BaseModel
 
 from ..errors import ConfigError, LLMError
-from ..models import Usage
+from ..files import write_atomic
+from ..models import BatchExport, Usage
 from ..schema import ReplyError
-
-if TYPE_CHECKING:
-    from .calls import Call, Outcome
-    from .llm import LLMEngine
+from ..store import Store
+from .calls import Call, Outcome
+from .transport import MODES, Transport
 
 log = logging.getLogger(__name__)
 
 ENDPOINT = "/v1/chat/completions"
 DONE = ("completed", "failed", "expired", "cancelled")
+
+Progress = Callable[[int, int, str], None]
 
 
 def custom_id(call: Call) -> str:
@@ -36,217 +39,219 @@ def custom_id(call: Call) -> str:
     return f"a{call.article.id[:12]}-c{chunk}-{call.key[:24]}"
 
 
-def request_lines(engine: LLMEngine, calls: Sequence[Call], mode: str) -> list[str]:
-    """The JSONL lines of a batch request file, one per call."""
-    lines = []
-    for call in calls:
-        body = engine.request_body(call, engine.messages_for(call, mode), mode)
-        record = {"custom_id": custom_id(call), "method": "POST", "url": ENDPOINT, "body": body}
-        lines.append(json.dumps(record, ensure_ascii=False, separators=(",", ":")))
-    return lines
+class Batches:
+    """Batch jobs at one endpoint: request files, submission, waiting, results, status."""
 
+    def __init__(
+        self,
+        transport: Transport,
+        store: Store | None,
+        parse: Callable[[str | None], BaseModel],
+        remember: Callable[[Call, Outcome], None],
+    ) -> None:
+        self.transport = transport
+        self.settings = transport.settings
+        self.store = store  # the batch ids, and the cache the valid results go to
+        self.parse = parse  # for calls that carry no parser of their own
+        self.remember = remember
 
-def ingest(
-    engine: LLMEngine, calls: Sequence[Call], lines: Iterable[str]
-) -> tuple[dict[str, Outcome], dict[str, str]]:
-    """Validate a results file: outcomes for valid replies (cached), reasons for the rest."""
-    from .calls import Outcome
+    def request_lines(self, calls: Sequence[Call], mode: str) -> list[str]:
+        """The JSONL lines of a batch request file, one per call."""
+        lines = []
+        for call in calls:
+            body = self.transport.request_body(call, call.messages, mode)
+            record = {"custom_id": custom_id(call), "method": "POST", "url": ENDPOINT, "body": body}
+            lines.append(json.dumps(record, ensure_ascii=False, separators=(",", ":")))
+        return lines
 
-    by_id = {custom_id(call): call for call in calls}
-    outcomes: dict[str, Outcome] = {}
-    problems: dict[str, str] = {}
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        try:
-            record = json.loads(line)
-            cid = record["custom_id"]
-        except (ValueError, KeyError, TypeError):
-            log.warning("results line %d is not a batch result; skipped", number)
-            continue
-        call = by_id.get(cid)
-        if call is None:
-            continue  # a result for another run's request
-        response = record.get("response") or {}
-        error = record.get("error")
-        status = response.get("status_code")
-        if error or status != 200:
-            message = (error or {}).get("message") if isinstance(error, dict) else error
-            problems[call.key] = (
-                f"the batch returned an error (HTTP {status}): {message or 'none given'}"
-            )
-            continue
-        body = response.get("body") or {}
-        try:
-            choice = body["choices"][0]
-            content = choice["message"].get("content")
-            if choice.get("finish_reason") == "length":
-                raise ReplyError("the reply was cut off at the output token limit")
-            if choice["message"].get("refusal"):
-                raise ReplyError("the model refused")
-            reply = call.parse(content) if call.parse else engine.parse(content)
-        except (KeyError, IndexError, TypeError, AttributeError):
-            problems[call.key] = "the batch result has no completion"
-            continue
-        except ReplyError as exc:
-            problems[call.key] = str(exc)
-            continue
-        usage = body.get("usage") or {}
-        prompt_tokens = int(usage.get("prompt_tokens") or call.input_tokens)
-        completion_tokens = int(usage.get("completion_tokens") or 0)
-        outcome = Outcome(
-            reply,
-            Usage(
-                prompt_tokens=prompt_tokens,
-                completion_tokens=completion_tokens,
-                estimated=not usage,
-                cost=engine.cost(prompt_tokens, completion_tokens, batch=True),
-            ),
-        )
-        engine.remember(call, outcome)
-        outcomes[call.key] = outcome
-    for call in calls:
-        if call.key not in outcomes and call.key not in problems:
-            problems[call.key] = "no result for this request in the batch output"
-    return outcomes, problems
-
-
-def export(engine: LLMEngine, calls: Sequence[Call], path: Path, mode: str) -> int:
-    """Write the request file for ``vllm run-batch`` or an upload by hand; returns lines."""
-    lines = request_lines(engine, calls, mode)
-    from ..files import write_atomic
-
-    write_atomic(path, "".join(line + "\n" for line in lines))
-    return len(lines)
-
-
-def run_remote(
-    engine: LLMEngine,
-    calls: Sequence[Call],
-    mode: str,
-    *,
-    sleep: Callable[[float], None] = time.sleep,
-    progress: Callable[[int, int, str], None] | None = None,
-) -> tuple[dict[str, Outcome], dict[str, str]]:
-    """Submit (or resume) a batch, wait for it with backoff, then ingest its files."""
-    client, store = engine.client, engine.store
-    keys = [c.key for c in calls]
-    batch_id = store.open_batch(engine.endpoint, engine.model, keys) if store else None
-    try:
-        if batch_id:
-            log.info("resuming batch %s", batch_id)
-        else:
-            data = "".join(line + "\n" for line in request_lines(engine, calls, mode)).encode()
-            uploaded = client.files.create(file=("briefer-batch.jsonl", data), purpose="batch")
-            batch = client.batches.create(
-                input_file_id=uploaded.id, endpoint="/v1/chat/completions", completion_window="24h"
-            )
-            batch_id = batch.id
-            if store is not None:
-                store.put_batch(batch_id, engine.endpoint, engine.model, keys)
-            log.info("submitted batch %s with %d requests", batch_id, len(calls))
-        deadline = time.monotonic() + engine.settings.batch_max_wait
-        delay = engine.settings.batch_poll_interval
-        while True:
-            batch = client.batches.retrieve(batch_id)
-            counts = getattr(batch, "request_counts", None)
-            if progress and counts is not None:
-                progress(int(counts.completed or 0) + int(counts.failed or 0), len(calls), "Batch")
-            if batch.status in DONE:
-                break
-            if time.monotonic() + delay > deadline:
-                raise LLMError(
-                    f"batch {batch_id} is still {batch.status} after "
-                    f"{engine.settings.batch_max_wait:g} s; run again later to pick it up, or "
-                    f"`briefer batch cancel {batch_id}`"
+    def ingest(
+        self, calls: Sequence[Call], lines: Iterable[str]
+    ) -> tuple[dict[str, Outcome], dict[str, str]]:
+        """Validate a results file: outcomes for valid replies (cached), reasons for the rest."""
+        by_id = {custom_id(call): call for call in calls}
+        outcomes: dict[str, Outcome] = {}
+        problems: dict[str, str] = {}
+        for number, line in enumerate(lines, start=1):
+            if not line.strip():
+                continue
+            try:
+                record = json.loads(line)
+                cid = record["custom_id"]
+            except (ValueError, KeyError, TypeError):
+                log.warning("results line %d is not a batch result; skipped", number)
+                continue
+            call = by_id.get(cid)
+            if call is None:
+                continue  # a result for another run's request
+            response = record.get("response") or {}
+            error = record.get("error")
+            status = response.get("status_code")
+            if error or status != 200:
+                message = (error or {}).get("message") if isinstance(error, dict) else error
+                problems[call.key] = (
+                    f"the batch returned an error (HTTP {status}): {message or 'none given'}"
                 )
-            sleep(delay)
-            delay = min(delay * 2, 300.0)
-        if store is not None:
-            store.set_batch_status(batch_id, batch.status)
-        lines: list[str] = []
-        for file_id in (batch.output_file_id, batch.error_file_id):
-            if file_id:
-                lines.extend(client.files.content(file_id).text.splitlines())
-    except openai.APIError as exc:
-        raise LLMError(
-            f"the batch API at {engine.endpoint} failed ({type(exc).__name__}); "
-            "run again to resume, or use --batch-export"
-        ) from None
-    if batch.status != "completed":
-        log.warning("batch %s ended %s; what it returned is used", batch_id, batch.status)
-    return ingest(engine, calls, lines)
+                continue
+            body = response.get("body") or {}
+            try:
+                choice = body["choices"][0]
+                content = choice["message"].get("content")
+                if choice.get("finish_reason") == "length":
+                    raise ReplyError("the reply was cut off at the output token limit")
+                if choice["message"].get("refusal"):
+                    raise ReplyError("the model refused")
+                reply = (call.parse or self.parse)(content)
+            except (KeyError, IndexError, TypeError, AttributeError):
+                problems[call.key] = "the batch result has no completion"
+                continue
+            except ReplyError as exc:
+                problems[call.key] = str(exc)
+                continue
+            usage = body.get("usage") or {}
+            prompt_tokens = int(usage.get("prompt_tokens") or call.input_tokens)
+            completion_tokens = int(usage.get("completion_tokens") or 0)
+            outcome = Outcome(
+                reply,
+                Usage(
+                    prompt_tokens=prompt_tokens,
+                    completion_tokens=completion_tokens,
+                    estimated=not usage,
+                    cost=self.transport.meter.cost(prompt_tokens, completion_tokens, batch=True),
+                ),
+            )
+            self.remember(call, outcome)
+            outcomes[call.key] = outcome
+        for call in calls:
+            if call.key not in outcomes and call.key not in problems:
+                problems[call.key] = "no result for this request in the batch output"
+        return outcomes, problems
 
+    def export(self, calls: Sequence[Call], path: Path) -> BatchExport:
+        """Write the uncached calls as a request file for ``vllm run-batch`` or an upload by
+        hand."""
+        pending = [c for c in calls if not c.cached]
+        lines = self.request_lines(pending, self.mode())
+        write_atomic(path, "".join(line + "\n" for line in lines))
+        return BatchExport(path, len(lines), len(calls) - len(pending))
 
-def status(engine: LLMEngine, batch_id: str | None) -> list[dict[str, Any]]:
-    """Known batches with their remote status (or one batch by id)."""
-    if engine.store is None:
-        raise ConfigError("batch status needs the store: drop --no-cache")
-    rows = engine.store.batches()
-    if batch_id:
-        rows = [r for r in rows if r["id"] == batch_id] or [{"id": batch_id}]
-    out = []
-    for row in rows:
+    def run_remote(
+        self, calls: Sequence[Call], mode: str, progress: Progress | None = None
+    ) -> tuple[dict[str, Outcome], dict[str, str]]:
+        """Submit (or resume) a batch, wait for it with backoff, then ingest its files."""
+        client, store, transport = self.transport.client, self.store, self.transport
+        keys = [c.key for c in calls]
+        batch_id = store.open_batch(transport.endpoint, transport.model, keys) if store else None
         try:
-            remote = engine.client.batches.retrieve(row["id"])
-            row = {
-                **row,
-                "status": remote.status,
-                "request_counts": getattr(remote, "request_counts", None),
-            }
+            if batch_id:
+                log.info("resuming batch %s", batch_id)
+            else:
+                data = "".join(line + "\n" for line in self.request_lines(calls, mode)).encode()
+                uploaded = client.files.create(file=("briefer-batch.jsonl", data), purpose="batch")
+                batch = client.batches.create(
+                    input_file_id=uploaded.id,
+                    endpoint="/v1/chat/completions",
+                    completion_window="24h",
+                )
+                batch_id = batch.id
+                if store is not None:
+                    store.put_batch(batch_id, transport.endpoint, transport.model, keys)
+                log.info("submitted batch %s with %d requests", batch_id, len(calls))
+            deadline = time.monotonic() + self.settings.batch_max_wait
+            delay = self.settings.batch_poll_interval
+            while True:
+                batch = client.batches.retrieve(batch_id)
+                counts = getattr(batch, "request_counts", None)
+                if progress and counts is not None:
+                    done = int(counts.completed or 0) + int(counts.failed or 0)
+                    progress(done, len(calls), "Batch")
+                if batch.status in DONE:
+                    break
+                if time.monotonic() + delay > deadline:
+                    raise LLMError(
+                        f"batch {batch_id} is still {batch.status} after "
+                        f"{self.settings.batch_max_wait:g} s; run again later to pick it up, or "
+                        f"`briefer batch cancel {batch_id}`"
+                    )
+                transport.sleep(delay)
+                delay = min(delay * 2, 300.0)
+            if store is not None:
+                store.set_batch_status(batch_id, batch.status)
+            lines: list[str] = []
+            for file_id in (batch.output_file_id, batch.error_file_id):
+                if file_id:
+                    lines.extend(client.files.content(file_id).text.splitlines())
         except openai.APIError as exc:
-            row = {**row, "remote": f"unavailable ({type(exc).__name__})"}
-        out.append(row)
-    return out
-
-
-def cancel(engine: LLMEngine, batch_id: str) -> str:
-    try:
-        batch = engine.client.batches.cancel(batch_id)
-    except openai.APIError as exc:
-        raise LLMError(f"could not cancel batch {batch_id} ({type(exc).__name__})") from None
-    if engine.store is not None:
-        engine.store.set_batch_status(batch_id, "cancelled")
-    return str(batch.status)
-
-
-def batch_mode(engine: LLMEngine) -> str:
-    """The structured-output mode batch requests use (no detection round trip there)."""
-    from .transport import MODES
-
-    if engine._mode is not None:
-        return engine._mode
-    remembered = engine.modes.get_mode(engine.endpoint, engine.model) if engine.modes else None
-    return remembered if remembered in MODES else "json_schema"
-
-
-def prepare(
-    engine: LLMEngine, calls: Sequence[Call], progress: Callable[[int, int, str], None] | None
-) -> None:
-    """Answer the uncached calls through a batch (or export or import one) before the run."""
-    from .calls import BatchExported
-
-    settings = engine.settings
-    pending = [c for c in calls if not c.cached]
-    if engine.store is None and not settings.batch_export:
-        raise ConfigError("batch mode keeps replies in the store: drop --no-cache")
-    mode = batch_mode(engine)
-    if settings.batch_export is not None:
-        count = export(engine, pending, settings.batch_export, mode)
-        raise BatchExported(settings.batch_export, count, len(calls) - len(pending))
-    if not pending:
-        return
-    if settings.batch_import is not None:
-        try:
-            lines = settings.batch_import.read_text(encoding="utf-8").splitlines()
-        except OSError as exc:
-            raise ConfigError(
-                f"{settings.batch_import}: cannot read the results file ({exc.strerror or exc})"
+            raise LLMError(
+                f"the batch API at {transport.endpoint} failed ({type(exc).__name__}); "
+                "run again to resume, or use --batch-export"
             ) from None
-        found, problems = ingest(engine, pending, lines)
-        # Hand-off results come from elsewhere: what is missing or invalid is reported.
-        engine._reported.update(problems)
-    else:
-        found, problems = run_remote(engine, pending, mode, sleep=engine.sleep, progress=progress)
-    engine._prefetched.update(found)
-    log.info("batch: %d valid replies, %d to retry or report", len(found), len(problems))
+        if batch.status != "completed":
+            log.warning("batch %s ended %s; what it returned is used", batch_id, batch.status)
+        return self.ingest(calls, lines)
+
+    def status(self, batch_id: str | None) -> list[dict[str, Any]]:
+        """Known batches with their remote status (or one batch by id)."""
+        if self.store is None:
+            raise ConfigError("batch status needs the store: drop --no-cache")
+        rows = self.store.batches()
+        if batch_id:
+            rows = [r for r in rows if r["id"] == batch_id] or [{"id": batch_id}]
+        out = []
+        for row in rows:
+            try:
+                remote = self.transport.client.batches.retrieve(row["id"])
+                row = {
+                    **row,
+                    "status": remote.status,
+                    "request_counts": getattr(remote, "request_counts", None),
+                }
+            except openai.APIError as exc:
+                row = {**row, "remote": f"unavailable ({type(exc).__name__})"}
+            out.append(row)
+        return out
+
+    def cancel(self, batch_id: str) -> str:
+        """Cancel a batch at the endpoint; its status as the endpoint reports it."""
+        try:
+            batch = self.transport.client.batches.cancel(batch_id)
+        except openai.APIError as exc:
+            raise LLMError(f"could not cancel batch {batch_id} ({type(exc).__name__})") from None
+        if self.store is not None:
+            self.store.set_batch_status(batch_id, "cancelled")
+        return str(batch.status)
+
+    def mode(self) -> str:
+        """The structured-output mode batch requests use (no detection round trip there)."""
+        transport = self.transport
+        if transport.mode is not None:
+            return transport.mode
+        modes = transport.modes
+        remembered = modes.get_mode(transport.endpoint, transport.model) if modes else None
+        return remembered if remembered in MODES else "json_schema"
+
+    def prefetch(
+        self, calls: Sequence[Call], progress: Progress | None
+    ) -> tuple[dict[str, Outcome], dict[str, str]]:
+        """Answer the uncached calls through a batch, or from an imported results file, before
+        the run: valid outcomes, and the failures known without sending."""
+        settings = self.settings
+        pending = [c for c in calls if not c.cached]
+        if self.store is None:
+            raise ConfigError("batch mode keeps replies in the store: drop --no-cache")
+        if not pending:
+            return {}, {}
+        reported: dict[str, str] = {}
+        if settings.batch_import is not None:
+            try:
+                lines = settings.batch_import.read_text(encoding="utf-8").splitlines()
+            except OSError as exc:
+                raise ConfigError(
+                    f"{settings.batch_import}: cannot read the results file ({exc.strerror or exc})"
+                ) from None
+            found, problems = self.ingest(pending, lines)
+            # Hand-off results come from elsewhere: what is missing or invalid is reported.
+            reported = problems
+        else:
+            found, problems = self.run_remote(pending, self.mode(), progress)
+        log.info("batch: %d valid replies, %d to retry or report", len(found), len(problems))
+        return found, reported

@@ -3,30 +3,21 @@
 from __future__ import annotations
 
 import ipaddress
+import json
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 from pydantic import BaseModel
 
-from ..errors import BrieferError
+from ..config import Price
 from ..models import Article, Chunk, Usage
 from ..schema import SCHEMA_NAME, SYNTHESIS_NAME, ChunkReply
+from ..tokenizer import get_encoding
 
-
-class BatchExported(BrieferError):
-    """--batch-export wrote the request file; the run stops there on purpose."""
-
-    def __init__(self, path: Path, count: int, cached: int) -> None:
-        self.path, self.count, self.cached = path, count, cached
-        super().__init__(
-            f"Wrote {count} batch request(s) to {path} ({cached} chunk(s) already cached). Run "
-            f"them elsewhere, e.g. `vllm run-batch -i {path} -o results.jsonl --model MODEL`, "
-            "then rerun with --batch-import results.jsonl."
-        )
+_MESSAGE_OVERHEAD_TOKENS = 4  # role and separators around each message
 
 
 class ChunkFailed(Exception):
@@ -107,6 +98,35 @@ class Budget:
             self.spent += actual - reserved
 
 
+class Meter:
+    """Token estimates and prices: what a request costs, known before it is sent."""
+
+    def __init__(self, price: Price | None, tokenizer: str, batch_factor: float) -> None:
+        self.price = price
+        self.batch_factor = batch_factor
+        self._encoding = get_encoding(tokenizer)
+
+    def tokens(self, text: str) -> int:
+        return len(self._encoding.encode_ordinary(text))
+
+    def count_tokens(self, messages: Sequence[dict[str, str]]) -> int:
+        """A tiktoken estimate of a request's input tokens."""
+        return sum(self.tokens(m["content"]) + _MESSAGE_OVERHEAD_TOKENS for m in messages)
+
+    def cost(
+        self, prompt_tokens: int, completion_tokens: int, *, batch: bool = False
+    ) -> float | None:
+        """USD for these tokens at the model's price; None when the price is unknown."""
+        if self.price is None:
+            return None
+        factor = self.batch_factor if batch else 1.0
+        return (
+            factor
+            * (prompt_tokens * self.price.input + completion_tokens * self.price.output)
+            / 1e6
+        )
+
+
 def is_loopback(url: str) -> bool:
     host = (urlsplit(url).hostname or "").lower()
     return host in ("localhost", "::1") or host.startswith("127.")
@@ -132,3 +152,41 @@ def short(text: object, secret: str | None, limit: int = 200) -> str:
     if secret:
         message = message.replace(secret, "***")
     return message[:limit]
+
+
+def schema_in_prompt(
+    messages: list[dict[str, str]], schema: dict[str, Any]
+) -> list[dict[str, str]]:
+    """The messages with the reply's JSON Schema spelled out in the system prompt."""
+    system = messages[0]["content"] + (
+        "\nThe JSON object must match this JSON Schema:\n" + json.dumps(schema) + "\n"
+    )
+    return [{"role": "system", "content": system}, *messages[1:]]
+
+
+class Gate:
+    """At most ``limit`` requests in flight. A timeout halves the limit for the rest of the
+    run: the server is still busy with the abandoned request, and more parallel requests
+    would only queue behind it."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.active = 0
+        self._cond = threading.Condition()
+
+    def __enter__(self) -> Gate:
+        with self._cond:
+            while self.active >= self.limit:
+                self._cond.wait()
+            self.active += 1
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        with self._cond:
+            self.active -= 1
+            self._cond.notify_all()
+
+    def shrink(self) -> int:
+        with self._cond:
+            self.limit = max(1, self.limit // 2)
+            return self.limit

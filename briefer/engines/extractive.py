@@ -11,9 +11,23 @@ import math
 import operator
 import re
 from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
 
 from ..config import Settings
-from ..models import Article, Chunk, EngineInfo, EngineResult, KeyPoint, Risk, Span
+from ..errors import ConfigError
+from ..grounding import SummaryAnswer
+from ..models import (
+    Article,
+    BatchExport,
+    Chunk,
+    EngineInfo,
+    EngineResult,
+    KeyPoint,
+    PlannedCall,
+    Risk,
+    Span,
+)
 from ..risk import assess
 from ..rules import DEFAULT_LANGUAGE, RuleBook
 from ..segmentation import Segment, sentences
@@ -136,6 +150,24 @@ class ExtractiveEngine:
         """Why the article's risks were not assessed; None when they were."""
         if self.rules.get(article.language) is None:
             return f"risks not assessed (language: {article.language})"
+        return None
+
+    def plan(self, items: Sequence[tuple[Article, Sequence[Chunk]]]) -> list[PlannedCall]:
+        """No model calls: one free, local step per chunk."""
+        return [
+            PlannedCall(a.source, c.index + 1, len(cs), 0, 0, False, 0.0)
+            for a, cs in items
+            for c in cs
+        ]
+
+    def export(self, items: Sequence[tuple[Article, Sequence[Chunk]]], path: Path) -> BatchExport:
+        raise ConfigError(
+            "batch_export writes model requests, and the extractive engine sends none: "
+            "set base_url or OPENAI_API_KEY to use the openai engine"
+        )
+
+    def synthesize(self, **request: Any) -> SummaryAnswer | None:
+        """None: the offline summary (each top story's leading point) is the brief's."""
         return None
 
     def analyze(

@@ -5,17 +5,17 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
+from ..config import Settings
+from ..grounding import SummaryAnswer
 from ..merge import merge_risks
-from ..models import Article, Chunk, EngineResult
-from ..prompts import load_prompt, render_messages
-from ..schema import SYNTHESIS_NAME, SynthesisReply, parse_synthesis, synthesis_schema
-from .calls import Attempt, Call
-
-if TYPE_CHECKING:
-    from ..grounding import SummaryAnswer
-    from .llm import LLMEngine
+from ..models import Article, Chunk, EngineResult, KeyPoint, Risk
+from ..prompts import Prompt, load_prompt, render_messages
+from ..schema import SYNTHESIS_NAME, ChunkReply, SynthesisReply, parse_synthesis, synthesis_schema
+from .calls import Attempt, Call, Outcome
+from .replies import Replies
+from .transport import Transport
 
 log = logging.getLogger(__name__)
 
@@ -23,8 +23,24 @@ CONSOLIDATE_PROMPT = "consolidate_findings"
 SYNTHESIS_PROMPT = "brief_synthesis"
 
 
+class Asker(Protocol):
+    """What a follow-up call needs from the engine that made the chunk calls."""
+
+    settings: Settings
+    today: str
+    replies: Replies
+    transport: Transport
+    used_prompts: list[str]
+
+    def key(self, prompt: Prompt, data: str, extra: object = None) -> str: ...
+
+    def execute(self, calls: Sequence[Call]) -> dict[str, Outcome]: ...
+
+    def convert(self, article: Article, reply: ChunkReply) -> tuple[list[KeyPoint], list[Risk]]: ...
+
+
 def consolidate(
-    engine: LLMEngine, items: Sequence[tuple[Article, Sequence[Chunk]]], results: list[EngineResult]
+    engine: Asker, items: Sequence[tuple[Article, Sequence[Chunk]]], results: list[EngineResult]
 ) -> list[EngineResult]:
     """One more call per long article, merging its chunks' findings into one ranked set."""
     settings = engine.settings
@@ -53,14 +69,14 @@ def consolidate(
             indent=1,
         )
         header = {"run_date": engine.today, "chunk_count": len(chunks)}
-        messages, retry = engine.chunk_call(prompt, article, header, findings)
+        messages, retry = engine.replies.chunk_call(prompt, article, header, findings)
         calls[i] = Call(
             article,
             None,
             len(chunks),
             messages,
-            engine.key(prompt, findings, engine.fields(article)),
-            engine.count_tokens(messages),
+            engine.key(prompt, findings, engine.replies.fields(article)),
+            engine.transport.meter.count_tokens(messages),
             settings.max_output_tokens,
             prompt=prompt.label,
             retry=retry,
@@ -100,7 +116,7 @@ def consolidate(
 
 
 def synthesize(
-    engine: LLMEngine,
+    engine: Asker,
     *,
     title: str,
     audience: str | None,
@@ -110,11 +126,9 @@ def synthesize(
 ) -> SummaryAnswer | None:
     """Executive-summary lines written by the model from the stories' checked findings, each
     citing story numbers; None when the call fails (the offline summary is used)."""
-    from ..grounding import SummaryAnswer
-
     settings = engine.settings
     prompt = load_prompt(SYNTHESIS_PROMPT, settings.prompts_dir)
-    static = {**engine.static(), "audience": audience, "summary_items": summary_items}
+    static = {**engine.replies.static(), "audience": audience, "summary_items": summary_items}
     header = {"run_date": engine.today}
     data = json.dumps(findings, ensure_ascii=False, indent=1)
     messages = render_messages(prompt, static, header, data, {"brief": title})
@@ -136,7 +150,7 @@ def synthesize(
         0,
         messages,
         engine.key(prompt, data, [audience, summary_items, title]),
-        engine.count_tokens(messages),
+        engine.transport.meter.count_tokens(messages),
         settings.max_output_tokens,
         schema_name=SYNTHESIS_NAME,
         schema=schema,
@@ -154,5 +168,5 @@ def synthesize(
     reply: SynthesisReply = outcome.reply
     lines = [(line.text, tuple(sorted(set(line.stories)))) for line in reply.summary]
     return SummaryAnswer(
-        lines, outcome.usage, prompt.label, tuple(reply.dropped), engine.mode_description
+        lines, outcome.usage, prompt.label, tuple(reply.dropped), engine.transport.mode_description
     )

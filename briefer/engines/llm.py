@@ -17,51 +17,44 @@ import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from datetime import date
+from pathlib import Path
 from typing import Any
 
-import openai
-from pydantic import BaseModel
-
-from ..config import Price, Settings
-from ..defaults import (
-    DEFAULT_CONCURRENCY,
-    DEFAULT_LOCAL_CONCURRENCY,
-    DEFAULT_LOCAL_REQUEST_TIMEOUT,
-    DEFAULT_REQUEST_TIMEOUT,
-)
-from ..errors import ConfigError
+from ..config import Settings
+from ..grounding import SummaryAnswer
 from ..merge import merge_key_points, merge_risks
 from ..models import (
-    LIKELIHOODS,
-    SEVERITIES,
     Article,
+    BatchExport,
     Chunk,
     EngineInfo,
     EngineResult,
     KeyPoint,
+    PlannedCall,
     Risk,
     Usage,
 )
 from ..prompts import Prompt, load_prompt
-from ..ratelimit import RateLimiter
-from ..redaction import redact_url
 from ..risk import load_rules
 from ..schema import SCHEMA_NAME, SCHEMA_VERSION, ChunkReply, ReplySpec
 from ..store import Store
-from ..support import language_name
-from ..tokenizer import get_encoding
-from .calls import Budget, Call, Outcome, is_local
+from . import followups
+from .batch import Batches
+from .calls import Call, Outcome
 from .replies import Replies
-from .transport import Gate
+from .transport import Transport
 
 log = logging.getLogger(__name__)
 
 PROMPT_NAME = "chunk_findings"
-_MESSAGE_OVERHEAD_TOKENS = 4
 
 
-class LLMEngine(Replies):
-    """Chunk-level key points and risks from an OpenAI-compatible chat-completions endpoint."""
+class LLMEngine:
+    """Chunk-level key points and risks from an OpenAI-compatible chat-completions endpoint.
+
+    It plans the calls and owns the cache; ``transport`` sends them, ``replies`` builds their
+    messages and repair turns.
+    """
 
     def __init__(
         self,
@@ -73,7 +66,6 @@ class LLMEngine(Replies):
     ) -> None:
         self.settings = settings
         self.store = store if settings.use_cache else None  # the reply cache
-        self.modes = store  # remembered structured-output modes, kept apart from the cache
         self.sleep = sleep
         self.today = (today or date.today()).isoformat()
         self.prompt: Prompt = load_prompt(PROMPT_NAME, settings.prompts_dir)
@@ -81,45 +73,15 @@ class LLMEngine(Replies):
         self.categories = tuple(sorted(c for c in rules.categories if c != "other")) + ("other",)
         self.spec = ReplySpec(self.categories, settings.max_key_points, settings.max_risks)
         self.schema = self.spec.json_schema()
-        self.client = openai.OpenAI(
-            api_key=settings.api_key or "no-key-needed",
-            base_url=settings.base_url,
-            max_retries=0,  # retries are ours: bounded, logged, honouring Retry-After
-        )
-        # Shown and stored (outputs, logs, cache modes, batches): never with its credentials.
-        self.endpoint = redact_url(str(self.client.base_url).rstrip("/"))
-        local = is_local(self.endpoint)
-        self.timeout = settings.request_timeout or (
-            DEFAULT_LOCAL_REQUEST_TIMEOUT if local else DEFAULT_REQUEST_TIMEOUT
-        )
-        self.concurrency = settings.concurrency or (
-            DEFAULT_LOCAL_CONCURRENCY if local else DEFAULT_CONCURRENCY
-        )
-        self.gate = Gate(self.concurrency)
-        self.model = settings.model
-        price = settings.prices.get(self.model)
-        if price is None and local:
-            price = Price(0.0, 0.0)  # a server on this machine or network costs nothing per token
-        self.price = price
-        self.limiter = RateLimiter(
-            settings.requests_per_minute, settings.tokens_per_minute, sleep=sleep
-        )
-        self.budget = Budget(settings.max_cost)
-        configured = settings.structured_output != "auto"
-        self._mode: str | None = settings.structured_output if configured else None
-        self._mode_source = "configured"
-        self._mode_failures = 0
-        self._mode_lock = threading.Lock()
+        # Remembered structured-output modes live in the store, kept apart from the cache.
+        self.transport = Transport(settings, self.schema, modes=store, sleep=sleep)
+        self.replies = Replies(settings, self.transport, self.spec, self.remember)
+        self.batches = Batches(self.transport, self.store, self.spec.parse, self.remember)
+        self.model = self.transport.model
+        self.endpoint = self.transport.endpoint
         self._reported: dict[str, str] = {}  # chunk failures known without sending (batch import)
         self._prefetched: dict[str, Outcome] = {}  # valid batch results, with their usage
-        self._encoding = get_encoding(settings.tokenizer)
         self.used_prompts: list[str] = [self.prompt.label]
-        if settings.max_cost is not None and self.price is None:
-            raise ConfigError(
-                f"--max-cost needs a price for model {self.model!r}: add "
-                f'[prices."{self.model}"] with input and output (USD per million tokens) '
-                "to briefer.toml"
-            )
 
     @property
     def info(self) -> EngineInfo:
@@ -128,39 +90,16 @@ class LLMEngine(Replies):
             name="openai",
             description=(
                 f"LLM through the OpenAI-compatible endpoint {self.endpoint} "
-                f"({self.concurrency} request(s) at a time, {self.timeout:g} s timeout)"
+                f"({self.transport.concurrency} request(s) at a time, "
+                f"{self.transport.timeout:g} s timeout)"
             ),
             model=self.model,
             endpoint=self.endpoint,
             prompts=tuple(self.used_prompts),
-            structured_output=self.mode_description,
+            structured_output=self.transport.mode_description,
         )
 
     # ---- planning ---------------------------------------------------------------------
-
-    def static(self, spec: ReplySpec | None = None) -> dict[str, Any]:
-        """The values of the system prompt: the same for every call of a run."""
-        spec = spec or self.spec
-        return {
-            "max_key_points": spec.max_key_points,
-            "max_risks": spec.max_risks,
-            "categories": list(self.categories),
-            "severities": list(SEVERITIES),
-            "likelihoods": list(LIKELIHOODS),
-            "language": language_name(self.settings.language) if self.settings.language else "",
-        }
-
-    @staticmethod
-    def fields(article: Article) -> dict[str, object]:
-        """The article's metadata: untrusted, so it goes inside the data block."""
-        return {
-            "title": article.title or "(untitled)",
-            "site": article.site,
-            "author": article.author,
-            "url": article.url,
-            "published": article.published or "unknown",
-            "language": article.language,
-        }
 
     def key(self, prompt: Prompt, data: str, extra: object = None) -> str:
         """Cache key: endpoint, model, prompt and its hash, schema, parameters, input text."""
@@ -179,26 +118,7 @@ class LLMEngine(Replies):
         }
         return hashlib.sha256(json.dumps(material, sort_keys=True).encode()).hexdigest()
 
-    def count_tokens(self, messages: Sequence[dict[str, str]]) -> int:
-        """A tiktoken estimate of a request's input tokens."""
-        return sum(
-            len(self._encoding.encode_ordinary(m["content"])) + _MESSAGE_OVERHEAD_TOKENS
-            for m in messages
-        )
-
-    def cost(
-        self, prompt_tokens: int, completion_tokens: int, *, batch: bool = False
-    ) -> float | None:
-        if self.price is None:
-            return None
-        factor = self.settings.batch_price_factor if batch else 1.0
-        return (
-            factor
-            * (prompt_tokens * self.price.input + completion_tokens * self.price.output)
-            / 1e6
-        )
-
-    def plan(self, items: Sequence[tuple[Article, Sequence[Chunk]]]) -> list[Call]:
+    def calls(self, items: Sequence[tuple[Article, Sequence[Chunk]]]) -> list[Call]:
         """Every chunk call the items need, with token estimates and cache status."""
         calls = []
         for article, chunks in items:
@@ -208,9 +128,9 @@ class LLMEngine(Replies):
                     "chunk_number": chunk.index + 1,
                     "chunk_count": len(chunks),
                 }
-                messages, retry = self.chunk_call(self.prompt, article, header, chunk.text)
-                key = self.key(self.prompt, chunk.text, self.fields(article))
-                tokens = self.count_tokens(messages)
+                messages, retry = self.replies.chunk_call(self.prompt, article, header, chunk.text)
+                key = self.key(self.prompt, chunk.text, self.replies.fields(article))
+                tokens = self.transport.meter.count_tokens(messages)
                 cached = self.store is not None and self.store.has_reply(key)
                 calls.append(
                     Call(
@@ -224,12 +144,27 @@ class LLMEngine(Replies):
                         cached=cached,
                         cost_bound=0.0
                         if cached
-                        else self.cost(tokens, self.settings.max_output_tokens),
+                        else self.transport.meter.cost(tokens, self.settings.max_output_tokens),
                         prompt=self.prompt.label,
                         retry=retry,
                     )
                 )
         return calls
+
+    def plan(self, items: Sequence[tuple[Article, Sequence[Chunk]]]) -> list[PlannedCall]:
+        """The chunk calls a run would make, for a dry run (nothing is sent)."""
+        return [
+            PlannedCall(
+                source=c.article.source,
+                chunk=c.chunk.index + 1 if c.chunk else 0,
+                chunks=c.chunk_count,
+                input_tokens=c.input_tokens,
+                max_output_tokens=c.max_output_tokens,
+                cached=c.cached,
+                cost_bound=c.cost_bound,
+            )
+            for c in self.calls(items)
+        ]
 
     # ---- running ----------------------------------------------------------------------
 
@@ -239,26 +174,20 @@ class LLMEngine(Replies):
         progress: Callable[[int, int, str], None] | None = None,
     ) -> list[EngineResult]:
         """Findings per article; chunks that fail are reported in the result, not raised."""
-        calls = self.plan(items)
-        if self.settings.batch or self.settings.batch_export or self.settings.batch_import:
-            from .batch import prepare
-
-            prepare(self, calls, progress)
+        calls = self.calls(items)
+        if self.settings.batch or self.settings.batch_import:
+            found, reported = self.batches.prefetch(calls, progress)
+            self._prefetched.update(found)
+            self._reported.update(reported)
         outcomes = self.execute(calls, progress)
         results = [self._result(article, calls, outcomes) for article, _ in items]
         if self.settings.consolidate_above:
-            from .followups import consolidate
-
-            results = consolidate(self, items, results)
+            results = followups.consolidate(self, items, results)
         return results
 
-    # ---- batch mode -------------------------------------------------------------------
-
-    def messages_for(self, call: Call, mode: str) -> list[dict[str, str]]:
-        return call.messages  # request_body adds the schema for the prompt mode
-
-    def parse(self, content: str | None) -> BaseModel:
-        return self.spec.parse(content)
+    def export(self, items: Sequence[tuple[Article, Sequence[Chunk]]], path: Path) -> BatchExport:
+        """Write the uncached calls as a batch request file, to be run elsewhere."""
+        return self.batches.export(self.calls(items), path)
 
     def remember(self, call: Call, outcome: Outcome) -> None:
         """Cache a validated reply; only validated replies ever reach here."""
@@ -303,12 +232,12 @@ class LLMEngine(Replies):
                     progress(done, total, call.article.source)
 
         # The first uncached call settles the structured-output mode for the rest.
-        if pending and self._mode is None:
+        if pending and self.transport.mode is None:
             first = pending.pop(0)
-            finished(first, self._run(first))
+            finished(first, self.replies.run(first))
         if pending:
-            with ThreadPoolExecutor(max_workers=self.concurrency) as pool:
-                futures = {pool.submit(self._run, call): call for call in pending}
+            with ThreadPoolExecutor(max_workers=self.transport.concurrency) as pool:
+                futures = {pool.submit(self.replies.run, call): call for call in pending}
                 wait(futures, return_when=FIRST_EXCEPTION)
                 for future in futures:
                     error = future.exception() if future.done() else None
@@ -323,7 +252,7 @@ class LLMEngine(Replies):
     def _result(
         self, article: Article, calls: Sequence[Call], outcomes: dict[str, Outcome]
     ) -> EngineResult:
-        usage = Usage(cost=0.0 if self.price is not None else None)
+        usage = Usage(cost=0.0 if self.transport.meter.price is not None else None)
         point_lists: list[list[KeyPoint]] = []
         risk_lists: list[list[Risk]] = []
         failed: list[str] = []
@@ -357,11 +286,9 @@ class LLMEngine(Replies):
         findings: dict[str, Any],
         valid_stories: set[int],
         summary_items: int,
-    ) -> Any:
+    ) -> SummaryAnswer | None:
         """The executive summary's lines from the model (see ``followups.synthesize``)."""
-        from .followups import SYNTHESIS_PROMPT, synthesize
-
-        answer = synthesize(
+        answer = followups.synthesize(
             self,
             title=title,
             audience=audience,
@@ -369,7 +296,7 @@ class LLMEngine(Replies):
             valid_stories=valid_stories,
             summary_items=summary_items,
         )
-        label = load_prompt(SYNTHESIS_PROMPT, self.settings.prompts_dir).label
+        label = load_prompt(followups.SYNTHESIS_PROMPT, self.settings.prompts_dir).label
         if label not in self.used_prompts:
             self.used_prompts.append(label)
         return answer

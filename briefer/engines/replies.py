@@ -1,6 +1,6 @@
 """Getting a usable reply for one call: salvage first, then repair turns that ask for less.
 
-A mixin of LLMEngine. A reply keeps its valid items (``schema.parse_reply``); only a reply with
+A reply keeps its valid items (``schema.parse_reply``); only a reply with
 nothing usable, or without a required part, or cut off, or refused, gets a repair turn. The
 repair turn is not the same call again: it names what failed, asks for half as many items
 under a narrower schema, samples at a higher temperature, and sends only the instructions and
@@ -15,9 +15,11 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from ..models import Article
+from ..config import Settings
+from ..models import LIKELIHOODS, SEVERITIES, Article
 from ..prompts import Prompt, render_messages
 from ..schema import ReplyError, ReplySpec
+from ..support import language_name
 from .calls import Attempt, Call, ChunkFailed, NotSent, Outcome, short
 from .transport import Transport
 
@@ -30,27 +32,50 @@ _REPAIR = (
 )
 
 
-class Replies(Transport):
-    """The repair loop around ``Transport._send``."""
+class Replies:
+    """The messages of a call, its repair turns, and the loop that gets a usable reply."""
 
-    categories: tuple[str, ...]
-    spec: ReplySpec
+    def __init__(
+        self,
+        settings: Settings,
+        transport: Transport,
+        spec: ReplySpec,
+        remember: Callable[[Call, Outcome], None],
+    ) -> None:
+        self.settings = settings
+        self.transport = transport
+        self.spec = spec
+        self.remember = remember  # caches a validated reply
 
-    def static(self, spec: ReplySpec | None = None) -> dict[str, Any]:  # provided by the engine
-        raise NotImplementedError
+    def static(self, spec: ReplySpec | None = None) -> dict[str, Any]:
+        """The values of the system prompt: the same for every call of a run."""
+        spec = spec or self.spec
+        return {
+            "max_key_points": spec.max_key_points,
+            "max_risks": spec.max_risks,
+            "categories": list(spec.categories),
+            "severities": list(SEVERITIES),
+            "likelihoods": list(LIKELIHOODS),
+            "language": language_name(self.settings.language) if self.settings.language else "",
+        }
 
     @staticmethod
-    def fields(article: Article) -> dict[str, object]:  # provided by the engine
-        raise NotImplementedError
-
-    def remember(self, call: Call, outcome: Outcome) -> None:  # provided by the engine
-        raise NotImplementedError
+    def fields(article: Article) -> dict[str, object]:
+        """The article's metadata: untrusted, so it goes inside the data block."""
+        return {
+            "title": article.title or "(untitled)",
+            "site": article.site,
+            "author": article.author,
+            "url": article.url,
+            "published": article.published or "unknown",
+            "language": article.language,
+        }
 
     def narrower(self, attempt: int) -> ReplySpec:
         """The ask of a repair turn: half the items of the turn before, at least one point."""
         factor = 2**attempt
         return ReplySpec(
-            self.categories,
+            self.spec.categories,
             max(1, -(-self.spec.max_key_points // factor)),
             -(-self.spec.max_risks // factor),
         )
@@ -70,7 +95,8 @@ class Replies(Transport):
 
         return messages, retry
 
-    def _run(self, call: Call) -> Outcome:
+    def run(self, call: Call) -> Outcome:
+        """The call answered (its reply cached), or its failure: never raised."""
         outcome = Outcome()
         try:
             reply = self._complete(call, outcome)
@@ -78,9 +104,9 @@ class Replies(Transport):
             outcome.failure = str(exc)
             log.warning("%s: %s", call.label, exc)
             if not isinstance(exc, NotSent):
-                self.mode_outcome(ok=False)
+                self.transport.mode_outcome(ok=False)
             return outcome
-        self.mode_outcome(ok=True)
+        self.transport.mode_outcome(ok=True)
         notes = getattr(reply, "dropped", None)
         if notes:
             log.warning(
@@ -107,7 +133,9 @@ class Replies(Transport):
                     1.0, self.settings.temperature + REPAIR_TEMPERATURE_STEP * attempt
                 )
                 log.info("%s: %s; asking again for less (repair %d)", call.label, problem, attempt)
-            response = self._send(call, messages, outcome, schema=schema, temperature=temperature)
+            response = self.transport.send(
+                call, messages, outcome, schema=schema, temperature=temperature
+            )
             choice = response.choices[0] if response.choices else None
             if choice is None:
                 problem = "the reply had no choices"

@@ -1,7 +1,7 @@
 """How the LLM engine talks to the endpoint: structured-output modes, retries, backoff.
 
-A mixin of LLMEngine, kept apart so that the engine module reads as the pipeline it is. This
-and the engine are the only modules that catch the ``openai`` SDK's errors.
+The engine holds one Transport; with ``batch`` it is the only module that catches the
+``openai`` SDK's errors.
 
 Mode detection changes the mode only on a definitive answer: the endpoint rejects the request
 (HTTP 400/422), or keeps answering 5xx to this mode through the detection retries. A single
@@ -11,7 +11,6 @@ request in it succeeded. A remembered mode that fails is detected again.
 
 from __future__ import annotations
 
-import json
 import logging
 import threading
 import time
@@ -20,12 +19,31 @@ from typing import Any
 
 import openai
 
-from ..config import Settings
-from ..errors import LLMError
+from ..config import Price, Settings
+from ..defaults import (
+    DEFAULT_CONCURRENCY,
+    DEFAULT_LOCAL_CONCURRENCY,
+    DEFAULT_LOCAL_REQUEST_TIMEOUT,
+    DEFAULT_REQUEST_TIMEOUT,
+)
+from ..errors import ConfigError, LLMError
 from ..models import Usage
 from ..ratelimit import RateLimiter, backoff_delay, retry_after
+from ..redaction import redact_url
 from ..store import Store
-from .calls import Budget, Call, ChunkFailed, NotSent, Outcome, Unsupported, short
+from .calls import (
+    Budget,
+    Call,
+    ChunkFailed,
+    Gate,
+    Meter,
+    NotSent,
+    Outcome,
+    Unsupported,
+    is_local,
+    schema_in_prompt,
+    short,
+)
 
 log = logging.getLogger(__name__)
 
@@ -36,70 +54,65 @@ MAX_TIMEOUT_FACTOR = 4.0  # a retry after a timeout waits up to this many times 
 IDLE_WAIT_FACTOR = 2.0  # after a timeout, wait up to this many timeouts for the server to idle
 
 
-class Gate:
-    """At most ``limit`` requests in flight. A timeout halves the limit for the rest of the
-    run: the server is still busy with the abandoned request, and more parallel requests
-    would only queue behind it."""
-
-    def __init__(self, limit: int) -> None:
-        self.limit = limit
-        self.active = 0
-        self._cond = threading.Condition()
-
-    def __enter__(self) -> Gate:
-        with self._cond:
-            while self.active >= self.limit:
-                self._cond.wait()
-            self.active += 1
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        with self._cond:
-            self.active -= 1
-            self._cond.notify_all()
-
-    def shrink(self) -> int:
-        with self._cond:
-            self.limit = max(1, self.limit // 2)
-            return self.limit
-
-
 class Transport:
-    """Sending one chat-completions request well: mode, rate limit, budget, retries."""
+    """Sending one chat-completions request well: mode, rate limit, budget, retries.
 
-    settings: Settings
-    client: openai.OpenAI
-    modes: Store | None  # where the detected mode is remembered (even with --no-cache)
-    endpoint: str
-    model: str
-    schema: dict[str, Any]
-    limiter: RateLimiter
-    budget: Budget
-    gate: Gate
-    timeout: float
-    sleep: Callable[[float], None]
-    _mode: str | None
-    _mode_source: str
-    _mode_failures: int
-    _mode_lock: threading.Lock
-    _encoding: Any  # the tiktoken encoding, for estimates when a server reports no usage
+    It owns the client, the endpoint's limits and the structured-output mode; the engine
+    owns what is asked (prompts, schema, cache).
+    """
 
-    def count_tokens(self, messages: Any) -> int:  # provided by the engine
-        raise NotImplementedError
-
-    def cost(
-        self, prompt_tokens: int, completion_tokens: int, *, batch: bool = False
-    ) -> float | None:  # provided by the engine
-        raise NotImplementedError
-
-    @staticmethod
-    def _with_schema_in_prompt(
-        messages: list[dict[str, str]], schema: dict[str, Any]
-    ) -> list[dict[str, str]]:
-        system = messages[0]["content"] + (
-            "\nThe JSON object must match this JSON Schema:\n" + json.dumps(schema) + "\n"
+    def __init__(
+        self,
+        settings: Settings,
+        schema: dict[str, Any],
+        *,
+        modes: Store | None,
+        sleep: Callable[[float], None],
+    ) -> None:
+        self.settings = settings
+        self.schema = schema  # the default reply schema; a call may carry its own
+        self.modes = modes  # where the detected mode is remembered (even with --no-cache)
+        self.sleep = sleep
+        self.client = openai.OpenAI(
+            api_key=settings.api_key or "no-key-needed",
+            base_url=settings.base_url,
+            max_retries=0,  # retries are ours: bounded, logged, honouring Retry-After
         )
-        return [{"role": "system", "content": system}, *messages[1:]]
+        # Shown and stored (outputs, logs, cache modes, batches): never with its credentials.
+        self.endpoint = redact_url(str(self.client.base_url).rstrip("/"))
+        local = is_local(self.endpoint)
+        self.timeout = settings.request_timeout or (
+            DEFAULT_LOCAL_REQUEST_TIMEOUT if local else DEFAULT_REQUEST_TIMEOUT
+        )
+        self.concurrency = settings.concurrency or (
+            DEFAULT_LOCAL_CONCURRENCY if local else DEFAULT_CONCURRENCY
+        )
+        self.gate = Gate(self.concurrency)
+        self.model = settings.model
+        price = settings.prices.get(self.model)
+        if price is None and local:
+            price = Price(0.0, 0.0)  # a server on this machine or network costs nothing per token
+        self.meter = Meter(price, settings.tokenizer, settings.batch_price_factor)
+        self.limiter = RateLimiter(
+            settings.requests_per_minute, settings.tokens_per_minute, sleep=sleep
+        )
+        self.budget = Budget(settings.max_cost)
+        configured = settings.structured_output != "auto"
+        self._mode: str | None = settings.structured_output if configured else None
+        self._mode_source = "configured"
+        self._mode_failures = 0
+        self._mode_lock = threading.Lock()
+        if settings.max_cost is not None and price is None:
+            raise ConfigError(
+                f"--max-cost needs a price for model {self.model!r}: add "
+                f'[prices."{self.model}"] with input and output (USD per million tokens) '
+                "to briefer.toml"
+            )
+
+    @property
+    def mode(self) -> str | None:
+        """The structured-output mode settled for this run, if any yet."""
+        return self._mode
 
     def request_body(
         self,
@@ -113,7 +126,7 @@ class Transport:
         """The chat-completions request, the same for an interactive call and a batch line."""
         schema = schema or call.schema or self.schema
         if mode == "prompt":
-            messages = self._with_schema_in_prompt(messages, schema)
+            messages = schema_in_prompt(messages, schema)
         body: dict[str, Any] = {
             "model": self.model,
             "messages": messages,
@@ -162,7 +175,7 @@ class Transport:
                     self.modes.forget_mode(self.endpoint, self.model)
                 self._mode, self._mode_failures = None, 0
 
-    def _send(
+    def send(
         self,
         call: Call,
         messages: list[dict[str, str]],
@@ -229,8 +242,8 @@ class Transport:
         temperature: float | None = None,
     ) -> Any:
         body = self.request_body(call, messages, mode, schema=schema, temperature=temperature)
-        tokens = self.count_tokens(body["messages"])
-        reserved = self.cost(tokens, self.settings.max_output_tokens) or 0.0
+        tokens = self.meter.count_tokens(body["messages"])
+        reserved = self.meter.cost(tokens, self.settings.max_output_tokens) or 0.0
         last = ""
         timeout = self.timeout
         server_errors = 0
@@ -372,11 +385,11 @@ class Transport:
         if estimated or usage is None:
             prompt_tokens = tokens
             content = response.choices[0].message.content if response.choices else ""
-            completion_tokens = len(self._encoding.encode_ordinary(content or ""))
+            completion_tokens = self.meter.tokens(content or "")
         else:
             prompt_tokens = int(usage.prompt_tokens)
             completion_tokens = int(getattr(usage, "completion_tokens", 0) or 0)
-        actual = self.cost(prompt_tokens, completion_tokens)
+        actual = self.meter.cost(prompt_tokens, completion_tokens)
         self.budget.settle(reserved, actual or 0.0)
         outcome.usage = outcome.usage + Usage(
             prompt_tokens=prompt_tokens,
