@@ -25,7 +25,7 @@ from .render import render, render_brief
 if TYPE_CHECKING:
     from .chunking import chunk_article, chunk_text
     from .config import BriefConfig, Settings, SourceSpec
-    from .daily import DailyResult, run_daily
+    from .daily import run_daily
     from .models import (
         Article,
         ArticleDigest,
@@ -38,6 +38,7 @@ if TYPE_CHECKING:
         Span,
         SummaryRun,
     )
+    from .outcome import DailyResult
     from .pipeline import summarize
 
 # Public name -> the module that defines it.
@@ -47,7 +48,7 @@ _LAZY = {
     "BriefConfig": "config",
     "Settings": "config",
     "SourceSpec": "config",
-    "DailyResult": "daily",
+    "DailyResult": "outcome",
     "run_daily": "daily",
     "Article": "models",
     "ArticleDigest": "models",

@@ -7,7 +7,7 @@ per-source limits and the seen set before anything expensive is fetched or summa
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
@@ -25,6 +25,8 @@ from .store import Store
 
 log = logging.getLogger(__name__)
 
+# Called as items are read with (done, total, stage): lets a caller draw a progress bar.
+Progress = Callable[[int, int, str], None]
 FUTURE_SKEW = timedelta(hours=6)
 
 
@@ -294,3 +296,38 @@ def _from_summary(cand: Candidate) -> Article:
         text = f"{cand.title}\n{text}"
     article = build_article(text.encode("utf-8"), cand.label, "text", url=cand.link)
     return replace(article, title=cand.title or article.title)
+
+
+def read_all(
+    candidates: list[Candidate],
+    config: BriefConfig,
+    limits: FetchLimits,
+    session: requests.Session | None,
+    progress: Progress | None,
+    failures: list[Failure],
+    notes: dict[str, str] | None = None,
+) -> list[tuple[Candidate, Article]]:
+    """Each candidate's article; an item that several sources carry is fetched once."""
+    articles: list[tuple[Candidate, Article]] = []
+    fetched: dict[str, Article | None] = {}
+    for done, cand in enumerate(candidates):
+        if progress:
+            progress(done, len(candidates), "Fetching")
+        if cand.key in fetched:
+            earlier = fetched[cand.key]
+            if earlier is not None:
+                articles.append((cand, replace(earlier, source=cand.label, site=cand.outlet)))
+            continue
+        try:
+            article, note = read_candidate(cand, config, limits, session=session)
+        except SourceError as exc:
+            fetched[cand.key] = None
+            failures.append(Failure(exc.source, exc.reason))
+            continue
+        fetched[cand.key] = article
+        articles.append((cand, article))
+        if note is not None and notes is not None:
+            notes[cand.key] = note
+    if progress:
+        progress(len(candidates), len(candidates), "Fetching")
+    return articles

@@ -9,21 +9,21 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timezone
 from pathlib import Path
 
 import requests
 
 from .cluster import story_groups
-from .collect import Candidate, Gathered, gather, read_candidate, window
+from .collect import Candidate, Gathered, gather, read_all, window
 from .config import BriefConfig, Settings
 from .dedup import duplicate_groups
-from .engines import Engine, get_engine
-from .errors import RenderError, SourceError
+from .engines import Engine, Items, get_engine
+from .errors import RenderError
 from .grounding import Summarizer, SummaryAnswer
 from .lock import run_locks
-from .models import Article, Brief, Chunk, Failure, to_data
+from .models import Article, Brief, Chunk, Failure, Usage, to_data
+from .outcome import DailyResult, nothing_new, shown
 from .outputs import deliver, output_paths, repair
 from .pipeline import DryRun, chunks_for, digest_items, plan_items
 from .publish import discard, publish, stage
@@ -34,32 +34,7 @@ from .synthesis import Entry, Origin, build, state_items
 
 log = logging.getLogger(__name__)
 
-EXIT_OK = 0
-EXIT_ERROR = 1
-EXIT_PARTIAL = 3
-
 Progress = Callable[[int, int, str], None]
-
-
-@dataclass(frozen=True)
-class DailyResult:
-    """How a daily run ended, and what it wrote."""
-
-    status: str  # "ok", "partial", "nothing-new", "exported" (batch requests written) or "error"
-    message: str
-    brief: Brief | None = None
-    outputs: tuple[Path, ...] = ()
-    failures: tuple[Failure, ...] = ()
-    stats: dict[str, int] = field(default_factory=dict)
-
-    @property
-    def exit_code(self) -> int:
-        return {
-            "ok": EXIT_OK,
-            "nothing-new": EXIT_OK,
-            "exported": EXIT_OK,
-            "partial": EXIT_PARTIAL,
-        }.get(self.status, EXIT_ERROR)
 
 
 def run_daily(
@@ -80,9 +55,16 @@ def run_daily(
     store = Store(settings.cache_path)
     try:
         with run_locks(store.path, config.output_dir, wait=wait):
-            return _run(
-                config, settings, store, brief_date, include_seen, session, progress, now, engine
+            steps = _DailyRun(
+                config,
+                settings,
+                store,
+                brief_date=brief_date,
+                now=now,
+                session=session,
+                progress=progress,
             )
+            return steps.run(include_seen, engine)
     finally:
         store.close()
 
@@ -111,96 +93,175 @@ def plan_daily(
             session=session,
         )
     failures = list(gathered.failures)
-    articles = _read(gathered.candidates, config, settings, session, None, failures)
+    articles = read_all(gathered.candidates, config, settings.fetch_limits, session, None, failures)
     _, items = _unique(articles, config, settings)
     return plan_items(items, failures, settings)
 
 
-def _run(
-    config: BriefConfig,
-    settings: Settings,
-    store: Store,
-    brief_date: date,
-    include_seen: bool,
-    session: requests.Session | None,
-    progress: Progress | None,
-    now: datetime,
-    engine: Engine | None,
-) -> DailyResult:
-    repair(config.output_dir, store)
-    run_id = store.start_run(brief_date.isoformat())
-    previous = store.last_brief(before_run=run_id)
-    span = window(config, brief_date, now, previous["started"] if previous else None)
-    log.info("window %s to %s", span[0].isoformat(), span[1].isoformat())
-    committed = False
-    try:
-        gathered = gather(
-            config,
-            settings.fetch_limits,
-            window=span,
-            store=store,
-            include_seen=include_seen,
-            session=session,
-        )
-        failures = list(gathered.failures)
-        stats = {
-            "candidates": len(gathered.candidates),
-            "already_seen": gathered.skipped_seen,
-            "outside_window": gathered.skipped_window,
-            "filtered_out": gathered.skipped_filter,
-            "unchanged_feeds": gathered.unchanged_feeds,
-            "sources": len(config.sources),  # as configured: "from N source(s)"
-        }
-        if not gathered.candidates:
-            return _nothing_new(store, run_id, gathered, failures, stats)
+class _DailyRun:
+    """One daily run, step by step, holding the locks: what the steps share is kept here."""
 
-        notes: dict[str, str] = {}
-        articles = _read(gathered.candidates, config, settings, session, progress, failures, notes)
-        groups, items = _unique(articles, config, settings)
-        stats["duplicates"] = len(articles) - len(groups)
-        engine = engine or get_engine(settings, store=store)
-        if settings.batch_export is not None:
-            exported = engine.export(items, settings.batch_export)
-            store.finish_run(
-                run_id, status="exported", articles=0, failures=0, usage={}, outputs=[]
+    def __init__(
+        self,
+        config: BriefConfig,
+        settings: Settings,
+        store: Store,
+        *,
+        brief_date: date,
+        now: datetime,
+        session: requests.Session | None,
+        progress: Progress | None,
+    ) -> None:
+        self.config, self.settings, self.store = config, settings, store
+        self.brief_date, self.now = brief_date, now
+        self.session, self.progress = session, progress
+        self.failures: list[Failure] = []
+        self.stats: dict[str, int] = {}
+        self.notes: dict[str, str] = {}  # how a candidate was read, when not as expected
+        self.committed = False  # the store has the brief: the next run completes its files
+
+    def run(self, include_seen: bool, engine: Engine | None) -> DailyResult:
+        """Gather, read, digest, compose, render, write and deliver; record the outcome."""
+        store = self.store
+        repair(self.config.output_dir, store)
+        self.run_id = store.start_run(self.brief_date.isoformat())
+        self.previous = store.last_brief(before_run=self.run_id)
+        try:
+            gathered = self.gather(include_seen)
+            if not gathered.candidates:
+                return nothing_new(store, self.run_id, gathered, self.failures, self.stats)
+            articles = read_all(
+                gathered.candidates,
+                self.config,
+                self.settings.fetch_limits,
+                self.session,
+                self.progress,
+                self.failures,
+                self.notes,
             )
-            return DailyResult("exported", exported.message, failures=tuple(failures), stats=stats)
-        digested = digest_items(items, engine, settings, progress)
-        failures.extend(digested.failures)
-        usage = digested.usage
+            groups, items = _unique(articles, self.config, self.settings)
+            self.stats["duplicates"] = len(articles) - len(groups)
+            engine = engine or get_engine(self.settings, store=store)
+            if self.settings.batch_export is not None:
+                return self.export(engine, items, self.settings.batch_export)
+            entries, usage, seen = self.digest(engine, articles, groups, items)
+            brief = self.compose(engine, entries, usage)
+            texts = self.render(brief)
+            paths = self.write(brief, texts, entries, usage, seen)
+            for url, (etag, modified) in gathered.feed_validators.items():
+                store.put_feed_validators(url, etag, modified)
+            return self.deliver(brief, texts, paths, len(entries))
+        except _NoBrief:
+            store.finish_run(
+                self.run_id,
+                status="error",
+                articles=0,
+                failures=len(self.failures),
+                usage={},
+                outputs=[],
+            )
+            return DailyResult(
+                "error",
+                f"No brief written: none of the {self.stats.get('candidates', 0)} new item(s) "
+                "could be summarized.",
+                failures=tuple(self.failures),
+                stats=self.stats,
+            )
+        except BaseException:
+            if self.committed:
+                raise  # the brief is in the store; the next run puts any missing file in place
+            store.finish_run(
+                self.run_id, status="error", articles=0, failures=0, usage={}, outputs=[]
+            )
+            raise
+
+    def gather(self, include_seen: bool) -> Gathered:
+        """The window's new candidates from every source, with what was left out and why."""
+        previous = self.previous
+        span = window(
+            self.config, self.brief_date, self.now, previous["started"] if previous else None
+        )
+        log.info("window %s to %s", span[0].isoformat(), span[1].isoformat())
+        gathered = gather(
+            self.config,
+            self.settings.fetch_limits,
+            window=span,
+            store=self.store,
+            include_seen=include_seen,
+            session=self.session,
+        )
+        self.failures.extend(gathered.failures)
+        self.stats.update(
+            candidates=len(gathered.candidates),
+            already_seen=gathered.skipped_seen,
+            outside_window=gathered.skipped_window,
+            filtered_out=gathered.skipped_filter,
+            unchanged_feeds=gathered.unchanged_feeds,
+            sources=len(self.config.sources),  # as configured: "from N source(s)"
+        )
+        return gathered
+
+    def export(self, engine: Engine, items: Items, path: Path) -> DailyResult:
+        """Write the run's model calls as a batch request file; nothing else is written."""
+        exported = engine.export(items, path)
+        self.store.finish_run(
+            self.run_id, status="exported", articles=0, failures=0, usage={}, outputs=[]
+        )
+        return DailyResult(
+            "exported", exported.message, failures=tuple(self.failures), stats=self.stats
+        )
+
+    def digest(
+        self,
+        engine: Engine,
+        articles: list[tuple[Candidate, Article]],
+        groups: list[list[int]],
+        items: Items,
+    ) -> tuple[list[Entry], Usage, list[str]]:
+        """The verified digest of each unique article with all its sources, the usage, and the
+        keys of every item it covers (remembered as seen once the brief is written)."""
+        digested = digest_items(items, engine, self.settings, self.progress)
+        self.failures.extend(digested.failures)
         entries: list[Entry] = []
         seen: list[str] = []
         for group, digest in zip(groups, digested.digests, strict=True):
             if digest is None:
                 continue
-            entries.append(Entry(digest, tuple(_origin(*articles[i], notes) for i in group)))
+            entries.append(Entry(digest, tuple(_origin(*articles[i], self.notes) for i in group)))
             seen.extend(articles[i][0].key for i in group)
-        stats["articles"] = len(entries)
+        self.stats["articles"] = len(entries)
         if not entries:
-            raise _NoBrief(failures, stats)
+            raise _NoBrief()
+        return entries, digested.usage, seen
 
+    def compose(self, engine: Engine, entries: list[Entry], usage: Usage) -> Brief:
+        """Stories, ranked risks, changes since the previous brief, the executive summary."""
+        config, previous = self.config, self.previous
         stories = story_groups(
             [(e.digest.article.title or "", e.digest.article.text) for e in entries],
             threshold=config.story_threshold,
             languages=[e.digest.article.language for e in entries],
         )
-        stats["stories"] = len(stories)
-        summarizer = _summarizer(engine, config)
-        brief = build(
+        self.stats["stories"] = len(stories)
+        return build(
             entries,
             stories,
             config,
-            date=brief_date.isoformat(),
-            generated_at=now.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            date=self.brief_date.isoformat(),
+            generated_at=self.now.strftime("%Y-%m-%dT%H:%M:%SZ"),
             engine=engine.info,
             usage=usage,
-            failures=failures,
-            previous=store.brief_items(previous["id"]) if previous else None,
+            failures=self.failures,
+            previous=self.store.brief_items(previous["id"]) if previous else None,
             previous_date=previous["brief_date"] if previous else None,
-            max_key_points=settings.max_key_points,
-            summarizer=summarizer,
-            stats=stats,
+            max_key_points=self.settings.max_key_points,
+            summarizer=_summarizer(engine, config),
+            stats=self.stats,
         )
+
+    def render(self, brief: Brief) -> dict[str, str | bytes]:
+        """The brief in every configured format; a PDF that cannot be made costs only itself."""
+        config, settings = self.config, self.settings
         texts: dict[str, str | bytes] = {}
         for fmt in config.formats:
             try:
@@ -215,22 +276,32 @@ def _run(
                 if fmt != "pdf" or len(config.formats) == 1:
                     raise
                 # A missing PDF toolchain must not cost the reader the other formats.
-                failures.append(Failure("PDF output", str(exc)))
+                self.failures.append(Failure("PDF output", str(exc)))
                 log.error("PDF output: %s", exc)
-        formats = tuple(texts)
-        paths = output_paths(config, brief_date, formats)
+        return texts
+
+    def write(
+        self,
+        brief: Brief,
+        texts: dict[str, str | bytes],
+        entries: list[Entry],
+        usage: Usage,
+        seen: list[str],
+    ) -> list[Path]:
+        """Stage the files, commit the run to the store, then put the files in place."""
+        store, formats = self.store, tuple(texts)
+        paths = output_paths(self.config, self.brief_date, formats)
         pending = stage(
-            paths, config.output_dir, formats, texts, run_id=run_id, store_path=store.path
+            paths, self.config.output_dir, formats, texts, run_id=self.run_id, store_path=store.path
         )
-        status = "partial" if failures else "ok"
         try:
             # The commit point: once the store has the run, a killed run's files are completed
             # by the next run; before it, they are removed.
             store.finish_run(
-                run_id,
-                status=status,
+                self.run_id,
+                status="partial" if self.failures else "ok",
                 articles=len(entries),
-                failures=len(failures),
+                failures=len(self.failures),
                 usage=to_data(usage),
                 outputs=[str(p) for p in paths],
                 seen=seen,
@@ -239,81 +310,28 @@ def _run(
         except BaseException:
             discard(pending)
             raise
-        committed = True
+        self.committed = True
         publish(pending)
-        for url, (etag, modified) in gathered.feed_validators.items():
-            store.put_feed_validators(url, etag, modified)
-        lost = deliver(brief, config, settings, texts, session)
+        return paths
+
+    def deliver(
+        self, brief: Brief, texts: dict[str, str | bytes], paths: list[Path], articles: int
+    ) -> DailyResult:
+        """Email and webhook; a delivery that fails makes the run partial, not undone."""
+        status = "partial" if self.failures else "ok"
+        lost = deliver(brief, self.config, self.settings, texts, self.session)
         if lost:
-            failures.extend(lost)
+            self.failures.extend(lost)
             status = "partial"
-            store.set_run_outcome(run_id, status=status, failures=len(failures))
+            self.store.set_run_outcome(self.run_id, status=status, failures=len(self.failures))
+        failures = self.failures
         message = (
-            f"Wrote {', '.join(_shown(p) for p in paths)}: {len(entries)} article(s) in "
+            f"Wrote {', '.join(shown(p) for p in paths)}: {articles} article(s) in "
             f"{len(brief.stories)} stor{'y' if len(brief.stories) == 1 else 'ies'}"
             + (f"; {len(failures)} input(s) failed" if failures else "")
             + "."
         )
-        return DailyResult(status, message, brief, tuple(paths), tuple(failures), stats)
-    except _NoBrief as nothing:
-        store.finish_run(
-            run_id, status="error", articles=0, failures=len(nothing.failures), usage={}, outputs=[]
-        )
-        return DailyResult(
-            "error",
-            f"No brief written: none of the {nothing.stats.get('candidates', 0)} new item(s) "
-            "could be summarized.",
-            failures=tuple(nothing.failures),
-            stats=nothing.stats,
-        )
-    except BaseException:
-        if committed:
-            raise  # the brief is in the store; the next run puts any missing file in place
-        store.finish_run(run_id, status="error", articles=0, failures=0, usage={}, outputs=[])
-        raise
-
-
-def _shown(path: Path) -> str:
-    """A path as the user would type it: relative when it is below the working folder."""
-    try:
-        return str(path.resolve().relative_to(Path.cwd().resolve()))
-    except (ValueError, OSError):
-        return str(path)
-
-
-def _read(
-    candidates: list[Candidate],
-    config: BriefConfig,
-    settings: Settings,
-    session: requests.Session | None,
-    progress: Progress | None,
-    failures: list[Failure],
-    notes: dict[str, str] | None = None,
-) -> list[tuple[Candidate, Article]]:
-    """Each candidate's article; an item that several sources carry is fetched once."""
-    articles: list[tuple[Candidate, Article]] = []
-    fetched: dict[str, Article | None] = {}
-    for done, cand in enumerate(candidates):
-        if progress:
-            progress(done, len(candidates), "Fetching")
-        if cand.key in fetched:
-            earlier = fetched[cand.key]
-            if earlier is not None:
-                articles.append((cand, replace(earlier, source=cand.label, site=cand.outlet)))
-            continue
-        try:
-            article, note = read_candidate(cand, config, settings.fetch_limits, session=session)
-        except SourceError as exc:
-            fetched[cand.key] = None
-            failures.append(Failure(exc.source, exc.reason))
-            continue
-        fetched[cand.key] = article
-        articles.append((cand, article))
-        if note is not None and notes is not None:
-            notes[cand.key] = note
-    if progress:
-        progress(len(candidates), len(candidates), "Fetching")
-    return articles
+        return DailyResult(status, message, brief, tuple(paths), tuple(failures), self.stats)
 
 
 def _unique(
@@ -328,59 +346,7 @@ def _unique(
 
 
 class _NoBrief(Exception):
-    def __init__(self, failures: list[Failure], stats: dict[str, int]) -> None:
-        super().__init__("no article could be summarized")
-        self.failures = failures
-        self.stats = stats
-
-
-def _nothing_new(
-    store: Store,
-    run_id: int,
-    gathered: Gathered,
-    failures: list[Failure],
-    stats: dict[str, int],
-) -> DailyResult:
-    # Nothing to write. With failed sources that is an error: their items may be missing.
-    status = "error" if failures else "nothing-new"
-    store.finish_run(
-        run_id, status=status, articles=0, failures=len(failures), usage={}, outputs=[]
-    )
-    if status == "nothing-new":
-        for url, (etag, modified) in gathered.feed_validators.items():
-            store.put_feed_validators(url, etag, modified)
-    parts = []
-    if stats["already_seen"]:
-        parts.append(f"{stats['already_seen']} item(s) already in earlier briefs")
-    if stats["outside_window"]:
-        parts.append(f"{stats['outside_window']} outside the time window")
-    if stats["filtered_out"]:
-        parts.append(f"{stats['filtered_out']} filtered out")
-    if stats["unchanged_feeds"]:
-        parts.append(f"{stats['unchanged_feeds']} feed(s) unchanged since the last run")
-    detail = f" ({'; '.join(parts)})" if parts else ""
-    hint = " Use --all to include items already briefed." if stats["already_seen"] else ""
-    if stats["unchanged_feeds"]:
-        # An unchanged feed sends no items at all, so no window can bring them back.
-        hint = " Use --all to fetch unchanged feeds again and include items already briefed."
-    if status == "error":
-        return DailyResult(
-            status,
-            f"No brief written: nothing new from the sources that answered{detail}, and "
-            f"{len(failures)} input(s) failed.",
-            None,
-            (),
-            tuple(failures),
-            stats,
-        )
-    return DailyResult(
-        status,
-        f"Nothing new to brief{detail}; no brief written.{hint}",
-        None,
-        (),
-        tuple(failures),
-        stats,
-    )
+    """No article could be summarized: the run ends without a brief."""
 
 
 def _origin(cand: Candidate, article: Article, notes: dict[str, str]) -> Origin:

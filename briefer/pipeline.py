@@ -107,7 +107,7 @@ def staged(progress: Progress | None, stage: str) -> Progress | None:
 
 def digest_of(
     article: Article,
-    chunks: list[Chunk],
+    chunks: Sequence[Chunk],
     result: EngineResult,
     engine: EngineInfo,
     settings: Settings,
@@ -157,7 +157,7 @@ class Digests:
 
 
 def digest_items(
-    items: Sequence[tuple[Article, list[Chunk]]],
+    items: Sequence[tuple[Article, Sequence[Chunk]]],
     engine: Engine,
     settings: Settings,
     progress: Progress | None = None,
