@@ -16,7 +16,15 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 from ._version import __version__
-from .errors import BrieferError, ConfigError, LLMError, RenderError, SourceError
+from .errors import (
+    BrieferError,
+    ConfigError,
+    DeliveryError,
+    LLMError,
+    LockedError,
+    RenderError,
+    SourceError,
+)
 
 # Bound now, not lazily: importing the submodule briefer.render anywhere would otherwise
 # shadow the function with the module. The module itself is light (jinja2 loads on use).
@@ -86,6 +94,8 @@ __all__ = [
     "Chunk",
     "ConfigError",
     "DailyResult",
+    "DeliveryError",
+    "LockedError",
     "EngineInfo",
     "Failure",
     "KeyPoint",

@@ -16,7 +16,7 @@ from email.utils import formatdate, make_msgid
 
 import requests
 
-from .errors import BrieferError
+from .errors import DeliveryError
 from .models import Brief
 
 log = logging.getLogger(__name__)
@@ -26,10 +26,6 @@ SMTP_PASSWORD_ENV = "BRIEFER_SMTP_PASSWORD"
 WEBHOOK_TIMEOUT = (10.0, 30.0)
 SMTP_TIMEOUT = 30.0
 MAX_WEBHOOK_RISKS = 5
-
-
-class DeliveryError(BrieferError):
-    """The brief could not be delivered (it is still on disk)."""
 
 
 @dataclass(frozen=True)

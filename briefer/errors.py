@@ -26,3 +26,13 @@ class LLMError(BrieferError):
 
 class RenderError(BrieferError):
     """An output could not be rendered or written."""
+
+
+class LockedError(BrieferError):
+    """Another run holds the lock on the store or the output folder."""
+
+    exit_code = 75  # sysexits.h EX_TEMPFAIL: try again later
+
+
+class DeliveryError(BrieferError):
+    """The brief could not be delivered (it is still on disk)."""

@@ -10,15 +10,9 @@ from contextlib import contextmanager
 from pathlib import Path
 from types import TracebackType
 
-from .errors import BrieferError
+from .errors import LockedError
 
-EX_TEMPFAIL = 75  # sysexits.h: try again later
-
-
-class LockedError(BrieferError):
-    """Another run holds the lock."""
-
-    exit_code = EX_TEMPFAIL
+EX_TEMPFAIL = LockedError.exit_code
 
 
 class RunLock:

@@ -10,7 +10,7 @@ from pathlib import Path
 import requests
 
 from .config import BriefConfig, Settings
-from .errors import RenderError, SourceError
+from .errors import DeliveryError, RenderError, SourceError
 from .models import Brief, Failure
 from .publish import recover
 from .redaction import public_settings
@@ -68,7 +68,7 @@ def deliver(
     session: requests.Session | None,
 ) -> list[Failure]:
     """Email and webhook, as configured; each failure is reported, none undoes the brief."""
-    from .deliver import DeliveryError, post_webhook, send_email
+    from .deliver import post_webhook, send_email
 
     failures: list[Failure] = []
     if config.email is not None:

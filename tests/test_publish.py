@@ -16,7 +16,8 @@ from click.testing import CliRunner
 from briefer.cli import cli
 from briefer.config import BriefConfig, Settings, SourceSpec
 from briefer.daily import run_daily
-from briefer.lock import LockedError, RunLock
+from briefer.errors import LockedError
+from briefer.lock import RunLock
 
 NOW = datetime(2026, 11, 29, 6, 0, tzinfo=timezone.utc)
 FORMATS = ("md", "json", "html")

@@ -7,7 +7,8 @@ from typing import Any
 
 import click
 
-from ..lock import EX_TEMPFAIL, LockedError
+from ..errors import LockedError
+from ..lock import EX_TEMPFAIL
 from .app import (
     _Bar,
     _error,
