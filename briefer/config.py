@@ -62,8 +62,8 @@ DEFAULT_CONFIG_FILE = "briefer.toml"
 SOURCE_EXTENSIONS = (".txt", ".text", ".md", ".markdown", ".html", ".htm", ".xhtml")
 MISSING_ENDPOINT = (
     "the openai engine needs an API key or an endpoint, and neither is set: "
-    "export OPENAI_API_KEY=... for OpenAI, or pass --base-url (or set OPENAI_BASE_URL, or "
-    "base_url in [engine]) for any OpenAI-compatible server, e.g. http://127.0.0.1:8080/v1"
+    "export OPENAI_API_KEY=... for OpenAI, or pass the base_url setting (or set "
+    "OPENAI_BASE_URL, or base_url in [engine]) for any OpenAI-compatible server, e.g. http://127.0.0.1:8080/v1"
 )
 
 

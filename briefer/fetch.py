@@ -80,8 +80,8 @@ def check_address(url: str, label: str) -> None:
             raise SourceError(
                 label,
                 f"{host} is a {_kind(address)} address ({address}); to fetch from this machine "
-                "or a private network, pass --allow-private or set allow_private = true (in "
-                "the source's [[source]], or in [fetch])",
+                "or a private network, pass the allow_private setting or set "
+                "allow_private = true (in the source's [[source]], or in [fetch])",
             )
 
 
@@ -140,7 +140,7 @@ def _too_slow(label: str, deadline: float) -> SourceError:
     return SourceError(
         label,
         f"the download did not finish within {deadline:g} s (the server is too slow or never "
-        "stops sending); try again later or raise --fetch-timeout",
+        "stops sending); try again later or raise the fetch_timeout setting",
     )
 
 
@@ -234,7 +234,7 @@ def _read(
         raise SourceError(
             label,
             f"the page is {_mb(int(declared))}, over the {_mb(max_bytes)} limit; "
-            "raise --max-bytes to read it",
+            "raise the max_bytes setting to read it",
         )
     body = bytearray()
     for piece in resp.iter_content(_CHUNK_BYTES):
@@ -242,7 +242,8 @@ def _read(
         if len(body) > max_bytes:
             raise SourceError(
                 label,
-                f"the page is over the {_mb(max_bytes)} limit; raise --max-bytes to read it",
+                f"the page is over the {_mb(max_bytes)} limit; "
+                "raise the max_bytes setting to read it",
             )
         if expired():
             break  # the caller reports the deadline

@@ -49,7 +49,7 @@ class RunLock:
                     )
                     raise LockedError(
                         f"another briefer run{holder} {what}{waited}; it is still "
-                        "working, so this run stops (use --wait to queue behind it)"
+                        "working, so this run stops (use the wait setting to queue behind it)"
                     ) from None
                 time.sleep(0.1)
         if not self.directory:

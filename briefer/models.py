@@ -177,7 +177,7 @@ class BatchExport:
         return (
             f"Wrote {self.count} batch request(s) to {self.path} ({self.cached} chunk(s) already "
             f"cached). Run them elsewhere, e.g. `vllm run-batch -i {self.path} -o results.jsonl "
-            "--model MODEL`, then rerun with --batch-import results.jsonl."
+            "--model MODEL`, then rerun with the batch_import setting set to results.jsonl."
         )
 
 

@@ -68,10 +68,17 @@ def nothing_new(
     if stats["unchanged_feeds"]:
         parts.append(f"{stats['unchanged_feeds']} feed(s) unchanged since the last run")
     detail = f" ({'; '.join(parts)})" if parts else ""
-    hint = " Use --all to include items already briefed." if stats["already_seen"] else ""
+    hint = (
+        " Use the include_seen setting to include items already briefed."
+        if stats["already_seen"]
+        else ""
+    )
     if stats["unchanged_feeds"]:
         # An unchanged feed sends no items at all, so no window can bring them back.
-        hint = " Use --all to fetch unchanged feeds again and include items already briefed."
+        hint = (
+            " Use the include_seen setting to fetch unchanged feeds again and include items "
+            "already briefed."
+        )
     if status == "error":
         return DailyResult(
             status,

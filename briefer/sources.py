@@ -202,7 +202,7 @@ def _check_size(label: str, size: int, limit: int) -> None:
         raise SourceError(
             label,
             f"is larger than the {limit / (1024 * 1024):.1f} MB limit; "
-            "raise --max-bytes to read it",
+            "raise the max_bytes setting to read it",
         )
 
 

@@ -103,7 +103,7 @@ class Store:
         except (OSError, sqlite3.Error) as exc:
             raise ConfigError(
                 f"{self.path}: the cache store cannot be opened ({exc}); "
-                "pass --cache PATH or --no-cache"
+                "pass the cache_path setting set to PATH or the use_cache setting off"
             ) from None
         self._lock = threading.Lock()
 

@@ -9,7 +9,7 @@ import briefer
 from briefer.cli import cli
 from briefer.config import Settings
 from briefer.engines.llm import LLMEngine
-from briefer.errors import LLMError
+from briefer.errors import ConfigError, LLMError
 from briefer.store import Store
 
 from .test_faults import articles
@@ -162,3 +162,13 @@ def test_batch_settings_come_from_the_config_file(tmp_path):
     values = read_config_file(config)
     assert values["batch"] is True and values["batch_poll_interval"] == 5
     assert values["batch_max_wait"] == 60 and values["batch_price_factor"] == 0.5
+
+
+def test_library_messages_name_settings_and_the_cli_shows_flags(fake_llm, settings, inputs):
+    with pytest.raises(ConfigError) as err:
+        run(settings.with_(use_cache=False), inputs)
+    assert str(err.value) == "batch mode keeps replies in the store: keep the use_cache setting on"
+    flags = ["--base-url", fake_llm.base_url, "--model", "m", "--batch", "--no-cache"]
+    result = CliRunner().invoke(cli, ["summarize", str(inputs[0]), *flags])
+    assert result.exit_code == 1
+    assert result.stderr == "Error: batch mode keeps replies in the store: drop --no-cache\n"

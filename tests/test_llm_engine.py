@@ -267,7 +267,10 @@ def test_max_cost_stops_before_spending(fake_llm, settings):
     pricey = settings.with_(prices={"fake-model": Price(input=1000.0, output=1000.0)}, max_cost=0.5)
     result = run(pricey)
     assert fake_llm.requests == []
-    assert "not sent: it could take the run past --max-cost $0.5" in result.failures[0].reason
+    assert (
+        "not sent: it could take the run past the max_cost setting $0.5"
+        in result.failures[0].reason
+    )
 
 
 def test_evidence_is_verified_exact_normalized_fuzzy_or_flagged(fake_llm, settings, seed_text):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import re
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -30,7 +31,9 @@ EXIT_OK = 0
 EXIT_ERROR = 1
 
 
-class _State:
+class State:
+    """What the top-level options tell every command: logging and the config file."""
+
     def __init__(self, debug: bool, quiet: bool, config: Path | None) -> None:
         self.debug = debug
         self.quiet = quiet
@@ -84,39 +87,72 @@ def cli(
       briefer summarize seeds/ -o summary.md  # one summary, now
     """
     _setup_logging(debug, quiet, log_file)
-    ctx.obj = _State(debug, quiet, config)
+    ctx.obj = State(debug, quiet, config)
 
 
-def _error(message: str) -> None:
-    click.echo(f"Error: {message}", err=True)
+def error(message: str) -> None:
+    """One line on stderr, the settings it names shown as the flags that set them."""
+    click.echo(f"Error: {flags(message)}", err=True)
 
 
-def _print_mode(state: _State, engine: EngineInfo | None) -> None:
+# How the library names a setting in a message: "the max_bytes setting", "... set to V",
+# "the use_cache setting off", "keep the use_cache setting on".
+_SETTING = re.compile(r"\b(keep )?the (\w+) setting(?: (on|off)| set to)?")
+
+
+def flags(message: str) -> str:
+    """A library message as the command line shows it: a setting named by the flag that sets
+    it, as the running command spells it (``the max_bytes setting`` -> ``--max-bytes``)."""
+    options: dict[str, click.Option] = {}
+    ctx = click.get_current_context(silent=True)
+    while ctx is not None:
+        for param in ctx.command.params:
+            if isinstance(param, click.Option) and param.name is not None:
+                options.setdefault(param.name, param)
+        ctx = ctx.parent
+
+    def shown(match: re.Match[str]) -> str:
+        keep, name, state = match.groups()
+        option = options.get(name)
+        if option is None:
+            return match.group(0)
+        flag = max(option.opts, key=len)
+        off_switch = option.is_flag and option.flag_value is False  # e.g. --no-cache
+        if state is None:
+            return f"{keep or ''}{flag}"
+        if off_switch:
+            return f"drop {flag}" if keep and state == "on" else flag
+        return match.group(0)
+
+    return _SETTING.sub(shown, message)
+
+
+def print_mode(state: State, engine: EngineInfo | None) -> None:
     """Say on stderr which structured-output mode an LLM run used, and how it was chosen."""
     if engine is not None and engine.structured_output and not state.quiet:
         click.echo(f"Structured output: {engine.structured_output}", err=True)
 
 
-def _handle_errors(func: Callable[..., None]) -> Callable[..., None]:
+def handle_errors(func: Callable[..., None]) -> Callable[..., None]:
     """Turn BrieferError into one clean line and exit 1 (a traceback under --debug)."""
 
     @functools.wraps(func)
-    def wrapper(state: _State, /, *args: Any, **kwargs: Any) -> None:
+    def wrapper(state: State, /, *args: Any, **kwargs: Any) -> None:
         try:
             func(state, *args, **kwargs)
         except BrieferError as exc:
             if state.debug:
                 raise
-            _error(str(exc))
+            error(str(exc))
             raise click.exceptions.Exit(EXIT_ERROR) from None
 
     return wrapper
 
 
-class _Bar:
+class Bar:
     """A progress bar on stderr, one per stage, drawn only for a person watching."""
 
-    def __init__(self, state: _State) -> None:
+    def __init__(self, state: State) -> None:
         self.enabled = not state.quiet and sys.stderr.isatty()
         self.bar: Any = None
         self.stage = ""
@@ -137,7 +173,7 @@ class _Bar:
             self.bar = None
 
 
-def _settings(state: _State, options: dict[str, Any]) -> Settings:
+def resolve_settings(state: State, options: dict[str, Any]) -> Settings:
     options = dict(options)
     input_price, output_price = options.pop("input_price", None), options.pop("output_price", None)
     flags = take_settings(options)
@@ -159,7 +195,7 @@ def _settings(state: _State, options: dict[str, Any]) -> Settings:
     return settings
 
 
-def _print_dry_run(plan: DryRun) -> None:
+def print_dry_run(plan: DryRun) -> None:
     if plan.engine != "openai":
         click.echo(
             f"Engine extractive: {len(plan.calls)} chunk(s), no model calls, no cost "
@@ -194,5 +230,5 @@ def main() -> None:
     try:
         cli(prog_name="briefer")
     except KeyboardInterrupt:
-        _error("interrupted")
+        error("interrupted")
         sys.exit(130)

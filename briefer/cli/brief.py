@@ -10,15 +10,16 @@ import click
 from ..errors import LockedError
 from ..lock import EX_TEMPFAIL
 from .app import (
-    _Bar,
-    _error,
-    _handle_errors,
-    _print_dry_run,
-    _print_mode,
-    _settings,
-    _State,
+    Bar,
+    State,
     cli,
+    error,
+    flags,
+    handle_errors,
     log,
+    print_dry_run,
+    print_mode,
+    resolve_settings,
 )
 from .options import RUN, GroupedCommand, GroupedOption, settings_options, take_settings
 
@@ -68,9 +69,9 @@ from .options import RUN, GroupedCommand, GroupedOption, settings_options, take_
 )
 @settings_options()
 @click.pass_obj
-@_handle_errors
+@handle_errors
 def brief(
-    state: _State,
+    state: State,
     /,
     sources: tuple[str, ...],
     old_output_dir: Path | None,
@@ -112,7 +113,7 @@ def brief(
                 "use --output-dir DIR (or -d DIR).",
                 err=True,
             )
-    settings = _settings(state, options)
+    settings = resolve_settings(state, options)
     config = read_brief_config(find_config_file(state.config))
     if sources:
         changes["sources"] = tuple(SourceSpec("auto", (s,)) for s in sources)
@@ -132,12 +133,12 @@ def brief(
             include_seen=include_seen,
         )
         for failure in plan.failures:
-            _error(f"{failure.source}: {failure.reason}")
-        _print_dry_run(plan)
+            error(f"{failure.source}: {failure.reason}")
+        print_dry_run(plan)
         if plan.engine == "openai" and plan.calls:
             click.echo("Not counted: one executive-summary call for the brief.")
         return
-    bar = _Bar(state)
+    bar = Bar(state)
     try:
         result = run_daily(
             config,
@@ -149,18 +150,18 @@ def brief(
         )
     except LockedError as exc:
         bar.close()
-        _error(str(exc))
+        error(str(exc))
         raise click.exceptions.Exit(EX_TEMPFAIL) from None
     finally:
         bar.close()
     if result.status == "exported":
-        click.echo(result.message, err=True)
+        click.echo(flags(result.message), err=True)
         return
     for failure in result.failures:
-        _error(f"{failure.source}: {failure.reason}")
-    _print_mode(state, result.brief.engine if result.brief else None)
+        error(f"{failure.source}: {failure.reason}")
+    print_mode(state, result.brief.engine if result.brief else None)
     if not state.quiet or result.status == "error":
-        click.echo(result.message, err=True)
+        click.echo(flags(result.message), err=True)
     log.info("brief finished: %s", result.message)
     if result.exit_code:
         raise click.exceptions.Exit(result.exit_code)

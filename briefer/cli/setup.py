@@ -15,7 +15,7 @@ import click
 
 from ..config import SourceSpec
 from ..files import write_atomic
-from .app import EXIT_ERROR, _error, _handle_errors, _State, cli
+from .app import EXIT_ERROR, State, cli, error, handle_errors
 
 _DAY = "(?:mon|tue|wed|thu|fri|sat|sun)"
 _DAYS = re.compile(rf"\*|{_DAY}(?:[-,]{_DAY})*")
@@ -27,8 +27,8 @@ WELCOME = "welcome.md"
 @click.argument("path", type=click.Path(dir_okay=False, path_type=Path), default="briefer.toml")
 @click.option("--force", is_flag=True, help="Overwrite an existing config file.")
 @click.pass_obj
-@_handle_errors
-def init(state: _State, /, path: Path, force: bool) -> None:
+@handle_errors
+def init(state: State, /, path: Path, force: bool) -> None:
     """Write a commented briefer.toml and an inbox/ folder with a sample article.
 
     The config reads inbox/ (next to it) and shows a feed, commented out; `briefer brief`
@@ -41,7 +41,7 @@ def init(state: _State, /, path: Path, force: bool) -> None:
     from importlib import resources
 
     if path.exists() and not force:
-        _error(f"{path} already exists; pass --force to overwrite it")
+        error(f"{path} already exists; pass --force to overwrite it")
         raise click.exceptions.Exit(EXIT_ERROR)
     data = resources.files("briefer") / "data"
     write_atomic(path, (data / "briefer.example.toml").read_text("utf-8"))
@@ -114,9 +114,9 @@ def _describe(spec: SourceSpec, allowed: bool) -> tuple[str, str | None]:
 @click.option("--allow-private", is_flag=True, help="Run the brief with --allow-private.")
 @click.option("--wait", is_flag=True, help="Wait for a run still going instead of exiting 75.")
 @click.pass_obj
-@_handle_errors
+@handle_errors
 def cron(
-    state: _State,
+    state: State,
     /,
     at_time: str,
     days: str,

@@ -11,14 +11,15 @@ from ..files import write_atomic
 from ..render import FORMATS, render, render_bytes
 from .app import (
     EXIT_ERROR,
-    _Bar,
-    _error,
-    _handle_errors,
-    _print_dry_run,
-    _print_mode,
-    _settings,
-    _State,
+    Bar,
+    State,
     cli,
+    error,
+    flags,
+    handle_errors,
+    print_dry_run,
+    print_mode,
+    resolve_settings,
 )
 from .options import OUTPUT, GroupedCommand, GroupedOption, settings_options
 
@@ -45,9 +46,9 @@ from .options import OUTPUT, GroupedCommand, GroupedOption, settings_options
 )
 @settings_options()
 @click.pass_obj
-@_handle_errors
+@handle_errors
 def summarize(
-    state: _State,
+    state: State,
     /,
     sources: tuple[str, ...],
     output: Path | None,
@@ -81,12 +82,12 @@ def summarize(
         fmt = fmt if fmt in FORMATS else "md"
     if fmt == "pdf" and output is None:
         raise click.UsageError("a PDF is binary: write it to a file, e.g. -o summary.pdf")
-    settings = _settings(state, options)
+    settings = resolve_settings(state, options)
     if settings.dry_run:
         plan = dry_run(sources, settings)
         for failure in plan.failures:
-            _error(f"{failure.source}: {failure.reason}")
-        _print_dry_run(plan)
+            error(f"{failure.source}: {failure.reason}")
+        print_dry_run(plan)
         if settings.consolidate_above and plan.engine == "openai":
             click.echo(
                 "Not counted: one consolidation call for each article of more than "
@@ -98,19 +99,19 @@ def summarize(
     if settings.batch_export is not None:
         exported, failures = export_batch(sources, settings)
         if exported is not None:
-            click.echo(exported.message, err=True)
+            click.echo(flags(exported.message), err=True)
             return
         for failure in failures:
-            _error(f"{failure.source}: {failure.reason}")
+            error(f"{failure.source}: {failure.reason}")
         raise click.exceptions.Exit(EXIT_ERROR)
-    bar = _Bar(state)
+    bar = Bar(state)
     try:
         run = run_summarize(sources, settings, progress=bar)
     finally:
         bar.close()
     for failure in run.failures:
-        _error(f"{failure.source}: {failure.reason}")
-    _print_mode(state, run.engine)
+        error(f"{failure.source}: {failure.reason}")
+    print_mode(state, run.engine)
     if not run.digests:
         raise click.exceptions.Exit(EXIT_ERROR)
     if output is None:

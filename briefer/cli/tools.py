@@ -9,10 +9,10 @@ import click
 
 from ..prompts import list_prompts, load_prompt
 from .app import (
-    _handle_errors,
-    _settings,
-    _State,
+    State,
     cli,
+    handle_errors,
+    resolve_settings,
 )
 from .options import GroupedCommand, settings_options
 
@@ -50,8 +50,8 @@ _BATCH_SETTINGS = ("base_url", "api_key", "model", "request_timeout", "max_retri
 @click.argument("batch_id", required=False)
 @settings_options(*_BATCH_SETTINGS)
 @click.pass_obj
-@_handle_errors
-def batch_status(state: _State, /, batch_id: str | None, **options: Any) -> None:
+@handle_errors
+def batch_status(state: State, /, batch_id: str | None, **options: Any) -> None:
     """Show known batches (or one) with their status at the endpoint.
 
     \b
@@ -60,7 +60,7 @@ def batch_status(state: _State, /, batch_id: str | None, **options: Any) -> None
     """
     from ..pipeline import batch_status
 
-    rows = batch_status(_settings(state, options), batch_id)
+    rows = batch_status(resolve_settings(state, options), batch_id)
     if not rows:
         click.echo("No batches.")
     for row in rows:
@@ -73,8 +73,8 @@ def batch_status(state: _State, /, batch_id: str | None, **options: Any) -> None
 @click.argument("batch_id")
 @settings_options(*_BATCH_SETTINGS)
 @click.pass_obj
-@_handle_errors
-def batch_cancel(state: _State, /, batch_id: str, **options: Any) -> None:
+@handle_errors
+def batch_cancel(state: State, /, batch_id: str, **options: Any) -> None:
     """Cancel a batch at the endpoint.
 
     \b
@@ -83,7 +83,7 @@ def batch_cancel(state: _State, /, batch_id: str, **options: Any) -> None:
     """
     from ..pipeline import cancel_batch
 
-    click.echo(f"{batch_id}: {cancel_batch(_settings(state, options), batch_id)}")
+    click.echo(f"{batch_id}: {cancel_batch(resolve_settings(state, options), batch_id)}")
 
 
 @cli.group()
@@ -104,8 +104,8 @@ def prompts() -> None:
     help="Folder whose prompt files override the shipped ones.",
 )
 @click.pass_obj
-@_handle_errors
-def prompts_list(state: _State, /, prompts_dir: Path | None) -> None:
+@handle_errors
+def prompts_list(state: State, /, prompts_dir: Path | None) -> None:
     """List prompts: name, version, file.
 
     \b
@@ -125,8 +125,8 @@ def prompts_list(state: _State, /, prompts_dir: Path | None) -> None:
     help="Folder whose prompt files override the shipped ones.",
 )
 @click.pass_obj
-@_handle_errors
-def prompts_show(state: _State, /, name: str, prompts_dir: Path | None) -> None:
+@handle_errors
+def prompts_show(state: State, /, name: str, prompts_dir: Path | None) -> None:
     """Print a prompt file as it is on disk.
 
     \b

@@ -183,7 +183,7 @@ class Batches:
         except openai.APIError as exc:
             raise LLMError(
                 f"the batch API at {transport.endpoint} failed ({type(exc).__name__}); "
-                "run again to resume, or use --batch-export"
+                "run again to resume, or use the batch_export setting"
             ) from None
         if batch.status != "completed":
             log.warning("batch %s ended %s; what it returned is used", batch_id, batch.status)
@@ -192,7 +192,7 @@ class Batches:
     def status(self, batch_id: str | None) -> list[dict[str, Any]]:
         """Known batches with their remote status (or one batch by id)."""
         if self.store is None:
-            raise ConfigError("batch status needs the store: drop --no-cache")
+            raise ConfigError("batch status needs the store: keep the use_cache setting on")
         rows = self.store.batches()
         if batch_id:
             rows = [r for r in rows if r["id"] == batch_id] or [{"id": batch_id}]
@@ -237,7 +237,9 @@ class Batches:
         settings = self.settings
         pending = [c for c in calls if not c.cached]
         if self.store is None:
-            raise ConfigError("batch mode keeps replies in the store: drop --no-cache")
+            raise ConfigError(
+                "batch mode keeps replies in the store: keep the use_cache setting on"
+            )
         if not pending:
             return {}, {}
         reported: dict[str, str] = {}

@@ -104,7 +104,7 @@ class Transport:
         self._mode_lock = threading.Lock()
         if settings.max_cost is not None and price is None:
             raise ConfigError(
-                f"--max-cost needs a price for model {self.model!r}: add "
+                f"the max_cost setting needs a price for model {self.model!r}: add "
                 f'[prices."{self.model}"] with input and output (USD per million tokens) '
                 "to briefer.toml"
             )
@@ -250,7 +250,8 @@ class Transport:
         for attempt in range(self.settings.max_retries + 1):
             if not self.budget.reserve(reserved):
                 raise NotSent(
-                    f"not sent: it could take the run past --max-cost ${self.settings.max_cost:g}"
+                    "not sent: it could take the run past the max_cost setting "
+                    f"${self.settings.max_cost:g}"
                 )
             self.limiter.acquire(tokens + self.settings.max_output_tokens)
             outcome.usage = outcome.usage + Usage(calls=1)
@@ -272,7 +273,7 @@ class Transport:
                 self.budget.settle(reserved, 0.0)
                 raise LLMError(
                     f"{self.endpoint} refused the API key (HTTP {exc.status_code}); "
-                    "set OPENAI_API_KEY or pass --api-key"
+                    "set OPENAI_API_KEY or pass the api_key setting"
                 ) from None
             except openai.PermissionDeniedError as exc:
                 self.budget.settle(reserved, 0.0)
@@ -284,7 +285,8 @@ class Transport:
                 self.budget.settle(reserved, 0.0)
                 raise LLMError(
                     f"{self.endpoint} has no model {self.model!r} or no chat-completions route "
-                    "(HTTP 404); check --model and --base-url (it usually ends in /v1)"
+                    "(HTTP 404); check the model setting and the base_url setting "
+                    "(it usually ends in /v1)"
                 ) from None
             except (openai.BadRequestError, openai.UnprocessableEntityError) as exc:
                 self.budget.settle(reserved, 0.0)
@@ -331,7 +333,7 @@ class Transport:
                     raise ChunkFailed(
                         f"{last}, and the server was still busy "
                         f"{IDLE_WAIT_FACTOR * self.timeout:g} s later; "
-                        "not retried (raise --timeout for a slow local server)"
+                        "not retried (raise the request_timeout setting for a slow local server)"
                     ) from None
                 timeout = min(timeout * 2, self.timeout * MAX_TIMEOUT_FACTOR)
             except openai.APIConnectionError:
