@@ -6,8 +6,9 @@ Library use::
     run = briefer.summarize(["article.txt"])
     print(briefer.render(run, "md"))
 
-The public names load their modules on first use (PEP 562), so importing the package, or
-running ``briefer --help``, does not pay for the tokenizer, the HTTP clients or the LLM stack.
+This is the public face of the package: the command line imports nothing else. The names
+load their modules on first use (PEP 562), so importing the package, or running
+``briefer --help``, does not pay for the tokenizer, the HTTP clients or the LLM stack.
 """
 
 from __future__ import annotations
@@ -32,51 +33,78 @@ from .render import render, render_brief
 
 if TYPE_CHECKING:
     from .chunking import chunk_article, chunk_text
-    from .config import BriefConfig, Settings, SourceSpec
-    from .daily import run_daily
+    from .config import BriefConfig, Price, Settings, SourceSpec
+    from .configfile import find_config_file, read_brief_config, read_config_file
+    from .configfile import resolve as resolve_settings
+    from .daily import plan_daily, run_daily
+    from .files import write_atomic
     from .models import (
         Article,
         ArticleDigest,
+        BatchExport,
         Brief,
         Chunk,
         EngineInfo,
         Failure,
         KeyPoint,
+        PlannedCall,
         Risk,
         Span,
         SummaryRun,
     )
     from .outcome import DailyResult
-    from .pipeline import summarize
+    from .pipeline import DryRun, batch_status, cancel_batch, dry_run, export_batch, summarize
+    from .prompts import list_prompts, load_prompt
+    from .render import FORMATS, brief_json_schema, render_bytes
 
-# Public name -> the module that defines it.
+# Public name -> (the module that defines it, its name there).
 _LAZY = {
-    "chunk_article": "chunking",
-    "chunk_text": "chunking",
-    "BriefConfig": "config",
-    "Settings": "config",
-    "SourceSpec": "config",
-    "DailyResult": "outcome",
-    "run_daily": "daily",
-    "Article": "models",
-    "ArticleDigest": "models",
-    "Brief": "models",
-    "Chunk": "models",
-    "EngineInfo": "models",
-    "Failure": "models",
-    "KeyPoint": "models",
-    "Risk": "models",
-    "Span": "models",
-    "SummaryRun": "models",
-    "summarize": "pipeline",
+    "chunk_article": ("chunking", "chunk_article"),
+    "chunk_text": ("chunking", "chunk_text"),
+    "BriefConfig": ("config", "BriefConfig"),
+    "Price": ("config", "Price"),
+    "Settings": ("config", "Settings"),
+    "SourceSpec": ("config", "SourceSpec"),
+    "find_config_file": ("configfile", "find_config_file"),
+    "read_brief_config": ("configfile", "read_brief_config"),
+    "read_config_file": ("configfile", "read_config_file"),
+    "resolve_settings": ("configfile", "resolve"),
+    "plan_daily": ("daily", "plan_daily"),
+    "run_daily": ("daily", "run_daily"),
+    "write_atomic": ("files", "write_atomic"),
+    "Article": ("models", "Article"),
+    "ArticleDigest": ("models", "ArticleDigest"),
+    "BatchExport": ("models", "BatchExport"),
+    "Brief": ("models", "Brief"),
+    "Chunk": ("models", "Chunk"),
+    "EngineInfo": ("models", "EngineInfo"),
+    "Failure": ("models", "Failure"),
+    "KeyPoint": ("models", "KeyPoint"),
+    "PlannedCall": ("models", "PlannedCall"),
+    "Risk": ("models", "Risk"),
+    "Span": ("models", "Span"),
+    "SummaryRun": ("models", "SummaryRun"),
+    "DailyResult": ("outcome", "DailyResult"),
+    "DryRun": ("pipeline", "DryRun"),
+    "batch_status": ("pipeline", "batch_status"),
+    "cancel_batch": ("pipeline", "cancel_batch"),
+    "dry_run": ("pipeline", "dry_run"),
+    "export_batch": ("pipeline", "export_batch"),
+    "summarize": ("pipeline", "summarize"),
+    "list_prompts": ("prompts", "list_prompts"),
+    "load_prompt": ("prompts", "load_prompt"),
+    "FORMATS": ("render", "FORMATS"),
+    "brief_json_schema": ("render", "brief_json_schema"),
+    "render_bytes": ("render", "render_bytes"),
 }
 
 
 def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
+    where = _LAZY.get(name)
+    if where is None:
         raise AttributeError(f"module 'briefer' has no attribute {name!r}")
-    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    module, attribute = where
+    value = getattr(importlib.import_module(f".{module}", __name__), attribute)
     globals()[name] = value
     return value
 
@@ -86,8 +114,10 @@ def __dir__() -> list[str]:
 
 
 __all__ = [
+    "FORMATS",
     "Article",
     "ArticleDigest",
+    "BatchExport",
     "Brief",
     "BriefConfig",
     "BrieferError",
@@ -95,11 +125,14 @@ __all__ = [
     "ConfigError",
     "DailyResult",
     "DeliveryError",
-    "LockedError",
+    "DryRun",
     "EngineInfo",
     "Failure",
     "KeyPoint",
     "LLMError",
+    "LockedError",
+    "PlannedCall",
+    "Price",
     "RenderError",
     "Risk",
     "Settings",
@@ -108,10 +141,24 @@ __all__ = [
     "Span",
     "SummaryRun",
     "__version__",
+    "batch_status",
+    "brief_json_schema",
+    "cancel_batch",
     "chunk_article",
     "chunk_text",
+    "dry_run",
+    "export_batch",
+    "find_config_file",
+    "list_prompts",
+    "load_prompt",
+    "plan_daily",
+    "read_brief_config",
+    "read_config_file",
     "render",
     "render_brief",
+    "render_bytes",
+    "resolve_settings",
     "run_daily",
     "summarize",
+    "write_atomic",
 ]

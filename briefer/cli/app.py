@@ -12,18 +12,13 @@ import re
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import click
 
-from .._version import __version__
-from ..config import Price, Settings
-from ..errors import BrieferError
-from ..models import EngineInfo
-from .options import take_settings
+import briefer
 
-if TYPE_CHECKING:
-    from ..pipeline import DryRun
+from .options import take_settings
 
 log = logging.getLogger("briefer")
 
@@ -57,7 +52,7 @@ def _setup_logging(debug: bool, quiet: bool, log_file: Path | None = None) -> No
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, "-V", "--version", prog_name="briefer")
+@click.version_option(briefer.__version__, "-V", "--version", prog_name="briefer")
 @click.option(
     "-c",
     "--config",
@@ -127,7 +122,7 @@ def flags(message: str) -> str:
     return _SETTING.sub(shown, message)
 
 
-def print_mode(state: State, engine: EngineInfo | None) -> None:
+def print_mode(state: State, engine: briefer.EngineInfo | None) -> None:
     """Say on stderr which structured-output mode an LLM run used, and how it was chosen."""
     if engine is not None and engine.structured_output and not state.quiet:
         click.echo(f"Structured output: {engine.structured_output}", err=True)
@@ -140,7 +135,7 @@ def handle_errors(func: Callable[..., None]) -> Callable[..., None]:
     def wrapper(state: State, /, *args: Any, **kwargs: Any) -> None:
         try:
             func(state, *args, **kwargs)
-        except BrieferError as exc:
+        except briefer.BrieferError as exc:
             if state.debug:
                 raise
             error(str(exc))
@@ -173,20 +168,18 @@ class Bar:
             self.bar = None
 
 
-def resolve_settings(state: State, options: dict[str, Any]) -> Settings:
+def resolve_settings(state: State, options: dict[str, Any]) -> briefer.Settings:
+    """The run's settings: these flags over the environment, the config file and defaults."""
     options = dict(options)
     input_price, output_price = options.pop("input_price", None), options.pop("output_price", None)
     flags = take_settings(options)
     if options:  # an option that is neither a declared setting nor handled here
         raise TypeError(f"unexpected options: {sorted(options)}")
-    # Imported here: the config file's pydantic models are not needed for --help.
-    from ..configfile import find_config_file, resolve
-
-    settings = resolve(flags, config_file=find_config_file(state.config))
+    settings = briefer.resolve_settings(flags, config_file=briefer.find_config_file(state.config))
     if input_price is not None or output_price is not None:
         prices = dict(settings.prices)
-        old = prices.get(settings.model, Price(0.0, 0.0))
-        prices[settings.model] = Price(
+        old = prices.get(settings.model, briefer.Price(0.0, 0.0))
+        prices[settings.model] = briefer.Price(
             old.input if input_price is None else input_price,
             old.output if output_price is None else output_price,
         )
@@ -195,7 +188,8 @@ def resolve_settings(state: State, options: dict[str, Any]) -> Settings:
     return settings
 
 
-def print_dry_run(plan: DryRun) -> None:
+def print_dry_run(plan: briefer.DryRun) -> None:
+    """The calls a run would make, their tokens and cost bound, on stdout."""
     if plan.engine != "openai":
         click.echo(
             f"Engine extractive: {len(plan.calls)} chunk(s), no model calls, no cost "

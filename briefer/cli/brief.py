@@ -7,8 +7,8 @@ from typing import Any
 
 import click
 
-from ..errors import LockedError
-from ..lock import EX_TEMPFAIL
+import briefer
+
 from .app import (
     Bar,
     State,
@@ -97,10 +97,6 @@ def brief(
       briefer --config briefer.toml --quiet --log-file briefs/briefer.log brief
       briefer brief https://news.example.org/world/rss.xml --window-hours 12
     """
-    from ..config import SourceSpec
-    from ..configfile import find_config_file, read_brief_config
-    from ..daily import run_daily
-
     changes = {k: v for k, v in take_settings(options, "brief").items() if v is not None}
     if old_output_dir is not None:
         if "output_dir" in changes:
@@ -114,9 +110,9 @@ def brief(
                 err=True,
             )
     settings = resolve_settings(state, options)
-    config = read_brief_config(find_config_file(state.config))
+    config = briefer.read_brief_config(briefer.find_config_file(state.config))
     if sources:
-        changes["sources"] = tuple(SourceSpec("auto", (s,)) for s in sources)
+        changes["sources"] = tuple(briefer.SourceSpec("auto", (s,)) for s in sources)
     config = config.with_(**changes)
     if not config.sources:
         raise click.UsageError(
@@ -124,9 +120,7 @@ def brief(
             "briefer.toml (`briefer init` writes one)"
         )
     if settings.dry_run:
-        from ..daily import plan_daily
-
-        plan = plan_daily(
+        plan = briefer.plan_daily(
             config,
             settings,
             brief_date=brief_date.date() if brief_date else None,
@@ -140,7 +134,7 @@ def brief(
         return
     bar = Bar(state)
     try:
-        result = run_daily(
+        result = briefer.run_daily(
             config,
             settings,
             brief_date=brief_date.date() if brief_date else None,
@@ -148,10 +142,10 @@ def brief(
             wait=wait_timeout if wait else None,
             progress=bar,
         )
-    except LockedError as exc:
+    except briefer.LockedError as exc:
         bar.close()
         error(str(exc))
-        raise click.exceptions.Exit(EX_TEMPFAIL) from None
+        raise click.exceptions.Exit(exc.exit_code) from None
     finally:
         bar.close()
     if result.status == "exported":

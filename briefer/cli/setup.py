@@ -13,8 +13,8 @@ from urllib.parse import urlsplit
 
 import click
 
-from ..config import SourceSpec
-from ..files import write_atomic
+import briefer
+
 from .app import EXIT_ERROR, State, cli, error, handle_errors
 
 _DAY = "(?:mon|tue|wed|thu|fri|sat|sun)"
@@ -44,12 +44,12 @@ def init(state: State, /, path: Path, force: bool) -> None:
         error(f"{path} already exists; pass --force to overwrite it")
         raise click.exceptions.Exit(EXIT_ERROR)
     data = resources.files("briefer") / "data"
-    write_atomic(path, (data / "briefer.example.toml").read_text("utf-8"))
+    briefer.write_atomic(path, (data / "briefer.example.toml").read_text("utf-8"))
     inbox = path.parent / INBOX
     wrote = [str(path)]
     if not inbox.exists():
         inbox.mkdir(parents=True)
-        write_atomic(inbox / WELCOME, (data / "inbox_welcome.md").read_text("utf-8"))
+        briefer.write_atomic(inbox / WELCOME, (data / "inbox_welcome.md").read_text("utf-8"))
         wrote.append(str(inbox / WELCOME))
     click.echo(
         f"Wrote {' and '.join(wrote)}. Save articles in {inbox}/ or add a feed to {path}, "
@@ -70,7 +70,7 @@ def _private_host(url: str) -> bool:
     return address.is_private or address.is_loopback or address.is_link_local
 
 
-def _describe(spec: SourceSpec, allowed: bool) -> tuple[str, str | None]:
+def _describe(spec: briefer.SourceSpec, allowed: bool) -> tuple[str, str | None]:
     """One comment line for a source, and a warning when cron would see it refused."""
     where = {"feed": "feed", "urls": "pages", "path": "files"}.get(spec.kind, spec.kind)
     line = f"#   {spec.name or spec.locations[0]}: {where} {', '.join(spec.locations)}"
@@ -146,14 +146,12 @@ def cron(
     days = days.lower()
     if not _DAYS.fullmatch(days):
         raise click.BadParameter("day names, e.g. mon-fri, sat,sun or *", param_hint="--days")
-    from ..configfile import find_config_file, read_brief_config, read_config_file
-
-    config_file = find_config_file(state.config)
+    config_file = briefer.find_config_file(state.config)
     if config_file is None:
         raise click.UsageError("no config file: pass --config or run `briefer init` first")
     config_file = config_file.resolve()
-    config = read_brief_config(config_file)
-    settings = read_config_file(config_file)
+    config = briefer.read_brief_config(config_file)
+    settings = briefer.read_config_file(config_file)
     workdir = config_file.parent
     beside = Path(sys.executable).parent / "briefer"  # the script of this environment
     exe = str(beside) if beside.is_file() else shutil.which("briefer")

@@ -7,8 +7,8 @@ from typing import Any
 
 import click
 
-from ..files import write_atomic
-from ..render import FORMATS, render, render_bytes
+import briefer
+
 from .app import (
     EXIT_ERROR,
     Bar,
@@ -38,7 +38,7 @@ from .options import OUTPUT, GroupedCommand, GroupedOption, settings_options
     "-f",
     "--format",
     "fmt",
-    type=click.Choice(FORMATS),
+    type=click.Choice(briefer.FORMATS),
     default=None,
     cls=GroupedOption,
     group=OUTPUT,
@@ -73,18 +73,15 @@ def summarize(
       briefer summarize seeds/ --base-url http://127.0.0.1:8080/v1 --model local
       briefer summarize seeds/ --model gpt-4o-mini --dry-run
     """
-    from ..pipeline import dry_run, export_batch
-    from ..pipeline import summarize as run_summarize
-
     if fmt is None:
         suffix = output.suffix.lower().lstrip(".") if output is not None else ""
         fmt = {"markdown": "md", "htm": "html"}.get(suffix, suffix)
-        fmt = fmt if fmt in FORMATS else "md"
+        fmt = fmt if fmt in briefer.FORMATS else "md"
     if fmt == "pdf" and output is None:
         raise click.UsageError("a PDF is binary: write it to a file, e.g. -o summary.pdf")
     settings = resolve_settings(state, options)
     if settings.dry_run:
-        plan = dry_run(sources, settings)
+        plan = briefer.dry_run(sources, settings)
         for failure in plan.failures:
             error(f"{failure.source}: {failure.reason}")
         print_dry_run(plan)
@@ -97,7 +94,7 @@ def summarize(
             raise click.exceptions.Exit(EXIT_ERROR)
         return
     if settings.batch_export is not None:
-        exported, failures = export_batch(sources, settings)
+        exported, failures = briefer.export_batch(sources, settings)
         if exported is not None:
             click.echo(flags(exported.message), err=True)
             return
@@ -106,7 +103,7 @@ def summarize(
         raise click.exceptions.Exit(EXIT_ERROR)
     bar = Bar(state)
     try:
-        run = run_summarize(sources, settings, progress=bar)
+        run = briefer.summarize(sources, settings, progress=bar)
     finally:
         bar.close()
     for failure in run.failures:
@@ -115,9 +112,11 @@ def summarize(
     if not run.digests:
         raise click.exceptions.Exit(EXIT_ERROR)
     if output is None:
-        click.echo(render(run, fmt, templates_dir=settings.templates_dir), nl=False)
+        click.echo(briefer.render(run, fmt, templates_dir=settings.templates_dir), nl=False)
     else:
-        write_atomic(output, render_bytes(run, fmt, templates_dir=settings.templates_dir))
+        briefer.write_atomic(
+            output, briefer.render_bytes(run, fmt, templates_dir=settings.templates_dir)
+        )
         if not state.quiet:
             click.echo(f"Wrote {output} ({len(run.digests)} article(s), {fmt}).", err=True)
     if run.failures:

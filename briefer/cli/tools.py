@@ -7,7 +7,8 @@ from typing import Any
 
 import click
 
-from ..prompts import list_prompts, load_prompt
+import briefer
+
 from .app import (
     State,
     cli,
@@ -27,9 +28,7 @@ def schema() -> None:
     """
     import json
 
-    from ..render import brief_json_schema
-
-    click.echo(json.dumps(brief_json_schema(), indent=2))
+    click.echo(json.dumps(briefer.brief_json_schema(), indent=2))
 
 
 @cli.group()
@@ -58,9 +57,7 @@ def batch_status(state: State, /, batch_id: str | None, **options: Any) -> None:
     Example:
       briefer batch status --base-url http://127.0.0.1:8000/v1
     """
-    from ..pipeline import batch_status
-
-    rows = batch_status(resolve_settings(state, options), batch_id)
+    rows = briefer.batch_status(resolve_settings(state, options), batch_id)
     if not rows:
         click.echo("No batches.")
     for row in rows:
@@ -81,9 +78,8 @@ def batch_cancel(state: State, /, batch_id: str, **options: Any) -> None:
     Example:
       briefer batch cancel batch_abc123
     """
-    from ..pipeline import cancel_batch
-
-    click.echo(f"{batch_id}: {cancel_batch(resolve_settings(state, options), batch_id)}")
+    status = briefer.cancel_batch(resolve_settings(state, options), batch_id)
+    click.echo(f"{batch_id}: {status}")
 
 
 @cli.group()
@@ -112,7 +108,7 @@ def prompts_list(state: State, /, prompts_dir: Path | None) -> None:
     Example:
       briefer prompts list
     """
-    for prompt in list_prompts(prompts_dir):
+    for prompt in briefer.list_prompts(prompts_dir):
         click.echo(f"{prompt.name}\t{prompt.version}\t{prompt.path}\t{prompt.description}")
 
 
@@ -133,5 +129,5 @@ def prompts_show(state: State, /, name: str, prompts_dir: Path | None) -> None:
     Example:
       briefer prompts show chunk_findings
     """
-    prompt = load_prompt(name, prompts_dir)
+    prompt = briefer.load_prompt(name, prompts_dir)
     click.echo(prompt.path.read_text(encoding="utf-8"), nl=False)
