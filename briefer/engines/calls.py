@@ -12,7 +12,8 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel
 
-from ..config import Price
+from ..config import Price, Settings
+from ..errors import ConfigError
 from ..models import Article, Chunk, Usage
 from ..schema import SCHEMA_NAME, SYNTHESIS_NAME, ChunkReply
 from ..tokenizer import get_encoding
@@ -105,6 +106,20 @@ class Meter:
         self.price = price
         self.batch_factor = batch_factor
         self._encoding = get_encoding(tokenizer)
+
+    @classmethod
+    def for_model(cls, settings: Settings, *, local: bool) -> Meter:
+        """The meter of the settings' model; a server on this machine or network is free."""
+        price = settings.prices.get(settings.model)
+        if price is None and local:
+            price = Price(0.0, 0.0)
+        if settings.max_cost is not None and price is None:
+            raise ConfigError(
+                f"the max_cost setting needs a price for model {settings.model!r}: add "
+                f'[prices."{settings.model}"] with input and output (USD per million tokens) '
+                "to briefer.toml"
+            )
+        return cls(price, settings.tokenizer, settings.batch_price_factor)
 
     def tokens(self, text: str) -> int:
         return len(self._encoding.encode_ordinary(text))

@@ -19,14 +19,14 @@ from typing import Any
 
 import openai
 
-from ..config import Price, Settings
+from ..config import Settings
 from ..defaults import (
     DEFAULT_CONCURRENCY,
     DEFAULT_LOCAL_CONCURRENCY,
     DEFAULT_LOCAL_REQUEST_TIMEOUT,
     DEFAULT_REQUEST_TIMEOUT,
 )
-from ..errors import ConfigError, LLMError
+from ..errors import LLMError
 from ..models import Usage
 from ..ratelimit import RateLimiter, backoff_delay, retry_after
 from ..redaction import redact_url
@@ -89,10 +89,7 @@ class Transport:
         )
         self.gate = Gate(self.concurrency)
         self.model = settings.model
-        price = settings.prices.get(self.model)
-        if price is None and local:
-            price = Price(0.0, 0.0)  # a server on this machine or network costs nothing per token
-        self.meter = Meter(price, settings.tokenizer, settings.batch_price_factor)
+        self.meter = Meter.for_model(settings, local=local)
         self.limiter = RateLimiter(
             settings.requests_per_minute, settings.tokens_per_minute, sleep=sleep
         )
@@ -102,12 +99,6 @@ class Transport:
         self._mode_source = "configured"
         self._mode_failures = 0
         self._mode_lock = threading.Lock()
-        if settings.max_cost is not None and price is None:
-            raise ConfigError(
-                f"the max_cost setting needs a price for model {self.model!r}: add "
-                f'[prices."{self.model}"] with input and output (USD per million tokens) '
-                "to briefer.toml"
-            )
 
     @property
     def mode(self) -> str | None:
