@@ -172,3 +172,10 @@ def test_library_messages_name_settings_and_the_cli_shows_flags(fake_llm, settin
     result = CliRunner().invoke(cli, ["summarize", str(inputs[0]), *flags])
     assert result.exit_code == 1
     assert result.stderr == "Error: batch mode keeps replies in the store: drop --no-cache\n"
+
+
+def test_analyzing_with_batch_export_set_refuses_to_send(fake_llm, settings, inputs, tmp_path):
+    exporting = settings.with_(batch=False, batch_export=tmp_path / "requests.jsonl")
+    with pytest.raises(ConfigError, match="writes the requests instead of sending them"):
+        run(exporting, inputs)
+    assert fake_llm.requests == [] and fake_llm.batches == {}

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from ..config import Settings
+from ..errors import ConfigError
 from ..grounding import SummaryAnswer
 from ..merge import merge_key_points, merge_risks
 from ..models import (
@@ -174,6 +175,12 @@ class LLMEngine:
         progress: Callable[[int, int, str], None] | None = None,
     ) -> list[EngineResult]:
         """Findings per article; chunks that fail are reported in the result, not raised."""
+        if self.settings.batch_export is not None:
+            # Exporting is asked for: sending the same calls here would spend what it saves.
+            raise ConfigError(
+                "the batch_export setting writes the requests instead of sending them: "
+                "call export (briefer.export_batch), or leave batch_export unset"
+            )
         calls = self.calls(items)
         if self.settings.batch or self.settings.batch_import:
             found, reported = self.batches.prefetch(calls, progress)
