@@ -1,10 +1,11 @@
 """The LLM engine: one structured call per chunk to any OpenAI-compatible endpoint.
 
-Only the engines package talks to the ``openai`` SDK or catches its errors: this module plans
-and runs the calls (salvage, repair turns, cache, merge), ``transport`` sends them (modes,
-retries with backoff that honours Retry-After, budget), ``followups`` makes the consolidation
-and executive-summary calls, ``replies`` salvages replies and makes the repair turns, ``batch``
-runs calls as a Batch API job. Only validated replies are cached.
+Only the engines package talks to the ``openai`` SDK or catches its errors. This module plans
+the calls and runs them through the cache (then merges the findings); the engine holds the
+parts that do the rest: a ``Transport`` sends a request (modes, retries with backoff that
+honours Retry-After, budget), ``Replies`` builds the messages and gets a usable reply (salvage,
+repair turns), ``Batches`` runs calls as a Batch API job; ``followups`` makes the consolidation
+and executive-summary calls. Only validated replies are cached.
 """
 
 from __future__ import annotations

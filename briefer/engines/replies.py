@@ -1,7 +1,7 @@
 """Getting a usable reply for one call: salvage first, then repair turns that ask for less.
 
-A reply keeps its valid items (``schema.parse_reply``); only a reply with
-nothing usable, or without a required part, or cut off, or refused, gets a repair turn. The
+A reply keeps its valid items (``schema.parse_reply``); only a reply with nothing usable, or
+without a required part, or cut off, or refused, gets a repair turn. The
 repair turn is not the same call again: it names what failed, asks for half as many items
 under a narrower schema, samples at a higher temperature, and sends only the instructions and
 the article again, never the failed reply.
