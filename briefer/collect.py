@@ -302,12 +302,14 @@ def read_all(
     candidates: list[Candidate],
     config: BriefConfig,
     limits: FetchLimits,
-    session: requests.Session | None,
-    progress: Progress | None,
+    *,
     failures: list[Failure],
+    session: requests.Session | None = None,
+    progress: Progress | None = None,
     notes: dict[str, str] | None = None,
 ) -> list[tuple[Candidate, Article]]:
-    """Each candidate's article; an item that several sources carry is fetched once."""
+    """Each candidate's article; an item that several sources carry is fetched once. Inputs
+    that fail are added to ``failures``, and how an item was read, if unusual, to ``notes``."""
     articles: list[tuple[Candidate, Article]] = []
     fetched: dict[str, Article | None] = {}
     for done, cand in enumerate(candidates):

@@ -93,7 +93,9 @@ def plan_daily(
             session=session,
         )
     failures = list(gathered.failures)
-    articles = read_all(gathered.candidates, config, settings.fetch_limits, session, None, failures)
+    articles = read_all(
+        gathered.candidates, config, settings.fetch_limits, failures=failures, session=session
+    )
     _, items = _unique(articles, config, settings)
     return plan_items(items, failures, settings)
 
@@ -134,10 +136,10 @@ class _DailyRun:
                 gathered.candidates,
                 self.config,
                 self.settings.fetch_limits,
-                self.session,
-                self.progress,
-                self.failures,
-                self.notes,
+                failures=self.failures,
+                session=self.session,
+                progress=self.progress,
+                notes=self.notes,
             )
             groups, items = _unique(articles, self.config, self.settings)
             self.stats["duplicates"] = len(articles) - len(groups)
