@@ -7,7 +7,7 @@ per-source limits and the seen set before anything expensive is fetched or summa
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
@@ -19,14 +19,12 @@ from .dedup import normalize_url
 from .errors import SourceError
 from .feeds import FeedItem, fetch_feed, looks_like_feed, parse_feed, text_words
 from .fetch import fetch_url
-from .models import Article, Failure
+from .models import Article, Failure, Progress
 from .sources import Input, build_article, expand, is_url, load
 from .store import Store
 
 log = logging.getLogger(__name__)
 
-# Called as items are read with (done, total, stage): lets a caller draw a progress bar.
-Progress = Callable[[int, int, str], None]
 FUTURE_SKEW = timedelta(hours=6)
 
 

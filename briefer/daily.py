@@ -8,7 +8,6 @@ outcome with an exit code: 0 ok, 1 error, 3 partial, 75 another run holds the lo
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from datetime import date, datetime, timezone
 from pathlib import Path
 
@@ -22,7 +21,7 @@ from .engines import Engine, Items, get_engine
 from .errors import RenderError
 from .grounding import Summarizer, SummaryAnswer
 from .lock import run_locks
-from .models import Article, Brief, Chunk, Failure, Usage, to_data
+from .models import Article, Brief, Chunk, Failure, Progress, Usage, to_data
 from .outcome import DailyResult, nothing_new, shown
 from .outputs import deliver, output_paths, repair
 from .pipeline import DryRun, chunks_for, digest_items, plan_items
@@ -33,8 +32,6 @@ from .store import Store
 from .synthesis import Entry, Origin, build, state_items
 
 log = logging.getLogger(__name__)
-
-Progress = Callable[[int, int, str], None]
 
 
 def run_daily(

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 SEVERITIES = ("low", "medium", "high", "critical")
 LIKELIHOODS = ("unlikely", "possible", "likely", "almost certain")
+# How long work reports itself: (done, total, what is being done now).
+Progress = Callable[[int, int, str], None]
 
 
 @dataclass(frozen=True)

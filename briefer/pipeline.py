@@ -6,7 +6,7 @@ One input's failure stops no other: failures are collected and returned with the
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -26,6 +26,7 @@ from .models import (
     EngineResult,
     Failure,
     PlannedCall,
+    Progress,
     SummaryRun,
     Usage,
 )
@@ -38,9 +39,6 @@ if TYPE_CHECKING:
     from .sources import Input
 
 log = logging.getLogger(__name__)
-
-# Called as work completes with (done, total, label): lets a caller draw a progress bar.
-Progress = Callable[[int, int, str], None]
 
 
 def collect_inputs(sources: Iterable[str | Path]) -> tuple[list[Input], list[Failure]]:

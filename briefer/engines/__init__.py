@@ -2,20 +2,27 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from ..config import Settings
 from ..grounding import SummaryAnswer
-from ..models import Article, BatchExport, Chunk, EngineInfo, EngineResult, PlannedCall
+from ..models import (
+    Article,
+    BatchExport,
+    Chunk,
+    EngineInfo,
+    EngineResult,
+    PlannedCall,
+    Progress,
+)
 from ..store import Store
 
 if TYPE_CHECKING:
     from .batch import Batches
 
 Items = Sequence[tuple[Article, Sequence[Chunk]]]
-Progress = Callable[[int, int, str], None]
 
 
 class Engine(Protocol):

@@ -19,7 +19,7 @@ from pydantic import BaseModel
 
 from ..errors import ConfigError, LLMError
 from ..files import write_atomic
-from ..models import BatchExport, Usage
+from ..models import BatchExport, Progress, Usage
 from ..schema import ReplyError
 from ..store import Store
 from .calls import Call, Outcome
@@ -29,8 +29,6 @@ log = logging.getLogger(__name__)
 
 ENDPOINT = "/v1/chat/completions"
 DONE = ("completed", "failed", "expired", "cancelled")
-
-Progress = Callable[[int, int, str], None]
 
 
 def custom_id(call: Call) -> str:
