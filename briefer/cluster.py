@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from itertools import combinations
 from typing import TYPE_CHECKING
 
-from .dedup import _UnionFind
+from .grouping import UnionFind
 from .text import entities, terms
 
 if TYPE_CHECKING:
@@ -166,7 +166,7 @@ class _Linkage:
         self, vectors: list[dict[str, float]], names: list[frozenset[str]], threshold: float
     ) -> None:
         self.vectors, self.names, self.threshold = vectors, names, threshold
-        self.groups = _UnionFind(len(vectors))
+        self.groups = UnionFind(len(vectors))
         self.members: dict[int, list[int]] = {}
         self.sums: dict[int, dict[str, float]] = {}
 
@@ -210,10 +210,7 @@ class _Linkage:
                     refused[pair] = sizes
                     continue
             self._join(*pair)
-        out: dict[int, list[int]] = defaultdict(list)
-        for i in range(len(self.vectors)):
-            out[find(i)].append(i)
-        return [out[root] for root in sorted(out)]
+        return self.groups.groups()
 
     def _join(self, keep: int, gone: int) -> None:
         total = dict(self._sum(keep))

@@ -12,10 +12,13 @@ from __future__ import annotations
 import hashlib
 import re
 import zlib
-from collections import OrderedDict, defaultdict
+from collections import OrderedDict
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from .grouping import UnionFind
+from .text import words
 
 DEFAULT_NEAR_DUPLICATE = 0.8  # Jaccard similarity of 5-word shingle sets
 SHINGLE_WORDS = 5
@@ -26,7 +29,6 @@ _TRACKING = re.compile(
     r"cmpid|ocid|smid|sr_share|share|rss|s_cid|at_medium|at_campaign|ito|guccounter)$",
     re.IGNORECASE,
 )
-_WORD = re.compile(r"\w+")
 _MIX = 0x9E3779B97F4A7C15  # an odd 64-bit constant: shingle hash = polynomial in word hashes
 _CACHED_SETS = 256  # shingle sets kept while checking candidate pairs
 _MAX_WORD_CODES = 500_000  # words whose hash is remembered across articles
@@ -59,18 +61,18 @@ def shingles(text: str, word_codes: dict[str, int] | None = None) -> npt.NDArray
     """
     import numpy as np
 
-    words = _WORD.findall(text.casefold())
-    if not words:
+    tokens = words(text)
+    if not tokens:
         return np.zeros(0, dtype=np.uint64)
-    if len(words) < SHINGLE_WORDS:
-        return np.array([zlib.crc32(" ".join(words).encode())], dtype=np.uint64)
+    if len(tokens) < SHINGLE_WORDS:
+        return np.array([zlib.crc32(" ".join(tokens).encode())], dtype=np.uint64)
     table = {} if word_codes is None else word_codes
     if len(table) > _MAX_WORD_CODES:
         table.clear()
-    for word in set(words).difference(table):
+    for word in set(tokens).difference(table):
         table[word] = zlib.crc32(word.encode())
-    codes = np.fromiter(map(table.__getitem__, words), np.uint64, len(words))
-    count = len(words) - SHINGLE_WORDS + 1
+    codes = np.fromiter(map(table.__getitem__, tokens), np.uint64, len(tokens))
+    count = len(tokens) - SHINGLE_WORDS + 1
     hashes = codes[:count].copy()
     for j in range(1, SHINGLE_WORDS):
         hashes *= np.uint64(_MIX)  # wraps modulo 2**64, as intended
@@ -88,23 +90,6 @@ def jaccard(a: npt.NDArray[np.uint64], b: npt.NDArray[np.uint64]) -> float:
     return shared / (a.size + b.size - shared)
 
 
-class _UnionFind:
-    def __init__(self, n: int) -> None:
-        self.parent = list(range(n))
-
-    def find(self, i: int) -> int:
-        while self.parent[i] != i:
-            self.parent[i] = self.parent[self.parent[i]]
-            i = self.parent[i]
-        return i
-
-    def union(self, a: int, b: int) -> None:
-        ra, rb = self.find(a), self.find(b)
-        if ra != rb:
-            # The smaller index stays the root: the earliest article represents its group.
-            self.parent[max(ra, rb)] = min(ra, rb)
-
-
 def duplicate_groups(
     texts: Sequence[str],
     urls: Sequence[str | None] = (),
@@ -113,7 +98,7 @@ def duplicate_groups(
 ) -> list[list[int]]:
     """Groups of indices that are the same article; each group's first index is the keeper."""
     n = len(texts)
-    groups = _UnionFind(n)
+    groups = UnionFind(n)
     by_url: dict[str, int] = {}
     by_text: dict[bytes, int] = {}
     for i in range(n):
@@ -155,10 +140,7 @@ def duplicate_groups(
             and jaccard(shingle_set(a), shingle_set(b)) >= threshold
         ):
             groups.union(a, b)
-    members: dict[int, list[int]] = defaultdict(list)
-    for i in range(n):
-        members[groups.find(i)].append(i)
-    return [members[root] for root in sorted(members)]
+    return groups.groups()
 
 
 def _candidates(

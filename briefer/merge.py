@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Sequence
 from dataclasses import replace
 from typing import TypeVar
@@ -11,27 +10,12 @@ from typing import TypeVar
 from .language import detect as detect_language
 from .models import Article, KeyPoint, Risk
 from .support import boilerplate, checks_for, claim_support, language_code
+from .text import SAME_POINT_IN_ARTICLE, same_point, word_set
 from .verify import Evidence
 
 Item = TypeVar("Item", KeyPoint, Risk)
-SAME_POINT = 0.9  # word-set Jaccard from which two key points say the same thing
-_WORD = re.compile(r"\w+")
 log = logging.getLogger(__name__)
 CONFIDENT_LANGUAGE = 0.9  # a claim's language guess trusted from this confidence on
-
-
-def words(text: str) -> frozenset[str]:
-    """The casefolded word set of a text: what "saying the same thing" is judged on."""
-    return frozenset(_WORD.findall(text.casefold()))
-
-
-def similar(a: frozenset[str], b: frozenset[str], threshold: float = SAME_POINT) -> bool:
-    """Two word sets state the same point: Jaccard at least ``threshold``, same figures."""
-    # Different figures are different facts, however alike the wording.
-    if {w for w in a if w.isdigit()} != {w for w in b if w.isdigit()}:
-        return False
-    union = a | b
-    return bool(union) and len(a & b) / len(union) >= threshold
 
 
 def merge_key_points(per_chunk: Sequence[Sequence[KeyPoint]], limit: int) -> list[KeyPoint]:
@@ -44,8 +28,8 @@ def merge_key_points(per_chunk: Sequence[Sequence[KeyPoint]], limit: int) -> lis
             if rank >= len(points) or len(chosen) == limit:
                 continue
             point = points[rank]
-            mine = words(point.text)
-            if any(similar(mine, other) for other in seen):
+            mine = word_set(point.text)
+            if any(same_point(mine, other, SAME_POINT_IN_ARTICLE) for other in seen):
                 continue
             seen.append(mine)
             chosen.append(point)
@@ -57,10 +41,10 @@ def merge_risks(per_chunk: Sequence[Sequence[Risk]], limit: int) -> list[Risk]:
     merged: list[Risk] = []
     for risks in per_chunk:
         for risk in risks:
-            key = (risk.category, " ".join(sorted(words(risk.title))))
+            key = (risk.category, " ".join(sorted(word_set(risk.title))))
             for i, other in enumerate(merged):
-                same_title = key == (other.category, " ".join(sorted(words(other.title))))
-                same_evidence = words(risk.evidence) == words(other.evidence)
+                same_title = key == (other.category, " ".join(sorted(word_set(other.title))))
+                same_evidence = word_set(risk.evidence) == word_set(other.evidence)
                 if same_title or same_evidence:
                     if risk.rank_value > other.rank_value:
                         merged[i] = risk

@@ -13,10 +13,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .text import entities, terms
+from .text import CLAIM_WORD, entities, terms
 
 _NUMBER = re.compile(r"\d+(?:[.,'\u00a0\u202f]\d+)*")
-_WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)?")
 _NUMBER_WORDS = {
     "one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6", "seven": "7",
     "eight": "8", "nine": "9", "ten": "10", "eleven": "11", "twelve": "12", "twenty": "20",
@@ -106,7 +105,7 @@ def _numbers(text: str) -> set[str]:
             found.add(raw.replace(".", ""))
         if "," in raw and re.fullmatch(r"\d+,\d{1,2}", raw):  # 1,5 is one and a half there
             found.add(raw.replace(",", "."))
-    for word in _WORD.findall(text.casefold()):
+    for word in CLAIM_WORD.findall(text.casefold()):
         if word in _NUMBER_WORDS:
             found.add(_NUMBER_WORDS[word])
     return found
@@ -146,7 +145,7 @@ def claim_support(
     if missing:
         issues.append(f"number {', '.join(missing)} not in the evidence")
     if same_language:
-        words = _WORD.findall(evidence.casefold())
+        words = CLAIM_WORD.findall(evidence.casefold())
         # A Title Case Heading capitalizes every word: capitals there do not mark names.
         capitals = [w for w in claim.split() if w[:1].isupper()]
         title_case = len(claim.split()) >= 2 and len(capitals) * 2 > len(claim.split())
@@ -159,7 +158,7 @@ def claim_support(
         )
         if absent:
             issues.append(f"name {', '.join(absent[:3])} not in the evidence")
-        dates = {w for w in _WORD.findall(claim.casefold()) if w in _DATES}
+        dates = {w for w in CLAIM_WORD.findall(claim.casefold()) if w in _DATES}
         absent_dates = sorted(dates - set(words))
         if absent_dates:
             issues.append(f"date {', '.join(absent_dates)} not in the evidence")
@@ -213,7 +212,7 @@ def grounded(line: str, source: str, *, language: str = "en") -> Support:
     missing = sorted(n for n in _claim_numbers(line) if n not in have)
     if missing:
         issues.append(f"number {', '.join(missing)} is in no finding it cites")
-    words = _WORD.findall(source.casefold())
+    words = CLAIM_WORD.findall(source.casefold())
     absent = sorted(
         name
         for name in entities(line)
@@ -223,7 +222,7 @@ def grounded(line: str, source: str, *, language: str = "en") -> Support:
     )
     if absent:
         issues.append(f"name {', '.join(absent[:3])} is in no finding it cites")
-    dates = {w for w in _WORD.findall(line.casefold()) if w in _DATES} - set(words)
+    dates = {w for w in CLAIM_WORD.findall(line.casefold()) if w in _DATES} - set(words)
     if dates:
         issues.append(f"date {', '.join(sorted(dates))} is in no finding it cites")
     for table, kind in ((_HEDGE_RE, "hedge"), (_NEGATION_RE, "negation")):

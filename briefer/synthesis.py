@@ -17,7 +17,6 @@ from .grounding import (
     grounded_summary,
     offline_line,
 )
-from .merge import similar, words
 from .models import (
     SEVERITIES,
     ArticleDigest,
@@ -35,9 +34,8 @@ from .models import (
     evidence_counts,
     support_counts,
 )
-from .text import entities
+from .text import SAME_POINT_ACROSS_OUTLETS, entities, same_point, word_set
 
-SAME_POINT = 0.75
 NAMES_PER_STORY = 12
 CONTINUES = 0.3  # name-set Jaccard from which a story continues one of the previous brief
 
@@ -64,7 +62,7 @@ class Entry:
 
 def risk_key(risk: Risk) -> str:
     """Identity of a risk across articles and days: category plus the words of its title."""
-    return f"{risk.category}|{' '.join(sorted(words(risk.title)))}"
+    return f"{risk.category}|{' '.join(sorted(word_set(risk.title)))}"
 
 
 def _story_importance(entries: Sequence[Entry]) -> float:
@@ -185,9 +183,9 @@ def _story(entries: Sequence[Entry], cites: Sequence[tuple[int, ...]], limit: in
             if rank >= len(entry.digest.key_points):
                 continue
             kp: KeyPoint = entry.digest.key_points[rank]
-            mine = words(kp.text)
+            mine = word_set(kp.text)
             for j, other in enumerate(point_words):
-                if similar(mine, other, SAME_POINT):
+                if same_point(mine, other, SAME_POINT_ACROSS_OUTLETS):
                     merged = tuple(sorted(set(points[j].sources) | set(numbers)))
                     points[j] = replace(points[j], sources=merged)
                     break

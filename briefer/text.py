@@ -3,6 +3,11 @@
 Both depend on the article's language (ISO 639-1): stopwords differ, inflected languages fold
 word forms through simplemma's dictionaries, and German capitalizes every noun, so a
 capitalized word is a name there only when it is not a common word of the language.
+
+The text helpers every stage shares live here, among them three word patterns, each for its own
+job (they differ on purpose): ``WORD`` (runs of word characters) for shingles and "the same
+point"; ``_WORD`` keeps "S-400" and "Putin's" whole for terms; ``CLAIM_WORD`` keeps "didn't"
+whole but splits at hyphens, for checking that a claim's words are in its evidence.
 """
 
 from __future__ import annotations
@@ -19,6 +24,12 @@ _LEMMATIZED = frozenset({"de", "fr", "es", "it", "pt", "nl"})
 # Languages that capitalize common nouns: a lone capitalized word there is not a name.
 _NOUNS_CAPITALIZED = frozenset({"de", "lb"})
 _WORD = re.compile(r"[^\W_]+(?:[-'’][^\W_]+)*")
+WORD = re.compile(r"\w+")
+CLAIM_WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)?")
+# Word-set Jaccard from which two key points state the same thing. Within one article, chunks
+# overlap and repeat a sentence almost word for word; across outlets the same fact is reworded.
+SAME_POINT_IN_ARTICLE = 0.9
+SAME_POINT_ACROSS_OUTLETS = 0.75
 # Capitalized runs ("Vladimir Putin", "Red Sea") and designators with digits ("S-400", "F-35").
 _ENTITY = re.compile(
     r"\b(?:[A-Z][\w’'-]*[a-z0-9][\w’'-]*|[A-Z]{2,})(?:\s+(?:of\s+|the\s+)?(?:[A-Z][\w’'-]+|[A-Z]{2,}))*"
@@ -51,6 +62,25 @@ def _is_common_word(word: str, language: str) -> bool:
     import simplemma
 
     return bool(simplemma.is_known(word, lang=language))
+
+
+def words(text: str) -> list[str]:
+    """The casefolded runs of word characters of a text, in order."""
+    return WORD.findall(text.casefold())
+
+
+def word_set(text: str) -> frozenset[str]:
+    """The casefolded word set of a text: what "saying the same thing" is judged on."""
+    return frozenset(words(text))
+
+
+def same_point(a: frozenset[str], b: frozenset[str], threshold: float) -> bool:
+    """Two word sets state the same point: Jaccard at least ``threshold``, same figures."""
+    # Different figures are different facts, however alike the wording.
+    if {w for w in a if w.isdigit()} != {w for w in b if w.isdigit()}:
+        return False
+    union = a | b
+    return bool(union) and len(a & b) / len(union) >= threshold
 
 
 def terms(text: str, language: str = "en") -> list[str]:
