@@ -9,6 +9,11 @@ Library use::
 This is the public face of the package: the command line imports nothing else. The names
 load their modules on first use (PEP 562), so importing the package, or running
 ``briefer --help``, does not pay for the tokenizer, the HTTP clients or the LLM stack.
+
+Module map (ARCHITECTURE.md; imports only run down, checked by tests/test_layers.py):
+base (errors, text, ...) -> values (models, config, store) -> sources (fetch, dedup, chunking)
+-> findings (verify, merge, risk) -> engines/ -> brief (synthesis, render, publish)
+-> orchestration (pipeline, daily) -> this facade -> cli/ (the only user of click).
 """
 
 from __future__ import annotations
