@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import ConfigError
+from .records import BatchRow, BriefItem, BriefRun, FeedValidators, RunRow
 
 STORE_FILE = "briefer.db"
 BUSY_TIMEOUT_MS = 30_000
@@ -183,12 +184,12 @@ class Store:
                 found.update(r[0] for r in rows)
         return found
 
-    def feed_validators(self, url: str) -> tuple[str | None, str | None]:
+    def feed_validators(self, url: str) -> FeedValidators:
         with self._lock:
             row = self._db.execute(
                 "SELECT etag, last_modified FROM feeds WHERE url = ?", (url,)
             ).fetchone()
-        return (row[0], row[1]) if row else (None, None)
+        return FeedValidators(row[0], row[1]) if row else FeedValidators(None, None)
 
     def put_feed_validators(self, url: str, etag: str | None, last_modified: str | None) -> None:
         with self._lock, self._db:
@@ -213,10 +214,10 @@ class Store:
         status: str,
         articles: int,
         failures: int,
-        usage: dict[str, Any],
+        usage: dict[str, object],
         outputs: list[str],
         seen: Sequence[str] = (),
-        items: Sequence[dict[str, Any]] = (),
+        items: Sequence[BriefItem] = (),
     ) -> None:
         """Record the outcome, the articles now seen and the brief's items, in one transaction."""
         now = time.time()
@@ -239,10 +240,10 @@ class Store:
                         item["kind"],
                         item["key"],
                         item["title"],
-                        item.get("category"),
-                        item.get("severity"),
-                        item.get("likelihood"),
-                        json.dumps(item.get("names", [])),
+                        item["category"],
+                        item["severity"],
+                        item["likelihood"],
+                        json.dumps(item["names"]),
                     )
                     for item in items
                 ],
@@ -270,10 +271,10 @@ class Store:
                 "UPDATE runs SET status = ?, failures = ? WHERE id = ?", (status, failures, run_id)
             )
 
-    def last_brief(self, before_run: int | None = None) -> dict[str, Any] | None:
+    def last_brief(self, before_run: int | None = None) -> BriefRun | None:
         """The latest run that wrote a brief (status ok or partial), before the given run."""
         query = "SELECT id, started, brief_date FROM runs WHERE status IN ('ok', 'partial')"
-        args: tuple[Any, ...] = ()
+        args: tuple[int, ...] = ()
         if before_run is not None:
             query += " AND id < ?"
             args = (before_run,)
@@ -281,9 +282,9 @@ class Store:
             row = self._db.execute(query + " ORDER BY id DESC LIMIT 1", args).fetchone()
         if row is None:
             return None
-        return {"id": row[0], "started": row[1], "brief_date": row[2]}
+        return BriefRun(id=row[0], started=row[1], brief_date=row[2])
 
-    def brief_items(self, run_id: int) -> list[dict[str, Any]]:
+    def brief_items(self, run_id: int) -> list[BriefItem]:
         with self._lock:
             rows = self._db.execute(
                 "SELECT kind, key, title, category, severity, likelihood, names FROM brief_items "
@@ -291,32 +292,37 @@ class Store:
                 (run_id,),
             ).fetchall()
         return [
-            {
-                "kind": r[0],
-                "key": r[1],
-                "title": r[2],
-                "category": r[3],
-                "severity": r[4],
-                "likelihood": r[5],
-                "names": json.loads(r[6] or "[]"),
-            }
+            BriefItem(
+                kind=r[0],
+                key=r[1],
+                title=r[2],
+                category=r[3],
+                severity=r[4],
+                likelihood=r[5],
+                names=json.loads(r[6] or "[]"),
+            )
             for r in rows
         ]
 
-    def runs(self, limit: int = 20) -> list[dict[str, Any]]:
+    def runs(self, limit: int = 20) -> list[RunRow]:
         with self._lock:
             rows = self._db.execute(
                 "SELECT id, started, finished, brief_date, status, articles, failures, usage, "
                 "outputs FROM runs ORDER BY id DESC LIMIT ?",
                 (limit,),
             ).fetchall()
-        keys = ("id", "started", "finished", "brief_date", "status", "articles", "failures")
         return [
-            {
-                **dict(zip(keys, r[:7], strict=True)),
-                "usage": json.loads(r[7] or "{}"),
-                "outputs": json.loads(r[8] or "[]"),
-            }
+            RunRow(
+                id=r[0],
+                started=r[1],
+                finished=r[2],
+                brief_date=r[3],
+                status=r[4],
+                articles=r[5],
+                failures=r[6],
+                usage=json.loads(r[7] or "{}"),
+                outputs=json.loads(r[8] or "[]"),
+            )
             for r in rows
         ]
 
@@ -348,7 +354,7 @@ class Store:
                 return str(batch_id)
         return None
 
-    def batches(self, limit: int = 20) -> list[dict[str, Any]]:
+    def batches(self, limit: int = 20) -> list[BatchRow]:
         with self._lock:
             rows = self._db.execute(
                 "SELECT id, created, endpoint, model, keys, status FROM batches "
@@ -356,13 +362,13 @@ class Store:
                 (limit,),
             ).fetchall()
         return [
-            {
-                "id": r[0],
-                "created": r[1],
-                "endpoint": r[2],
-                "model": r[3],
-                "requests": len(json.loads(r[4])),
-                "status": r[5],
-            }
+            BatchRow(
+                id=r[0],
+                created=r[1],
+                endpoint=r[2],
+                model=r[3],
+                requests=len(json.loads(r[4])),
+                status=r[5],
+            )
             for r in rows
         ]

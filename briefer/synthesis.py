@@ -34,6 +34,7 @@ from .models import (
     evidence_counts,
     support_counts,
 )
+from .records import BriefItem
 from .text import SAME_POINT_ACROSS_OUTLETS, entities, same_point, word_set
 
 NAMES_PER_STORY = 12
@@ -89,7 +90,7 @@ def build(
     engine: EngineInfo,
     usage: Usage,
     failures: Sequence[Failure],
-    previous: list[dict[str, object]] | None,
+    previous: Sequence[BriefItem] | None,
     previous_date: str | None,
     max_key_points: int,
     summarizer: Summarizer | None = None,
@@ -240,10 +241,10 @@ def _top_risks(stories: Sequence[Story], limit: int) -> list[BriefRisk]:
     return [t[3] for t in ranked[:limit]]
 
 
-def _mark_continuing(stories: list[Story], previous: list[dict[str, object]] | None) -> list[Story]:
+def _mark_continuing(stories: list[Story], previous: Sequence[BriefItem] | None) -> list[Story]:
     if not previous:
         return stories
-    earlier = [_names(p) for p in previous if p.get("kind") == "story"]
+    earlier = [frozenset(p["names"]) for p in previous if p["kind"] == "story"]
     out = []
     for story in stories:
         names = frozenset(story.names)
@@ -254,15 +255,10 @@ def _mark_continuing(stories: list[Story], previous: list[dict[str, object]] | N
     return out
 
 
-def _names(item: dict[str, object]) -> frozenset[str]:
-    names = item.get("names")
-    return frozenset(str(n) for n in names) if isinstance(names, list) else frozenset()
-
-
 def _changes(
     stories: Sequence[Story],
     top: Sequence[BriefRisk],
-    previous: list[dict[str, object]] | None,
+    previous: Sequence[BriefItem] | None,
     previous_date: str | None,
 ) -> Changes:
     if previous is None:
@@ -270,10 +266,11 @@ def _changes(
     before: dict[str, int] = {}
     titles: dict[str, str] = {}
     for p in previous:
-        if p.get("kind") == "risk" and p.get("severity") in SEVERITIES:
-            key = str(p["key"])
-            before[key] = max(before.get(key, 0), SEVERITIES.index(str(p["severity"])))
-            titles.setdefault(key, str(p.get("title") or key))
+        severity = p["severity"]
+        if p["kind"] == "risk" and severity in SEVERITIES:
+            key = p["key"]
+            before[key] = max(before.get(key, 0), SEVERITIES.index(severity))
+            titles.setdefault(key, p["title"] or key)
     now: dict[str, tuple[int, str]] = {}
     for item in top:  # the most serious instance of each kind of risk
         key = risk_key(item.risk)
@@ -298,21 +295,30 @@ def _changes(
     )
 
 
-def state_items(brief: Brief) -> list[dict[str, object]]:
+def state_items(brief: Brief) -> list[BriefItem]:
     """What the store keeps of a brief, for the next brief's "changes" section."""
-    items: list[dict[str, object]] = [
-        {
-            "kind": "risk",
-            "key": risk_key(r.risk),
-            "title": r.risk.title,
-            "category": r.risk.category,
-            "severity": r.risk.severity,
-            "likelihood": r.risk.likelihood,
-        }
+    items = [
+        BriefItem(
+            kind="risk",
+            key=risk_key(r.risk),
+            title=r.risk.title,
+            category=r.risk.category,
+            severity=r.risk.severity,
+            likelihood=r.risk.likelihood,
+            names=[],
+        )
         for r in brief.top_risks
     ]
     items += [
-        {"kind": "story", "key": s.title, "title": s.title, "names": list(s.names)}
+        BriefItem(
+            kind="story",
+            key=s.title,
+            title=s.title,
+            category=None,
+            severity=None,
+            likelihood=None,
+            names=list(s.names),
+        )
         for s in brief.stories
     ]
     return items

@@ -25,7 +25,13 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "boilerplate", "pagemeta", "taxonomy",
         ),
     ),
-    ("values", ("models", "redaction", "declarations", "config", "configfile", "store", "tokenizer", "tokenspans")),
+    (
+        "values",
+        (
+            "models", "redaction", "declarations", "config", "configfile", "store", "records",
+            "tokenizer", "tokenspans",
+        ),
+    ),
     ("sources", ("fetch", "feeds", "extract", "sources", "dedup", "cluster", "chunking")),
     ("findings", ("prompts", "schema", "verify", "support", "rules", "risk_time", "risk", "merge", "grounding")),
     ("engines", ("engines",)),

@@ -191,7 +191,8 @@ class Batches:
         """Known batches with their remote status (or one batch by id)."""
         if self.store is None:
             raise ConfigError("batch status needs the store: keep the use_cache setting on")
-        rows = self.store.batches()
+        # The stored rows, widened with what the endpoint says now.
+        rows: list[dict[str, Any]] = [dict(r) for r in self.store.batches()]
         if batch_id:
             rows = [r for r in rows if r["id"] == batch_id] or [{"id": batch_id}]
         out = []
