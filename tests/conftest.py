@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import socket
+from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
+
+if TYPE_CHECKING:
+    from .fake_llm import FakeLLM
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "seeds" / "000_1786c7b9cbb94b69.txt"
@@ -52,7 +57,7 @@ def seed_text() -> str:
 
 
 @pytest.fixture
-def fake_llm():
+def fake_llm() -> Iterator[FakeLLM]:
     """A fake OpenAI-compatible server on 127.0.0.1, stopped after the test."""
     from .fake_llm import FakeLLM
 

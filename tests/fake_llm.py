@@ -411,5 +411,6 @@ def _multipart_file(raw: bytes, content_type: str) -> bytes:
     )
     for part in message.iter_parts():
         if part.get_filename():
-            return part.get_payload(decode=True) or b""
+            payload = part.get_payload(decode=True)
+            return payload if isinstance(payload, bytes) and payload else b""
     return b""

@@ -1,6 +1,8 @@
 """Batch mode against the tests' server on 127.0.0.1, extended with /v1/files and /v1/batches."""
 
 import json
+from collections.abc import Callable, Iterable
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -10,18 +12,20 @@ from briefer.cli import cli
 from briefer.config import Settings
 from briefer.engines.llm import LLMEngine
 from briefer.errors import ConfigError, LLMError
+from briefer.models import SummaryRun
 from briefer.store import Store
 
+from .fake_llm import FakeLLM
 from .test_faults import articles
 
 
 @pytest.fixture
-def inputs(tmp_path):
+def inputs(tmp_path: Path) -> list[Path]:
     return articles(tmp_path / "in", 4)
 
 
 @pytest.fixture
-def settings(fake_llm, tmp_path):
+def settings(fake_llm: FakeLLM, tmp_path: Path) -> Settings:
     return Settings(
         base_url=fake_llm.base_url,
         model="m",
@@ -32,13 +36,15 @@ def settings(fake_llm, tmp_path):
     )
 
 
-def run(settings, sources, sleep=None):
+def run(
+    settings: Settings, sources: Iterable[Path], sleep: Callable[[float], None] | None = None
+) -> SummaryRun:
     with Store(settings.cache_path) as store:
         engine = LLMEngine(settings, store=store, sleep=sleep or (lambda s: None))
         return briefer.summarize([str(s) for s in sources], settings, engine=engine, store=store)
 
 
-def test_full_batch_round_trip(fake_llm, settings, inputs):
+def test_full_batch_round_trip(fake_llm: FakeLLM, settings: Settings, inputs: list[Path]) -> None:
     result = run(settings, inputs)
     assert not result.failures and len(result.digests) == 4
     assert fake_llm.requests == []  # nothing went through interactive chat completions
@@ -62,7 +68,9 @@ def test_full_batch_round_trip(fake_llm, settings, inputs):
     assert len(fake_llm.batches) == 1 and again.usage.cached == 4
 
 
-def test_failed_batch_lines_are_retried_interactively(fake_llm, settings, inputs):
+def test_failed_batch_lines_are_retried_interactively(
+    fake_llm: FakeLLM, settings: Settings, inputs: list[Path]
+) -> None:
     fake_llm.batch_line_error = lambda record: "Report 2 " in json.dumps(record)
     result = run(settings, inputs)
     assert not result.failures and len(result.digests) == 4
@@ -70,7 +78,9 @@ def test_failed_batch_lines_are_retried_interactively(fake_llm, settings, inputs
     assert "Report 2 " in fake_llm.requests[0]["messages"][1]["content"]
 
 
-def test_invalid_batch_replies_are_not_cached(fake_llm, settings, inputs):
+def test_invalid_batch_replies_are_not_cached(
+    fake_llm: FakeLLM, settings: Settings, inputs: list[Path]
+) -> None:
     fake_llm.responder = lambda request: {"key_points": [{"text": "no evidence"}], "risks": []}
     result = run(settings.with_(repair_retries=0, max_retries=0), inputs)
     assert len(result.failures) == 4 and result.digests == ()
@@ -78,7 +88,9 @@ def test_invalid_batch_replies_are_not_cached(fake_llm, settings, inputs):
         assert store.count_replies() == 0
 
 
-def test_an_interrupted_wait_resumes_the_same_batch(fake_llm, settings, inputs):
+def test_an_interrupted_wait_resumes_the_same_batch(
+    fake_llm: FakeLLM, settings: Settings, inputs: list[Path]
+) -> None:
     fake_llm.batch_polls_in_progress = 3
     with pytest.raises(LLMError, match="is still in_progress after 0 s; run again later"):
         run(settings.with_(batch_max_wait=0), inputs)
@@ -90,7 +102,9 @@ def test_an_interrupted_wait_resumes_the_same_batch(fake_llm, settings, inputs):
     assert len(submissions) == 1
 
 
-def test_export_then_import_finishes_without_calling(fake_llm, settings, inputs, tmp_path):
+def test_export_then_import_finishes_without_calling(
+    fake_llm: FakeLLM, settings: Settings, inputs: list[Path], tmp_path: Path
+) -> None:
     requests_file = tmp_path / "requests.jsonl"
     exported, _ = briefer.pipeline.export_batch(
         [str(s) for s in inputs], settings.with_(batch=False, batch_export=requests_file)
@@ -120,7 +134,9 @@ def test_export_then_import_finishes_without_calling(fake_llm, settings, inputs,
     assert "no result for this request in the batch output" in failure.reason
 
 
-def test_cli_export_status_and_cancel(fake_llm, tmp_path, inputs):
+def test_cli_export_status_and_cancel(
+    fake_llm: FakeLLM, tmp_path: Path, inputs: list[Path]
+) -> None:
     runner = CliRunner()
     flags = ["--base-url", fake_llm.base_url, "--model", "m", "--cache", str(tmp_path / "s.db")]
     out = tmp_path / "req.jsonl"
@@ -152,7 +168,7 @@ def test_cli_export_status_and_cancel(fake_llm, tmp_path, inputs):
     assert cancelled.stdout == "batch_1: cancelled\n"
 
 
-def test_batch_settings_come_from_the_config_file(tmp_path):
+def test_batch_settings_come_from_the_config_file(tmp_path: Path) -> None:
     from briefer.configfile import read_config_file
 
     config = tmp_path / "briefer.toml"
@@ -164,7 +180,9 @@ def test_batch_settings_come_from_the_config_file(tmp_path):
     assert values["batch_max_wait"] == 60 and values["batch_price_factor"] == 0.5
 
 
-def test_library_messages_name_settings_and_the_cli_shows_flags(fake_llm, settings, inputs):
+def test_library_messages_name_settings_and_the_cli_shows_flags(
+    fake_llm: FakeLLM, settings: Settings, inputs: list[Path]
+) -> None:
     with pytest.raises(ConfigError) as err:
         run(settings.with_(use_cache=False), inputs)
     assert str(err.value) == "batch mode keeps replies in the store: keep the use_cache setting on"
@@ -174,7 +192,9 @@ def test_library_messages_name_settings_and_the_cli_shows_flags(fake_llm, settin
     assert result.stderr == "Error: batch mode keeps replies in the store: drop --no-cache\n"
 
 
-def test_analyzing_with_batch_export_set_refuses_to_send(fake_llm, settings, inputs, tmp_path):
+def test_analyzing_with_batch_export_set_refuses_to_send(
+    fake_llm: FakeLLM, settings: Settings, inputs: list[Path], tmp_path: Path
+) -> None:
     exporting = settings.with_(batch=False, batch_export=tmp_path / "requests.jsonl")
     with pytest.raises(ConfigError, match="writes the requests instead of sending them"):
         run(exporting, inputs)

@@ -2,8 +2,10 @@
 
 import json
 import os
+from collections.abc import Iterable
 from datetime import date, datetime, timedelta, timezone
 from email.utils import format_datetime
+from pathlib import Path
 
 import pytest
 import responses
@@ -36,11 +38,11 @@ PORT_TEXT = (
 )
 
 
-def when(hours_ago):
+def when(hours_ago: float) -> str:
     return format_datetime(NOW - timedelta(hours=hours_ago), usegmt=True)
 
 
-def rss(title, items):
+def rss(title: str, items: Iterable[tuple[str, str, str | None, str, str]]) -> str:
     body = "".join(
         "<item>"
         + f"<title>{t}</title><link>{link}</link>"
@@ -51,7 +53,7 @@ def rss(title, items):
     return f'<?xml version="1.0"?><rss version="2.0"><channel><title>{title}</title>{body}</channel></rss>'
 
 
-def page(title, text):
+def page(title: str, text: str) -> str:
     return (
         f"<html><head><title>{title}</title></head><body><article><h1>{title}</h1>"
         + "".join(f"<p>{p}</p>" for p in text.split("\n"))
@@ -59,7 +61,7 @@ def page(title, text):
     )
 
 
-def serve_day():
+def serve_day() -> None:
     seed = SEED.read_text(encoding="utf-8")
     title, _, body = seed.partition("\n")
     responses.get(
@@ -108,7 +110,7 @@ def serve_day():
 
 
 @pytest.fixture
-def config(tmp_path):
+def config(tmp_path: Path) -> BriefConfig:
     return BriefConfig(
         title="Morning brief",
         audience="the risk desk",
@@ -123,12 +125,14 @@ def config(tmp_path):
 
 
 @pytest.fixture
-def settings(tmp_path):
+def settings(tmp_path: Path) -> Settings:
     return Settings(cache_path=tmp_path / "state" / "briefer.db")
 
 
 @responses.activate
-def test_a_day_of_feeds_becomes_one_brief(config, settings, tmp_path):
+def test_a_day_of_feeds_becomes_one_brief(
+    config: BriefConfig, settings: Settings, tmp_path: Path
+) -> None:
     serve_day()
     result = run_daily(config, settings, now=NOW)
     assert result.status == "partial" and result.exit_code == 3
@@ -136,6 +140,7 @@ def test_a_day_of_feeds_becomes_one_brief(config, settings, tmp_path):
     brief = result.brief
     assert result.stats["outside_window"] == 1  # last week's item
     assert result.stats["duplicates"] == 1  # the Atom copy of the pact story (tracking params)
+    assert brief is not None
     titles = [s.title for s in brief.stories]
     assert titles[0].startswith("Iran, Russia expected to sign") and len(titles) == 2
     pact = brief.stories[0]
@@ -159,7 +164,9 @@ def test_a_day_of_feeds_becomes_one_brief(config, settings, tmp_path):
 
 
 @responses.activate
-def test_second_run_summarizes_nothing_new_and_says_so(config, settings):
+def test_second_run_summarizes_nothing_new_and_says_so(
+    config: BriefConfig, settings: Settings
+) -> None:
     serve_day()
     quiet = config.with_(sources=config.sources[:2] + config.sources[3:])  # no broken feed
     first = run_daily(quiet, settings, now=NOW)
@@ -168,6 +175,7 @@ def test_second_run_summarizes_nothing_new_and_says_so(config, settings):
         responses.GET, GONE_PAGE, body=page("Back", "It came back with a story about drones.")
     )
     second = run_daily(quiet, settings, now=NOW + timedelta(hours=1))
+    assert second.brief is not None
     assert second.status == "ok" and len(second.brief.stories) == 1  # only the item that failed
     third = run_daily(quiet, settings, now=NOW + timedelta(hours=2))
     assert third.status == "nothing-new" and third.exit_code == 0
@@ -192,7 +200,7 @@ def test_second_run_summarizes_nothing_new_and_says_so(config, settings):
 
 
 @responses.activate
-def test_all_includes_items_already_briefed(config, settings):
+def test_all_includes_items_already_briefed(config: BriefConfig, settings: Settings) -> None:
     serve_day()
     run_daily(config, settings, now=NOW)
     again = run_daily(config, settings, now=NOW, include_seen=True)
@@ -200,7 +208,7 @@ def test_all_includes_items_already_briefed(config, settings):
 
 
 @responses.activate
-def test_window_follows_the_brief_date(config, settings):
+def test_window_follows_the_brief_date(config: BriefConfig, settings: Settings) -> None:
     serve_day()
     earlier = run_daily(config, settings, now=NOW, brief_date=date(2026, 11, 26))
     # The window ends on the 26th: every item is later than that.
@@ -212,14 +220,16 @@ def test_window_follows_the_brief_date(config, settings):
 
 
 @responses.activate
-def test_failed_write_leaves_no_output_and_no_state(config, settings, monkeypatch):
+def test_failed_write_leaves_no_output_and_no_state(
+    config: BriefConfig, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
     serve_day()
     import briefer.publish as publish
 
     real = publish._write_temporary
     calls = []
 
-    def flaky(path, text):
+    def flaky(path: Path, text: str | bytes) -> Path:
         calls.append(path)
         if path.suffix == ".json":
             raise RenderError(f"{path}: could not be written (No space left on device)")
@@ -235,8 +245,11 @@ def test_failed_write_leaves_no_output_and_no_state(config, settings, monkeypatc
     assert retry.brief is not None and len(retry.brief.stories) == 2
 
 
-def test_a_second_concurrent_run_exits_75(config, settings, tmp_path, monkeypatch):
+def test_a_second_concurrent_run_exits_75(
+    config: BriefConfig, settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(tmp_path)
+    assert settings.cache_path is not None
     lock_path = settings.cache_path.with_name("briefer.db.lock")
     runner = CliRunner()
     args = [
@@ -261,7 +274,7 @@ def test_a_second_concurrent_run_exits_75(config, settings, tmp_path, monkeypatc
     )
 
 
-def test_cli_brief_without_config_and_twice(tmp_path):
+def test_cli_brief_without_config_and_twice(tmp_path: Path) -> None:
     runner = CliRunner()
     args = [
         "brief",
@@ -282,14 +295,16 @@ def test_cli_brief_without_config_and_twice(tmp_path):
     )
 
 
-def test_cli_brief_with_no_sources_is_a_usage_error(tmp_path, monkeypatch):
+def test_cli_brief_with_no_sources_is_a_usage_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(tmp_path)
     result = CliRunner().invoke(cli, ["brief"])
     assert result.exit_code == 2
     assert "no sources" in result.stderr
 
 
-def test_quiet_run_with_a_log_file(tmp_path):
+def test_quiet_run_with_a_log_file(tmp_path: Path) -> None:
     log = tmp_path / "logs" / "briefer.log"
     args = [
         "--quiet",
@@ -310,7 +325,9 @@ def test_quiet_run_with_a_log_file(tmp_path):
 
 
 @responses.activate
-def test_items_dated_slightly_in_the_future_still_count_as_today(config, settings):
+def test_items_dated_slightly_in_the_future_still_count_as_today(
+    config: BriefConfig, settings: Settings
+) -> None:
     body = "Officials said the port reopened after repairs, and shipping resumed on Sunday."
     responses.get(
         WORLD,

@@ -5,6 +5,7 @@ import io
 import json
 import re
 import shutil
+from collections.abc import Iterable
 from datetime import datetime, timedelta, timezone
 from email.utils import format_datetime
 from pathlib import Path
@@ -14,7 +15,7 @@ import responses
 
 from briefer.config import BriefConfig, Settings, SourceSpec
 from briefer.daily import run_daily
-from briefer.models import Cited
+from briefer.models import Brief, Cited
 from briefer.render import render_brief
 
 STORIES = Path(__file__).parent / "data" / "stories"
@@ -31,7 +32,7 @@ NOTE = (
 )
 
 
-def rss(items):
+def rss(items: Iterable[tuple[str, str, str]]) -> str:
     body = "".join(
         f"<item><title>{t}</title><link>{link}</link><guid>{link}</guid>"
         f"<pubDate>{format_datetime(NOW - timedelta(hours=2), usegmt=True)}</pubDate>"
@@ -41,7 +42,9 @@ def rss(items):
     return f'<?xml version="1.0"?><rss version="2.0"><channel><title>Desk</title>{body}</channel></rss>'
 
 
-def day(tmp_path, *names, formats=("md", "json", "html")):
+def day(
+    tmp_path: Path, *names: str, formats: tuple[str, ...] = ("md", "json", "html")
+) -> BriefConfig:
     folder = tmp_path / "inbox"
     folder.mkdir(exist_ok=True)
     for name in names:
@@ -54,7 +57,7 @@ def day(tmp_path, *names, formats=("md", "json", "html")):
 
 
 @responses.activate
-def test_a_page_that_failed_says_the_feed_summary_was_used_in_every_output(tmp_path):
+def test_a_page_that_failed_says_the_feed_summary_was_used_in_every_output(tmp_path: Path) -> None:
     pytest.importorskip("weasyprint")
     import pypdf
 
@@ -65,6 +68,7 @@ def test_a_page_that_failed_says_the_feed_summary_was_used_in_every_output(tmp_p
     config = day(tmp_path, "port-1.txt", "quake-1.txt", formats=("md", "json", "html", "pdf"))
     result = run_daily(config, Settings(cache_path=tmp_path / "s.db"), now=NOW)
     assert result.status == "ok", result.failures
+    assert result.brief is not None
     [ref] = [s for s in result.brief.sources if s.url == GONE]
     assert ref.note == NOTE
     others = [s.note for s in result.brief.sources if s.url != GONE]
@@ -82,7 +86,7 @@ def test_a_page_that_failed_says_the_feed_summary_was_used_in_every_output(tmp_p
 
 
 @responses.activate
-def test_the_header_counts_configured_sources_not_items(tmp_path):
+def test_the_header_counts_configured_sources_not_items(tmp_path: Path) -> None:
     responses.get(
         FEED,
         body=rss(
@@ -97,6 +101,7 @@ def test_the_header_counts_configured_sources_not_items(tmp_path):
     brief = result.brief
     # The two feed items carry the same text: one article with both as its sources, so five
     # numbered sources for four articles, from two configured sources.
+    assert brief is not None
     assert len(brief.sources) == 5
     md = (tmp_path / "briefs" / "latest.md").read_text()
     assert md.splitlines()[2] == (
@@ -107,18 +112,20 @@ def test_the_header_counts_configured_sources_not_items(tmp_path):
     assert f"4 article(s) in {len(brief.stories)} stories from 2 source(s)." in html
 
 
-def test_changes_list_risks_that_are_gone_when_this_brief_has_none(tmp_path):
+def test_changes_list_risks_that_are_gone_when_this_brief_has_none(tmp_path: Path) -> None:
     settings = Settings(cache_path=tmp_path / "s.db")
 
-    def brief(*names):
+    def brief(*names: str) -> Brief | None:
         sources = tuple(SourceSpec("path", (str(STORIES / n),)) for n in names)
         return run_daily(
             BriefConfig(output_dir=tmp_path / "b", sources=sources), settings, now=NOW
         ).brief
 
     before = brief("pact-1.txt", "redsea-1.txt")
+    assert before is not None
     assert len(before.top_risks) == 3
     after = brief("rates-1.txt")
+    assert after is not None
     assert after.top_risks == ()
     gone = (
         "Strategic alignment between states; Arms and drone transfers; "
@@ -134,16 +141,19 @@ def test_changes_list_risks_that_are_gone_when_this_brief_has_none(tmp_path):
     assert "No change in the ranked risks" not in html
 
 
-def seven_stories(tmp_path):
+def seven_stories(tmp_path: Path) -> Brief:
     names = ("pact-1", "port-1", "redsea-1", "iaea-1", "quake-1", "factory-1", "pipeline-1")
     sources = tuple(SourceSpec("path", (str(STORIES / f"{n}.txt"),)) for n in names)
     config = BriefConfig(output_dir=tmp_path / "b", sources=sources, formats=("md",))
-    return run_daily(config, Settings(cache_path=tmp_path / "s.db"), now=NOW).brief
+    brief = run_daily(config, Settings(cache_path=tmp_path / "s.db"), now=NOW).brief
+    assert brief is not None
+    return brief
 
 
-def test_every_risk_table_has_the_story_column(tmp_path):
+def test_every_risk_table_has_the_story_column(tmp_path: Path) -> None:
     brief = seven_stories(tmp_path)
     html = render_brief(brief, "html")
+    assert isinstance(html, str)
     table = html.split('<table class="top-risks" id="risk-table">')[1].split("</table>")[0]
     assert re.findall(r"<th>([^<]*)</th>", table) == [
         "#",
@@ -167,7 +177,7 @@ def test_every_risk_table_has_the_story_column(tmp_path):
 
 
 @pytest.mark.parametrize("lines", [5, 18, 31])
-def test_the_pdf_risk_matrix_stays_on_the_page_of_its_table(tmp_path, lines):
+def test_the_pdf_risk_matrix_stays_on_the_page_of_its_table(tmp_path: Path, lines: int) -> None:
     weasyprint = pytest.importorskip("weasyprint")
     brief = seven_stories(tmp_path)
     # With this many summary lines the matrix ends at the foot of a page and, without the
@@ -183,7 +193,7 @@ def test_the_pdf_risk_matrix_stays_on_the_page_of_its_table(tmp_path, lines):
 
 
 @responses.activate
-def test_after_a_304_the_hint_names_all_whatever_the_window(tmp_path):
+def test_after_a_304_the_hint_names_all_whatever_the_window(tmp_path: Path) -> None:
     from click.testing import CliRunner
 
     from briefer.cli import cli

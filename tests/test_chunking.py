@@ -4,6 +4,7 @@ from hypothesis import strategies as st
 
 from briefer.chunking import chunk_text
 from briefer.errors import ConfigError
+from briefer.models import Chunk
 from briefer.tokenizer import get_encoding
 from briefer.tokenspans import TokenSpans
 
@@ -17,7 +18,7 @@ SPACE = st.sampled_from([" ", " ", " ", "  ", "\n", "\n\n", "\t", " \n "])
 
 
 @st.composite
-def documents(draw, max_words=300):
+def documents(draw: st.DrawFn, max_words: int = 300) -> str:
     words = draw(st.lists(st.tuples(WORD, PUNCT, SPACE), min_size=1, max_size=max_words))
     lead = draw(st.sampled_from(["", " ", "\n"]))
     return lead + "".join(w + p + s for w, p, s in words)
@@ -29,7 +30,9 @@ LIMITS = st.tuples(st.integers(16, 200), st.integers(0, 100)).map(
 FAST = settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
-def check_invariants(text, chunks, max_tokens, encoding="o200k_base"):
+def check_invariants(
+    text: str, chunks: list[Chunk], max_tokens: int, encoding: str = "o200k_base"
+) -> None:
     enc = get_encoding(encoding)
     assert chunks, "a non-empty text has at least one chunk"
     assert chunks[0].start == 0 and chunks[-1].end == len(text)
@@ -44,7 +47,7 @@ def check_invariants(text, chunks, max_tokens, encoding="o200k_base"):
 
 @FAST
 @given(documents(), LIMITS)
-def test_chunks_cover_text_in_order_within_limit(text, limits):
+def test_chunks_cover_text_in_order_within_limit(text: str, limits: tuple[int, int]) -> None:
     max_tokens, overlap = limits
     chunks = chunk_text(text, max_tokens=max_tokens, overlap=overlap)
     check_invariants(text, chunks, max_tokens)
@@ -52,7 +55,7 @@ def test_chunks_cover_text_in_order_within_limit(text, limits):
 
 @FAST
 @given(documents(), st.integers(16, 120))
-def test_chunks_never_split_inside_a_word(text, max_tokens):
+def test_chunks_never_split_inside_a_word(text: str, max_tokens: int) -> None:
     # Words here are at most 12 ASCII characters, so each fits in a chunk on its own.
     chunks = chunk_text(text, max_tokens=max_tokens, overlap=0)
     for chunk in chunks:
@@ -66,7 +69,7 @@ def test_chunks_never_split_inside_a_word(text, max_tokens):
 
 @FAST
 @given(documents(), LIMITS)
-def test_without_overlap_chunks_partition_the_text(text, limits):
+def test_without_overlap_chunks_partition_the_text(text: str, limits: tuple[int, int]) -> None:
     max_tokens, _ = limits
     chunks = chunk_text(text, max_tokens=max_tokens, overlap=0)
     assert "".join(c.text for c in chunks) == text
@@ -74,7 +77,7 @@ def test_without_overlap_chunks_partition_the_text(text, limits):
 
 @settings(max_examples=40, deadline=None)
 @given(st.text(min_size=1, max_size=400), st.integers(16, 64))
-def test_any_unicode_text_keeps_the_invariants(text, max_tokens):
+def test_any_unicode_text_keeps_the_invariants(text: str, max_tokens: int) -> None:
     chunks = chunk_text(
         text, max_tokens=max_tokens, overlap=max_tokens // 4, tokenizer="cl100k_base"
     )
@@ -82,13 +85,13 @@ def test_any_unicode_text_keeps_the_invariants(text, max_tokens):
         check_invariants(text, chunks, max_tokens, "cl100k_base")
 
 
-def test_short_article_is_one_chunk(seed_text):
+def test_short_article_is_one_chunk(seed_text: str) -> None:
     chunks = chunk_text(seed_text, article_id="abc")
     assert len(chunks) == 1
     assert chunks[0].text == seed_text and chunks[0].article_id == "abc"
 
 
-def test_paragraph_boundaries_are_preferred(seed_text):
+def test_paragraph_boundaries_are_preferred(seed_text: str) -> None:
     chunks = chunk_text(seed_text, max_tokens=120, overlap=0)
     check_invariants(seed_text, chunks, 120)
     # Every paragraph of the seed fits in 120 tokens, so every cut falls at a line break.
@@ -96,7 +99,7 @@ def test_paragraph_boundaries_are_preferred(seed_text):
         assert chunk.text.endswith("\n")
 
 
-def test_overlap_repeats_whole_sentences(seed_text):
+def test_overlap_repeats_whole_sentences(seed_text: str) -> None:
     chunks = chunk_text(seed_text, max_tokens=100, overlap=40)
     check_invariants(seed_text, chunks, 100)
     overlapping = [(a, b) for a, b in zip(chunks, chunks[1:]) if b.start < a.end]
@@ -107,19 +110,19 @@ def test_overlap_repeats_whole_sentences(seed_text):
         assert shared[0].isupper() or shared[0] in '“"', shared  # starts a sentence
 
 
-def test_a_word_longer_than_the_limit_is_cut_between_tokens():
+def test_a_word_longer_than_the_limit_is_cut_between_tokens() -> None:
     text = "x" * 3000 + " tail"
     chunks = chunk_text(text, max_tokens=20, overlap=0)
     check_invariants(text, chunks, 20)
     assert len(chunks) > 10
 
 
-def test_empty_text_has_no_chunks():
+def test_empty_text_has_no_chunks() -> None:
     assert chunk_text("") == []
 
 
 @pytest.mark.parametrize("max_tokens,overlap", [(8, 0), (100, 51), (100, -1)])
-def test_invalid_limits_are_rejected(max_tokens, overlap):
+def test_invalid_limits_are_rejected(max_tokens: int, overlap: int) -> None:
     with pytest.raises(ConfigError):
         chunk_text("some text", max_tokens=max_tokens, overlap=overlap)
 
@@ -133,7 +136,7 @@ SPAN_PIECES = [*"abcXYZ019 \t\n\r.,'’/-", "  ", "'s", "é", "中文", "😀", 
     st.data(),
     st.sampled_from(["o200k_base", "cl100k_base"]),
 )
-def test_span_counts_from_one_encode_are_exact(text, data, name):
+def test_span_counts_from_one_encode_are_exact(text: str, data: st.DataObject, name: str) -> None:
     spans = TokenSpans(text, name)
     encode = get_encoding(name).encode_ordinary
     assert spans.total == len(encode(text))
@@ -143,7 +146,7 @@ def test_span_counts_from_one_encode_are_exact(text, data, name):
         assert spans.count(start, end) == len(encode(text[start:end]))
 
 
-def test_a_long_text_is_tokenized_once(monkeypatch):
+def test_a_long_text_is_tokenized_once(monkeypatch: pytest.MonkeyPatch) -> None:
     # Counting a chunk re-encodes only its edges: everything encoded apart from the single
     # whole-text encode adds up to a small share of the text.
     text = "\n".join(
@@ -154,7 +157,7 @@ def test_a_long_text_is_tokenized_once(monkeypatch):
     seen: list[int] = []
     real = encoding.encode_ordinary
 
-    def recording(piece):
+    def recording(piece: str) -> list[int]:
         seen.append(len(piece))
         return real(piece)
 

@@ -1,6 +1,8 @@
 import json
 import subprocess
 import sys
+from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -12,27 +14,27 @@ from .conftest import ROOT, SEED
 
 
 @pytest.fixture
-def runner():
+def runner() -> CliRunner:
     return CliRunner()
 
 
-def test_version(runner):
+def test_version(runner: CliRunner) -> None:
     result = runner.invoke(cli, ["--version"])
     assert result.exit_code == 0
     assert result.stdout == f"briefer, version {__version__}\n"
 
 
-def test_python_dash_m_runs_the_cli():
+def test_python_dash_m_runs_the_cli() -> None:
     proc = subprocess.run(
         [sys.executable, "-m", "briefer", "--version"], capture_output=True, text=True, cwd=ROOT
     )
     assert proc.returncode == 0 and proc.stdout.strip() == f"briefer, version {__version__}"
 
 
-def test_every_command_has_help_with_an_example(runner):
+def test_every_command_has_help_with_an_example(runner: CliRunner) -> None:
     import click
 
-    def walk(group, path):
+    def walk(group: click.Group, path: list[str]) -> Iterator[list[str]]:
         yield path
         for name, command in group.commands.items():
             if isinstance(command, click.Group):
@@ -48,7 +50,7 @@ def test_every_command_has_help_with_an_example(runner):
         assert "Example" in result.stdout, command
 
 
-def test_summarize_seed_prints_markdown(runner, seed_text):
+def test_summarize_seed_prints_markdown(runner: CliRunner, seed_text: str) -> None:
     result = runner.invoke(cli, ["summarize", str(SEED)])
     assert result.exit_code == 0, result.stderr
     assert result.stderr == ""
@@ -62,7 +64,9 @@ def test_summarize_seed_prints_markdown(runner, seed_text):
         assert quote in seed_text
 
 
-def test_one_bad_input_is_reported_and_the_rest_still_summarized(runner, tmp_path):
+def test_one_bad_input_is_reported_and_the_rest_still_summarized(
+    runner: CliRunner, tmp_path: Path
+) -> None:
     empty = tmp_path / "empty.txt"
     empty.write_text("")
     result = runner.invoke(cli, ["summarize", str(SEED), str(tmp_path / "missing.txt"), str(empty)])
@@ -76,7 +80,7 @@ def test_one_bad_input_is_reported_and_the_rest_still_summarized(runner, tmp_pat
     assert "## Inputs that could not be summarized" in result.stdout
 
 
-def test_output_file_is_written_and_reported(runner, tmp_path):
+def test_output_file_is_written_and_reported(runner: CliRunner, tmp_path: Path) -> None:
     out = tmp_path / "briefs" / "seed.json"
     result = runner.invoke(cli, ["summarize", str(SEED), "--format", "json", "-o", str(out)])
     assert result.exit_code == 0, result.stderr
@@ -85,13 +89,13 @@ def test_output_file_is_written_and_reported(runner, tmp_path):
     assert json.loads(out.read_text())["articles"][0]["article"]["source"] == str(SEED)
 
 
-def test_quiet_silences_the_status_line(runner, tmp_path):
+def test_quiet_silences_the_status_line(runner: CliRunner, tmp_path: Path) -> None:
     out = tmp_path / "seed.md"
     result = runner.invoke(cli, ["--quiet", "summarize", str(SEED), "-o", str(out)])
     assert result.exit_code == 0 and result.stderr == "" and out.exists()
 
 
-def test_when_every_input_fails_no_output_is_left(runner, tmp_path):
+def test_when_every_input_fails_no_output_is_left(runner: CliRunner, tmp_path: Path) -> None:
     out = tmp_path / "brief.md"
     result = runner.invoke(cli, ["summarize", str(tmp_path / "nope.txt"), "-o", str(out)])
     assert result.exit_code == 1
@@ -103,14 +107,14 @@ def test_when_every_input_fails_no_output_is_left(runner, tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
-def test_stdin_is_read_with_dash(runner, seed_text):
+def test_stdin_is_read_with_dash(runner: CliRunner, seed_text: str) -> None:
     result = runner.invoke(cli, ["summarize", "-", "--format", "json"], input=seed_text)
     assert result.exit_code == 0, result.stderr
     data = json.loads(result.stdout)
     assert data["articles"][0]["article"]["source"] == "<stdin>"
 
 
-def test_options_reach_the_engine_and_chunker(runner):
+def test_options_reach_the_engine_and_chunker(runner: CliRunner) -> None:
     result = runner.invoke(
         cli,
         [
@@ -148,19 +152,21 @@ def test_options_reach_the_engine_and_chunker(runner):
         (["frobnicate"], "No such command 'frobnicate'"),
     ],
 )
-def test_bad_usage_exits_2(runner, args, message):
+def test_bad_usage_exits_2(runner: CliRunner, args: list[str], message: str) -> None:
     result = runner.invoke(cli, args)
     assert result.exit_code == 2
     assert message in result.stderr
 
 
-def test_invalid_setting_is_one_clean_error_line(runner):
+def test_invalid_setting_is_one_clean_error_line(runner: CliRunner) -> None:
     result = runner.invoke(cli, ["summarize", str(SEED), "--max-tokens", "100", "--overlap", "80"])
     assert result.exit_code == 1
     assert result.stderr == "Error: overlap must be between 0 and half of max tokens (50), got 80\n"
 
 
-def test_bad_rules_file_is_one_clean_error_and_debug_shows_the_traceback(runner, tmp_path):
+def test_bad_rules_file_is_one_clean_error_and_debug_shows_the_traceback(
+    runner: CliRunner, tmp_path: Path
+) -> None:
     rules = tmp_path / "rules.toml"
     rules.write_text("[[rule]\n")
     result = runner.invoke(cli, ["summarize", str(SEED), "--rules", str(rules)])
@@ -189,8 +195,8 @@ MISSING_ENDPOINT = (
     ],
 )
 def test_the_llm_engine_without_key_or_endpoint_stops_before_any_request(
-    runner, tmp_path, monkeypatch, args
-):
+    runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, args: list[str]
+) -> None:
     import socket
 
     monkeypatch.chdir(tmp_path)
@@ -202,7 +208,9 @@ def test_the_llm_engine_without_key_or_endpoint_stops_before_any_request(
     assert attempts == [] and list(tmp_path.iterdir()) == []
 
 
-def test_the_engine_from_the_environment_is_checked_too(runner, monkeypatch):
+def test_the_engine_from_the_environment_is_checked_too(
+    runner: CliRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("BRIEFER_ENGINE", "openai")
     result = runner.invoke(cli, ["summarize", str(SEED)])
     assert result.exit_code == 1 and result.stderr == MISSING_ENDPOINT
@@ -218,7 +226,9 @@ def test_the_engine_from_the_environment_is_checked_too(runner, monkeypatch):
         ("seed.out", None, b"# Summary of 1 article\n"),
     ],
 )
-def test_summarize_writes_every_format_following_the_extension(runner, tmp_path, name, fmt, start):
+def test_summarize_writes_every_format_following_the_extension(
+    runner: CliRunner, tmp_path: Path, name: str, fmt: str | None, start: bytes
+) -> None:
     out = tmp_path / name
     args = ["summarize", str(SEED), "-o", str(out)] + (["-f", fmt] if fmt else [])
     result = runner.invoke(cli, args)
@@ -228,7 +238,7 @@ def test_summarize_writes_every_format_following_the_extension(runner, tmp_path,
     assert out.read_bytes().startswith(start)
 
 
-def test_summarize_html_escapes_article_text(runner, tmp_path):
+def test_summarize_html_escapes_article_text(runner: CliRunner, tmp_path: Path) -> None:
     page = tmp_path / "a.txt"
     page.write_text(
         "Attack <script>alert(1)</script> on the port\n"
@@ -240,7 +250,9 @@ def test_summarize_html_escapes_article_text(runner, tmp_path):
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in result.stdout
 
 
-def test_brief_takes_output_dir_and_format_and_old_o_still_works(runner, tmp_path):
+def test_brief_takes_output_dir_and_format_and_old_o_still_works(
+    runner: CliRunner, tmp_path: Path
+) -> None:
     args = ["brief", str(SEED), "--cache", str(tmp_path / "s.db"), "--all"]
     new = runner.invoke(cli, [*args, "-d", str(tmp_path / "a"), "-f", "md"])
     assert new.exit_code == 0, new.stderr
@@ -257,7 +269,7 @@ def test_brief_takes_output_dir_and_format_and_old_o_still_works(runner, tmp_pat
     assert both.exit_code == 2 and "give the folder once, with --output-dir" in both.stderr
 
 
-def test_the_library_checks_the_endpoint_before_any_request_too():
+def test_the_library_checks_the_endpoint_before_any_request_too() -> None:
     import briefer
     from briefer.config import MISSING_ENDPOINT
     from briefer.errors import ConfigError

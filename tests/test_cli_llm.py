@@ -1,6 +1,7 @@
 """The command line with the LLM engine, config file and prompts commands."""
 
 import json
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -8,21 +9,24 @@ from click.testing import CliRunner
 from briefer.cli import cli
 
 from .conftest import SEED
+from .fake_llm import FakeLLM
 
 SECRET = "sk-cli-secret-71c3e0d9a8"
 
 
 @pytest.fixture
-def runner():
+def runner() -> CliRunner:
     return CliRunner()
 
 
 @pytest.fixture
-def cache(tmp_path):
+def cache(tmp_path: Path) -> str:
     return str(tmp_path / "cache.db")
 
 
-def test_summarize_against_an_openai_compatible_server(runner, fake_llm, cache):
+def test_summarize_against_an_openai_compatible_server(
+    runner: CliRunner, fake_llm: FakeLLM, cache: str
+) -> None:
     result = runner.invoke(
         cli,
         ["summarize", str(SEED), "--base-url", fake_llm.base_url, "--model", "m", "--cache", cache],
@@ -34,7 +38,9 @@ def test_summarize_against_an_openai_compatible_server(runner, fake_llm, cache):
     assert fake_llm.requests[0]["model"] == "m"
 
 
-def test_environment_selects_the_llm_engine(runner, fake_llm, cache, monkeypatch):
+def test_environment_selects_the_llm_engine(
+    runner: CliRunner, fake_llm: FakeLLM, cache: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("OPENAI_BASE_URL", fake_llm.base_url)
     monkeypatch.setenv("BRIEFER_MODEL", "env-model")
     result = runner.invoke(cli, ["summarize", str(SEED), "-f", "json", "--cache", cache])
@@ -46,7 +52,9 @@ def test_environment_selects_the_llm_engine(runner, fake_llm, cache, monkeypatch
     assert json.loads(result.stdout)["engine"]["name"] == "extractive"
 
 
-def test_config_file_sets_endpoint_model_and_prices_and_flags_win(runner, fake_llm, tmp_path):
+def test_config_file_sets_endpoint_model_and_prices_and_flags_win(
+    runner: CliRunner, fake_llm: FakeLLM, tmp_path: Path
+) -> None:
     config = tmp_path / "briefer.toml"
     config.write_text(
         f"""
@@ -91,7 +99,9 @@ output = 1000.0
         ("[engine\n", "not valid TOML"),
     ],
 )
-def test_bad_config_file_is_one_clear_error(runner, tmp_path, content, message):
+def test_bad_config_file_is_one_clear_error(
+    runner: CliRunner, tmp_path: Path, content: str, message: str
+) -> None:
     config = tmp_path / "briefer.toml"
     config.write_text(content)
     result = runner.invoke(cli, ["--config", str(config), "summarize", str(SEED)])
@@ -100,7 +110,9 @@ def test_bad_config_file_is_one_clear_error(runner, tmp_path, content, message):
     assert message in result.stderr and len(result.stderr.splitlines()) == 1
 
 
-def test_dry_run_prints_calls_tokens_and_cost_without_calling(runner, fake_llm, cache):
+def test_dry_run_prints_calls_tokens_and_cost_without_calling(
+    runner: CliRunner, fake_llm: FakeLLM, cache: str
+) -> None:
     result = runner.invoke(
         cli,
         [
@@ -133,7 +145,7 @@ def test_dry_run_prints_calls_tokens_and_cost_without_calling(runner, fake_llm, 
     assert lines[-1].startswith(f"Total: {len(calls)} call(s) to send, 0 cached; ")
 
 
-def test_dry_run_shows_cached_chunks(runner, fake_llm, cache):
+def test_dry_run_shows_cached_chunks(runner: CliRunner, fake_llm: FakeLLM, cache: str) -> None:
     args = [
         "summarize",
         str(SEED),
@@ -150,7 +162,7 @@ def test_dry_run_shows_cached_chunks(runner, fake_llm, cache):
     assert "Total: 0 call(s) to send, 1 cached" in result.stdout
 
 
-def test_max_cost_needs_a_price(runner, fake_llm, cache):
+def test_max_cost_needs_a_price(runner: CliRunner, fake_llm: FakeLLM, cache: str) -> None:
     result = runner.invoke(
         cli,
         [
@@ -170,7 +182,9 @@ def test_max_cost_needs_a_price(runner, fake_llm, cache):
     assert "--max-cost needs a price for model 'gpt-x'" in result.stderr
 
 
-def test_the_api_key_is_never_printed_logged_or_stored(runner, fake_llm, tmp_path):
+def test_the_api_key_is_never_printed_logged_or_stored(
+    runner: CliRunner, fake_llm: FakeLLM, tmp_path: Path
+) -> None:
     cache = tmp_path / "cache.db"
     out = tmp_path / "out.json"
     base = [
@@ -199,7 +213,7 @@ def test_the_api_key_is_never_printed_logged_or_stored(runner, fake_llm, tmp_pat
         assert SECRET.encode() not in path.read_bytes(), path
 
 
-def test_prompts_list_and_show(runner, tmp_path):
+def test_prompts_list_and_show(runner: CliRunner, tmp_path: Path) -> None:
     result = runner.invoke(cli, ["prompts", "list"])
     assert result.exit_code == 0
     names = [line.split("\t")[0] for line in result.stdout.splitlines()]
@@ -214,7 +228,9 @@ def test_prompts_list_and_show(runner, tmp_path):
     )
 
 
-def test_prompts_can_be_overridden_from_a_folder(runner, fake_llm, tmp_path, cache):
+def test_prompts_can_be_overridden_from_a_folder(
+    runner: CliRunner, fake_llm: FakeLLM, tmp_path: Path, cache: str
+) -> None:
     mine = tmp_path / "prompts"
     mine.mkdir()
     (mine / "custom.md").write_text(
@@ -243,7 +259,9 @@ def test_prompts_can_be_overridden_from_a_folder(runner, fake_llm, tmp_path, cac
     assert "prompts chunk\\_findings@7-local" in result.stdout
 
 
-def test_a_prompt_with_an_unknown_variable_fails_loudly(runner, fake_llm, tmp_path, cache):
+def test_a_prompt_with_an_unknown_variable_fails_loudly(
+    runner: CliRunner, fake_llm: FakeLLM, tmp_path: Path, cache: str
+) -> None:
     mine = tmp_path / "prompts"
     mine.mkdir()
     (mine / "p.md").write_text(
@@ -267,7 +285,9 @@ def test_a_prompt_with_an_unknown_variable_fails_loudly(runner, fake_llm, tmp_pa
     assert "the system part failed to render: 'nonsense' is undefined" in result.stderr
 
 
-def test_brief_dry_run_plans_without_sending_writing_or_remembering(runner, fake_llm, tmp_path):
+def test_brief_dry_run_plans_without_sending_writing_or_remembering(
+    runner: CliRunner, fake_llm: FakeLLM, tmp_path: Path
+) -> None:
     db = tmp_path / "s.db"
     args = [
         "brief",
@@ -291,7 +311,9 @@ def test_brief_dry_run_plans_without_sending_writing_or_remembering(runner, fake
     assert real.exit_code == 0 and "1 article(s) in 1 story" in real.stderr
 
 
-def test_the_structured_output_mode_is_on_stderr_and_no_cache_keeps_it(runner, fake_llm, cache):
+def test_the_structured_output_mode_is_on_stderr_and_no_cache_keeps_it(
+    runner: CliRunner, fake_llm: FakeLLM, cache: str
+) -> None:
     fake_llm.reject_json_schema = True
     args = ["summarize", str(SEED), "--base-url", fake_llm.base_url, "--model", "m"]
     first = runner.invoke(cli, [*args, "--cache", cache, "--no-cache"])
@@ -306,7 +328,9 @@ def test_the_structured_output_mode_is_on_stderr_and_no_cache_keeps_it(runner, f
     assert "Structured output" not in quiet.stderr
 
 
-def test_brief_shows_the_mode_and_language_comes_from_the_config(runner, fake_llm, tmp_path):
+def test_brief_shows_the_mode_and_language_comes_from_the_config(
+    runner: CliRunner, fake_llm: FakeLLM, tmp_path: Path
+) -> None:
     config = tmp_path / "briefer.toml"
     config.write_text(
         f'[brief]\nlanguage = "fr"\noutput_dir = "out"\n[engine]\nbase_url = "{fake_llm.base_url}"\n'

@@ -3,12 +3,14 @@
 import importlib
 from datetime import datetime, timezone
 from io import BytesIO
+from pathlib import Path
 
 import pypdf
 import pytest
 
 from briefer.config import BriefConfig, Settings, SourceSpec
 from briefer.daily import run_daily
+from briefer.models import Brief
 from briefer.render import render_brief
 
 NOW = datetime(2026, 11, 29, 6, 0, tzinfo=timezone.utc)
@@ -16,7 +18,7 @@ PLACES = ["Rotterdam", "Gdansk", "Valencia", "Piraeus", "Antwerp", "Hamburg", "G
 
 
 @pytest.fixture
-def brief(tmp_path):
+def brief(tmp_path: Path) -> Brief:
     folder = tmp_path / "in"
     folder.mkdir()
     for i, place in enumerate(PLACES):
@@ -39,13 +41,14 @@ def brief(tmp_path):
     return result.brief
 
 
-def test_pdf_shows_top_stories_in_full_and_the_rest_as_rows(brief, monkeypatch):
+def test_pdf_shows_top_stories_in_full_and_the_rest_as_rows(
+    brief: Brief, monkeypatch: pytest.MonkeyPatch
+) -> None:
     # The module, not the function of the same name that the package exports.
     monkeypatch.setattr(importlib.import_module("briefer.render"), "PDF_FULL_STORIES", 3)
-    pages = [
-        " ".join(p.extract_text().split())
-        for p in pypdf.PdfReader(BytesIO(render_brief(brief, "pdf"))).pages
-    ]
+    pdf = render_brief(brief, "pdf")
+    assert isinstance(pdf, bytes)
+    pages = [" ".join(p.extract_text().split()) for p in pypdf.PdfReader(BytesIO(pdf)).pages]
     text = " ".join(pages)
     assert "More stories" in text
     for n, place in enumerate(PLACES):
@@ -56,7 +59,7 @@ def test_pdf_shows_top_stories_in_full_and_the_rest_as_rows(brief, monkeypatch):
     assert "Made by briefer" in pages[-1]
 
 
-def test_html_keeps_every_story_in_full(brief):
+def test_html_keeps_every_story_in_full(brief: Brief) -> None:
     html = render_brief(brief, "html")
     assert isinstance(html, str)
     assert "More stories" not in html

@@ -1,5 +1,7 @@
 """briefer.toml: mistakes explained by file, line, section and key; allow_private in the file."""
 
+from pathlib import Path
+
 import pytest
 import responses
 from click.testing import CliRunner
@@ -19,7 +21,7 @@ BRIEF_KEYS = (
 SOURCE_KEYS = "name, feed, urls, path, limit, include, exclude, allow_private"
 
 
-def error_for(tmp_path, text):
+def error_for(tmp_path: Path, text: str) -> str:
     path = tmp_path / "briefer.toml"
     path.write_text(text)
     with pytest.raises(ConfigError) as caught:
@@ -27,7 +29,7 @@ def error_for(tmp_path, text):
     return str(caught.value).replace(str(path), "briefer.toml")
 
 
-def test_a_typo_names_line_section_nearest_key_and_valid_keys(tmp_path):
+def test_a_typo_names_line_section_nearest_key_and_valid_keys(tmp_path: Path) -> None:
     text = '[brief]\n# the title\ntitel = "Morning brief"\n'
     assert error_for(tmp_path, text) == (
         'briefer.toml, line 3: unknown key "titel" in [brief]; did you mean "title"? '
@@ -35,7 +37,7 @@ def test_a_typo_names_line_section_nearest_key_and_valid_keys(tmp_path):
     )
 
 
-def test_a_source_is_named_by_position_and_name_and_url_hints_at_urls(tmp_path):
+def test_a_source_is_named_by_position_and_name_and_url_hints_at_urls(tmp_path: Path) -> None:
     text = (
         '[[source]]\nname = "Inbox"\npath = "inbox"\n\n'
         '[[source]]\nname = "Reading list"\nurl = "https://news.example.org/a.html"\n'
@@ -48,7 +50,7 @@ def test_a_source_is_named_by_position_and_name_and_url_hints_at_urls(tmp_path):
     )
 
 
-def test_a_source_without_a_name_and_without_a_location(tmp_path):
+def test_a_source_without_a_name_and_without_a_location(tmp_path: Path) -> None:
     text = '[[source]]\npath = "inbox"\n\n[[source]]\nlimit = 3\n'
     assert error_for(tmp_path, text) == (
         "briefer.toml, line 4: the second [[source]]: give exactly one of feed, urls or path "
@@ -56,14 +58,14 @@ def test_a_source_without_a_name_and_without_a_location(tmp_path):
     )
 
 
-def test_an_unknown_section_is_matched_to_the_nearest_section(tmp_path):
+def test_an_unknown_section_is_matched_to_the_nearest_section(tmp_path: Path) -> None:
     assert error_for(tmp_path, '[breif]\ntitle = "x"\n') == (
         "briefer.toml, line 1: unknown section [breif]; did you mean [brief]? Valid sections: "
         "engine, chunking, summary, cache, prices, brief, source, fetch, delivery."
     )
 
 
-def test_a_bad_value_shows_the_key_its_value_and_the_rule(tmp_path):
+def test_a_bad_value_shows_the_key_its_value_and_the_rule(tmp_path: Path) -> None:
     text = '[brief]\nformats = ["md", "docx"]\n'
     assert error_for(tmp_path, text) == (
         'briefer.toml, line 2: formats = ["md", "docx"] in [brief]: '
@@ -71,7 +73,7 @@ def test_a_bad_value_shows_the_key_its_value_and_the_rule(tmp_path):
     )
 
 
-def test_a_single_url_given_as_text_shows_the_list_to_write(tmp_path):
+def test_a_single_url_given_as_text_shows_the_list_to_write(tmp_path: Path) -> None:
     text = '[[source]]\nname = "Reading list"\nurls = "https://news.example.org/a.html"\n'
     assert error_for(tmp_path, text) == (
         'briefer.toml, line 3: urls = "https://news.example.org/a.html" in the first [[source]] '
@@ -80,26 +82,26 @@ def test_a_single_url_given_as_text_shows_the_list_to_write(tmp_path):
     )
 
 
-def test_a_key_outside_any_section_is_pointed_to_its_section(tmp_path):
+def test_a_key_outside_any_section_is_pointed_to_its_section(tmp_path: Path) -> None:
     assert error_for(tmp_path, 'title = "Morning brief"\n\n[brief]\naudience = "desk"\n') == (
         'briefer.toml, line 1: "title" is outside any section; it belongs under [brief]. '
         "Sections: engine, chunking, summary, cache, prices, brief, source, fetch, delivery."
     )
 
 
-def test_a_missing_key_names_its_table(tmp_path):
+def test_a_missing_key_names_its_table(tmp_path: Path) -> None:
     text = '[delivery.email]\nhost = "smtp.example.org"\n'
     assert error_for(tmp_path, text) == 'briefer.toml, line 1: [delivery.email] needs the key "to".'
 
 
-def test_a_single_bracket_source_table_is_explained(tmp_path):
+def test_a_single_bracket_source_table_is_explained(tmp_path: Path) -> None:
     assert error_for(tmp_path, '[source]\npath = "inbox"\n') == (
         "briefer.toml, line 1: write each source as a [[source]] table (two brackets), "
         "one per source."
     )
 
 
-def test_a_typo_in_a_quoted_price_table(tmp_path):
+def test_a_typo_in_a_quoted_price_table(tmp_path: Path) -> None:
     path = tmp_path / "briefer.toml"
     path.write_text('[prices."gpt-4o-mini"]\ninput = 0.15\noutptu = 0.6\n')
     with pytest.raises(ConfigError) as caught:
@@ -110,7 +112,9 @@ def test_a_typo_in_a_quoted_price_table(tmp_path):
     )
 
 
-def test_the_cli_prints_the_error_once_and_exits_1(tmp_path, monkeypatch):
+def test_the_cli_prints_the_error_once_and_exits_1(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(tmp_path)
     (tmp_path / "briefer.toml").write_text('[[source]]\nname = "x"\nfolder = "inbox"\n')
     result = CliRunner().invoke(cli, ["brief"])
@@ -122,7 +126,7 @@ def test_the_cli_prints_the_error_once_and_exits_1(tmp_path, monkeypatch):
     )
 
 
-def test_key_lines_follow_tables_arrays_and_dotted_keys():
+def test_key_lines_follow_tables_arrays_and_dotted_keys() -> None:
     text = (
         "top = 1\n[brief]\ntitle = 'x'  # a comment\n[[source]]\npath = 'a'\n"
         "[[source]]\n# feed = 'commented'\nfeed = 'b'\n[prices.\"m-1\"]\ninput = 1\n"
@@ -137,7 +141,7 @@ def test_key_lines_follow_tables_arrays_and_dotted_keys():
     assert lines[("engine", "batch", "poll")] == 12
 
 
-def test_ordinals():
+def test_ordinals() -> None:
     assert [ordinal(i) for i in (0, 1, 9, 10, 11, 12, 20, 21)] == [
         "first",
         "second",
@@ -150,7 +154,7 @@ def test_ordinals():
     ]
 
 
-def test_allow_private_globally_and_per_source(tmp_path):
+def test_allow_private_globally_and_per_source(tmp_path: Path) -> None:
     path = tmp_path / "briefer.toml"
     path.write_text(
         "[fetch]\nallow_private = true\n\n"
@@ -168,7 +172,7 @@ def test_allow_private_globally_and_per_source(tmp_path):
 
 
 @responses.activate
-def test_a_source_allowed_private_is_fetched_and_another_is_refused(tmp_path):
+def test_a_source_allowed_private_is_fetched_and_another_is_refused(tmp_path: Path) -> None:
     rss = (
         '<?xml version="1.0"?><rss version="2.0"><channel><title>Desk</title><item>'
         "<title>Port reopens</title><link>http://wiki.internal/port</link><guid>p-1</guid>"

@@ -7,6 +7,7 @@ import ast
 import dataclasses
 import logging
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -76,7 +77,7 @@ def toml(value: Any) -> str:
     return str(value)
 
 
-def test_a_renamed_field_fails_the_name_check():
+def test_a_renamed_field_fails_the_name_check() -> None:
     check_names(Settings, BriefConfig)
     renamed = dataclasses.make_dataclass(
         "Settings",
@@ -89,7 +90,7 @@ def test_a_renamed_field_fails_the_name_check():
         check_names(renamed, BriefConfig)
 
 
-def test_defaults_are_the_dataclasses_defaults():
+def test_defaults_are_the_dataclasses_defaults() -> None:
     assert BY_NAME["max_tokens"].default == Settings().max_tokens == 2000
     assert BY_NAME["near_duplicate"].default == BriefConfig().near_duplicate == 0.8
     for s in SETTINGS:
@@ -111,7 +112,7 @@ def in_file(s: Setting) -> str:
 
 
 @pytest.mark.parametrize("s", [s for s in SETTINGS if s.flags and not s.hand_written], ids=named)
-def test_every_flag_reaches_its_setting(s, tmp_path):
+def test_every_flag_reaches_its_setting(s: Setting, tmp_path: Path) -> None:
     """The flag parses into the setting of the same name, and resolve() puts it in Settings."""
     value = other_value(s)
     if s.kind in ("file", "files"):
@@ -138,7 +139,7 @@ def test_every_flag_reaches_its_setting(s, tmp_path):
 
 
 @pytest.mark.parametrize("s", [s for s in SETTINGS if s.section in SECTIONS], ids=named)
-def test_every_file_key_reaches_its_setting(s, tmp_path):
+def test_every_file_key_reaches_its_setting(s: Setting, tmp_path: Path) -> None:
     value = other_value(s)
     path = tmp_path / "briefer.toml"
     path.write_text(f"[{s.section}]\n{s.name} = {in_file(s)}\n")
@@ -157,7 +158,10 @@ def test_every_file_key_reaches_its_setting(s, tmp_path):
     [s for s in SETTINGS if s.kind in ("int", "float") and s.low is not None],
     ids=named,
 )
-def test_the_flag_the_file_and_the_library_refuse_the_same_values(s, tmp_path):
+def test_the_flag_the_file_and_the_library_refuse_the_same_values(
+    s: Setting, tmp_path: Path
+) -> None:
+    assert s.low is not None  # the parameters are the settings with a lower bound
     below = s.low if s.low_open else (s.low - 1 if s.kind == "int" else s.low - 0.001)
     shown = str(int(below)) if s.kind == "int" else repr(below)
     if s.section in SECTIONS:
@@ -169,7 +173,7 @@ def test_the_flag_the_file_and_the_library_refuse_the_same_values(s, tmp_path):
         cmd = command("brief" if s.target == "brief" else "summarize")
         with pytest.raises(click.BadParameter):
             cmd.make_context("x", [s.flags[-1], shown, "x.txt"])
-    owner = BriefConfig if s.target == "brief" else Settings
+    owner: Callable[..., object] = BriefConfig if s.target == "brief" else Settings
     with pytest.raises(ConfigError, match=f"^{s.name} must be "):
         owner(**{s.name: below})
     edge = s.low if not s.low_open else s.low + 0.5
@@ -177,7 +181,7 @@ def test_the_flag_the_file_and_the_library_refuse_the_same_values(s, tmp_path):
     owner(**{s.name: edge}, **overlap)  # the edge of the range: accepted
 
 
-def test_the_price_flags_reach_the_prices_of_the_model(tmp_path):
+def test_the_price_flags_reach_the_prices_of_the_model(tmp_path: Path) -> None:
     """--input-price and --output-price, written by hand, set [prices] for --model."""
     result = CliRunner().invoke(
         cli,
@@ -204,7 +208,7 @@ def test_the_price_flags_reach_the_prices_of_the_model(tmp_path):
         assert set(BY_NAME["prices"].flags) <= flags
 
 
-def test_every_variable_reaches_its_setting(tmp_path):
+def test_every_variable_reaches_its_setting(tmp_path: Path) -> None:
     declared = [s for s in SETTINGS if s.env]
     assert {s.env for s in declared} == {
         "OPENAI_API_KEY",
@@ -215,6 +219,7 @@ def test_every_variable_reaches_its_setting(tmp_path):
     }
     for s in declared:
         value = "openai" if s.kind == "choice" else "x"
+        assert s.env is not None
         got = getattr(resolve({}, env={s.env: value}), s.name)
         assert got == (Path(value) if s.kind == "file" else value), s.name
 
@@ -232,7 +237,9 @@ def example_keys() -> set[tuple[str, str]]:
     return keys
 
 
-def test_the_example_config_shows_every_key_and_reads_cleanly(tmp_path, caplog):
+def test_the_example_config_shows_every_key_and_reads_cleanly(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     shown = example_keys()
     for s in SETTINGS:
         if s.section in SECTIONS:
@@ -245,14 +252,16 @@ def test_the_example_config_shows_every_key_and_reads_cleanly(tmp_path, caplog):
     assert caplog.records == []
 
 
-def test_the_readme_table_is_the_declarations():
+def test_the_readme_table_is_the_declarations() -> None:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     assert with_table(readme) == readme, "run: make settings-table"
     for s in SETTINGS:
         assert f"`{s.name}`" in markdown_table()
 
 
-def test_the_readme_config_uses_current_keys(tmp_path, caplog):
+def test_the_readme_config_uses_current_keys(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     section = readme.split("\n### briefer.toml\n", 1)[1]
     block = re.search(r"```toml\n(.*?)```", section, re.S)
@@ -265,7 +274,9 @@ def test_the_readme_config_uses_current_keys(tmp_path, caplog):
 
 
 @pytest.mark.parametrize("s", [s for s in SETTINGS if s.old_key], ids=named)
-def test_an_old_key_still_works_with_a_deprecation_note(s, tmp_path, caplog):
+def test_an_old_key_still_works_with_a_deprecation_note(
+    s: Setting, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     value = other_value(s)
     path = tmp_path / "briefer.toml"
     path.write_text(f"[{s.section}]\n{s.old_key} = {in_file(s)}\n")
@@ -281,14 +292,14 @@ def test_an_old_key_still_works_with_a_deprecation_note(s, tmp_path, caplog):
         read_config_file(path)
 
 
-def test_flag_for_names_the_flag_of_a_setting():
+def test_flag_for_names_the_flag_of_a_setting() -> None:
     assert flag_for("max_tokens") == "--max-tokens"
     assert flag_for("request_timeout") == "--timeout"
     assert flag_for("max_key_points") == "--max-key-points"
     assert flag_for("connect_timeout") is None
 
 
-def test_help_is_grouped_by_concern_most_used_first():
+def test_help_is_grouped_by_concern_most_used_first() -> None:
     runner = CliRunner()
     text = runner.invoke(cli, ["summarize", "--help"]).stdout
     headings = re.findall(r"^(\w[\w ]*) options:$", text, re.M)
@@ -311,7 +322,7 @@ def test_help_is_grouped_by_concern_most_used_first():
 
 
 @pytest.mark.parametrize("name", ["status", "cancel"])
-def test_batch_commands_take_only_what_they_use(name):
+def test_batch_commands_take_only_what_they_use(name: str) -> None:
     params = {p.name for p in command("batch", name).params if isinstance(p, click.Option)}
     assert params == {
         "base_url",
@@ -323,7 +334,7 @@ def test_batch_commands_take_only_what_they_use(name):
     }
 
 
-def test_fetching_gets_the_fetch_settings_only():
+def test_fetching_gets_the_fetch_settings_only() -> None:
     """Sources, fetch, feeds and collect see FetchLimits: the settings of the Fetch concern."""
     limits = {f.name: f.default for f in dataclasses.fields(FetchLimits)}
     assert set(limits) == {s.name for s in SETTINGS if s.concern == FETCH}

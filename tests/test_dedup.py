@@ -17,11 +17,11 @@ from .conftest import SEED
         ("https://example.org:8443/x", "https://example.org:8443/x"),
     ],
 )
-def test_normalize_url(url, expected):
+def test_normalize_url(url: str, expected: str) -> None:
     assert normalize_url(url) == expected
 
 
-def test_exact_near_and_distinct_articles():
+def test_exact_near_and_distinct_articles() -> None:
     seed = SEED.read_text()
     edited = seed.replace("Tuesday", "Wednesday").replace("very near future", "near future")
     half = seed[: len(seed) // 2]
@@ -42,7 +42,7 @@ def test_exact_near_and_distinct_articles():
     assert groups == [[0, 2, 4], [1, 5], [3]]
 
 
-def test_threshold_is_configurable():
+def test_threshold_is_configurable() -> None:
     seed = SEED.read_text()
     half = seed[: len(seed) // 2]
     assert duplicate_groups([seed, half], threshold=0.4) == [[0, 1]]

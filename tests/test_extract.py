@@ -1,6 +1,8 @@
 """Extraction checks: short extractions retried and flagged, boilerplate dropped, the page's own date."""
 
 import json
+from collections.abc import Iterable
+from pathlib import Path
 from types import SimpleNamespace
 
 import pypdf
@@ -12,7 +14,7 @@ from lxml import etree
 from briefer.boilerplate import is_boilerplate, looks_like_consent, strip_boilerplate
 from briefer.cli import cli
 from briefer.collect import Candidate, read_candidate
-from briefer.config import BriefConfig, Settings, SourceSpec
+from briefer.config import BriefConfig, FetchLimits, Settings, SourceSpec
 from briefer.daily import run_daily
 from briefer.engines.extractive import ExtractiveEngine
 from briefer.errors import SourceError
@@ -38,29 +40,29 @@ CAPTION = (
 ARTICLE_TEXT = " ".join(BODY)
 
 
-def html(body, head=""):
+def html(body: str, head: str = "") -> str:
     return f"<html><head><title>Porto Velho quay to close</title>{head}</head><body>{body}</body></html>"
 
 
-def jsonld(data):
+def jsonld(data: object) -> str:
     return f'<script type="application/ld+json">{json.dumps(data)}</script>'
 
 
-def pictured(caption):
+def pictured(caption: str) -> str:
     """A lead picture shown twice (wide and narrow layouts), as some outlets do: only its caption
     is visible text."""
     pic = f'<div class="image"><img src="q.jpg" alt="{caption}"><div class="image__title">{caption}</div></div>'
     return f'<div class="article"><div class="head">{pic}</div><div class="main">{pic}</div></div>'
 
 
-def paragraphs(lines):
+def paragraphs(lines: Iterable[str]) -> str:
     return "".join(f"<p>{line}</p>" for line in lines)
 
 
 # ---- a page whose body is only in JSON-LD ------------------------------------------------------
 
 
-def test_a_page_whose_body_is_only_in_json_ld_is_read_from_its_article_body():
+def test_a_page_whose_body_is_only_in_json_ld_is_read_from_its_article_body() -> None:
     graph = {
         "@context": "https://schema.org",
         "@graph": [
@@ -81,7 +83,7 @@ def test_a_page_whose_body_is_only_in_json_ld_is_read_from_its_article_body():
     assert found.published == "2024-03-05"
 
 
-def test_json_ld_in_a_list_with_markup_in_the_body_and_a_type_list():
+def test_json_ld_in_a_list_with_markup_in_the_body_and_a_type_list() -> None:
     data = [
         {"@type": "Organization", "name": "Port News"},
         {
@@ -97,7 +99,7 @@ def test_json_ld_in_a_list_with_markup_in_the_body_and_a_type_list():
     assert article.language == "en"
 
 
-def test_a_short_extraction_is_retried_in_recall_mode():
+def test_a_short_extraction_is_retried_in_recall_mode() -> None:
     # A template that puts the story in an <aside>: the precise pass keeps only the lead.
     lead = "<p>The northern quay closes for six weeks.</p>"
     page = html(f"<article>{lead}</article><aside>{paragraphs(BODY)}</aside>")
@@ -107,7 +109,7 @@ def test_a_short_extraction_is_retried_in_recall_mode():
     assert found.text.split("\n")[-len(BODY) :] == BODY
 
 
-def test_a_caption_with_no_fallback_is_marked_incomplete():
+def test_a_caption_with_no_fallback_is_marked_incomplete() -> None:
     page = html(
         f"<article><h1>Porto Velho quay to close</h1><p>{BODY[0]}</p><p>{CAPTION}</p></article>"
     )
@@ -118,13 +120,13 @@ def test_a_caption_with_no_fallback_is_marked_incomplete():
     assert article.extraction_note == f"{INCOMPLETE}: only {words} words extracted"
 
 
-def test_a_long_enough_extraction_carries_no_note():
+def test_a_long_enough_extraction_carries_no_note() -> None:
     article = build_article(html(f"<article>{paragraphs(BODY)}</article>").encode(), "q", "html")
     assert article.extraction_note is None
     assert article.text.split("\n") == BODY
 
 
-def test_a_teaser_shorter_than_the_body_json_ld_declares_is_flagged():
+def test_a_teaser_shorter_than_the_body_json_ld_declares_is_flagged() -> None:
     data = {"@type": "NewsArticle", "wordCount": 900, "isAccessibleForFree": "False"}
     page = html(f"<article>{paragraphs(BODY[:3])}</article>", jsonld(data))
     article = build_article(page.encode(), "quay.html", "html")
@@ -135,7 +137,7 @@ def test_a_teaser_shorter_than_the_body_json_ld_declares_is_flagged():
     )
 
 
-def test_a_consent_wall_is_flagged_and_never_summarized_as_the_article():
+def test_a_consent_wall_is_flagged_and_never_summarized_as_the_article() -> None:
     wall = (
         "We value your privacy. We and our partners use cookies and similar technologies to "
         "store and access information on your device, to show personalised ads and to measure "
@@ -150,7 +152,7 @@ def test_a_consent_wall_is_flagged_and_never_summarized_as_the_article():
     assert "cookie or consent notice" in article.extraction_note
 
 
-def test_the_first_page_of_a_paginated_article_is_flagged():
+def test_the_first_page_of_a_paginated_article_is_flagged() -> None:
     head = (
         '<link rel="canonical" href="https://port.example/news/quay">'
         '<link rel="next" href="https://port.example/news/quay/seite-2">'
@@ -173,7 +175,7 @@ def test_the_first_page_of_a_paginated_article_is_flagged():
 
 
 @responses.activate
-def test_a_feed_items_content_replaces_a_caption_page():
+def test_a_feed_items_content_replaces_a_caption_page() -> None:
     link = "https://port.example/quay"
     responses.get(link, body=html(f"<article><p>{CAPTION}</p><p>{BODY[0]}</p></article>"))
     spec = SourceSpec("feed", ("https://port.example/rss.xml",))
@@ -181,7 +183,7 @@ def test_a_feed_items_content_replaces_a_caption_page():
     cand = Candidate(
         "url:quay", link, spec, title="Porto Velho quay to close", link=link, summary=summary
     )
-    article, note = read_candidate(cand, BriefConfig(sources=(spec,)), Settings())
+    article, note = read_candidate(cand, BriefConfig(sources=(spec,)), FetchLimits())
     assert note is None  # the page was read; its text was too short, not missing
     assert len(responses.calls) == 1
     assert article.extraction_note is None
@@ -192,7 +194,7 @@ def test_a_feed_items_content_replaces_a_caption_page():
 # ---- boilerplate ---------------------------------------------------------------------------------
 
 
-def test_a_read_more_line_is_neither_article_text_nor_a_key_point():
+def test_a_read_more_line_is_neither_article_text_nor_a_key_point() -> None:
     teaser = "Read more: Storm damage closes three ports along the coast"
     lines = [*BODY[:2], teaser, *BODY[2:], "Sign up for our newsletter to get the port news first."]
     article = build_article(html(f"<article>{paragraphs(lines)}</article>").encode(), "q", "html")
@@ -235,7 +237,7 @@ def test_a_read_more_line_is_neither_article_text_nor_a_key_point():
         ("Read more: Storm closes ports", "und"),  # unknown language: every rule applies
     ],
 )
-def test_boilerplate_lines_in_four_languages(line, language):
+def test_boilerplate_lines_in_four_languages(line: str, language: str) -> None:
     assert is_boilerplate(line, language)
 
 
@@ -260,11 +262,11 @@ def test_boilerplate_lines_in_four_languages(line, language):
         ("Mehr zum Thema", "en"),
     ],
 )
-def test_article_sentences_are_not_boilerplate(sentence, language):
+def test_article_sentences_are_not_boilerplate(sentence: str, language: str) -> None:
     assert not is_boilerplate(sentence, language)
 
 
-def test_strip_boilerplate_keeps_every_other_line_as_it_was():
+def test_strip_boilerplate_keeps_every_other_line_as_it_was() -> None:
     text = "First line.\n\nAdvertisement\nSecond  line, spaced.\n"
     assert strip_boilerplate(text, "en") == ("First line.\n\nSecond  line, spaced.\n", 1)
 
@@ -280,7 +282,7 @@ TEASERS = (
 )
 
 
-def test_a_teasers_date_is_not_the_articles_date():
+def test_a_teasers_date_is_not_the_articles_date() -> None:
     body = (
         "<article><header><h1>Porto Velho quay to close</h1>"
         "<time datetime='2024-03-05T08:00:00+01:00'>5 March 2024</time></header>"
@@ -290,7 +292,7 @@ def test_a_teasers_date_is_not_the_articles_date():
     assert article.published == "2024-03-05"
 
 
-def test_without_a_date_of_its_own_a_page_gets_none_rather_than_a_teasers():
+def test_without_a_date_of_its_own_a_page_gets_none_rather_than_a_teasers() -> None:
     body = f"<article><h1>Porto Velho quay to close</h1>{paragraphs(BODY)}</article>{TEASERS}"
     article = build_article(html(body).encode(), "quay.html", "html")
     assert article.published is None
@@ -304,7 +306,7 @@ def test_without_a_date_of_its_own_a_page_gets_none_rather_than_a_teasers():
         ("", "2023-06-10"),  # the date in the page's own title, as some outlets write it
     ],
 )
-def test_the_date_comes_from_the_pages_own_metadata(head, expected):
+def test_the_date_comes_from_the_pages_own_metadata(head: str, expected: str) -> None:
     page = (
         f"<html><head><title>Porto Velho quay | Port News | 10.06.2023</title>{head}</head>"
         f"<body><article>{paragraphs(BODY)}</article>{TEASERS}</body></html>"
@@ -323,7 +325,7 @@ GERMAN = (
 
 
 @pytest.fixture(scope="module")
-def short_page_folder(tmp_path_factory):
+def short_page_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("pages")
     page = html(
         f"<article><h1>Porto Velho quay to close</h1><p>{BODY[0]}</p><p>{CAPTION}</p></article>"
@@ -335,7 +337,9 @@ def short_page_folder(tmp_path_factory):
     return folder
 
 
-def test_summarize_shows_the_note_and_the_language_in_every_format(short_page_folder, tmp_path):
+def test_summarize_shows_the_note_and_the_language_in_every_format(
+    short_page_folder: Path, tmp_path: Path
+) -> None:
     quay = str(short_page_folder / "quay.html")
     md = CliRunner().invoke(cli, ["summarize", quay])
     assert md.exit_code == 0, md.output
@@ -353,7 +357,9 @@ def test_summarize_shows_the_note_and_the_language_in_every_format(short_page_fo
     assert f"Warning: {INCOMPLETE}: only " in text and "Language: en." in text
 
 
-def test_the_brief_shows_the_note_and_languages_in_every_format(short_page_folder, tmp_path):
+def test_the_brief_shows_the_note_and_languages_in_every_format(
+    short_page_folder: Path, tmp_path: Path
+) -> None:
     config = BriefConfig(
         output_dir=tmp_path / "out",
         formats=("md", "json", "html", "pdf"),
@@ -378,7 +384,7 @@ def test_the_brief_shows_the_note_and_languages_in_every_format(short_page_folde
     assert f"Warning: {INCOMPLETE}: only " in text and "language: en" in text
 
 
-def test_text_inputs_lose_their_boilerplate_lines_too():
+def test_text_inputs_lose_their_boilerplate_lines_too() -> None:
     text = "\n".join([BODY[0], "Advertisement", BODY[1], "Share this article"])
     article = build_article(text.encode(), "quay.txt", "text")
     assert article.text.split("\n") == BODY[:2]
@@ -386,7 +392,7 @@ def test_text_inputs_lose_their_boilerplate_lines_too():
         build_article(b"Advertisement\nShare this article\n", "ad.txt", "text")
 
 
-def test_a_news_story_about_cookie_rules_is_not_a_consent_wall():
+def test_a_news_story_about_cookie_rules_is_not_a_consent_wall() -> None:
     story = (
         "The data protection authority fined three retailers on Tuesday for setting tracking "
         "cookies before visitors gave consent. The regulator said the shops' privacy policy "
@@ -396,7 +402,7 @@ def test_a_news_story_about_cookie_rules_is_not_a_consent_wall():
     assert not looks_like_consent(story)
 
 
-def test_related_articles_listed_in_json_ld_lend_the_page_no_date():
+def test_related_articles_listed_in_json_ld_lend_the_page_no_date() -> None:
     related = {
         "@type": "ItemList",
         "itemListElement": [
@@ -407,7 +413,7 @@ def test_related_articles_listed_in_json_ld_lend_the_page_no_date():
     assert build_article(page.encode(), "quay.html", "html").published is None
 
 
-def test_a_paragraph_wrapped_in_the_page_source_is_one_line_of_text():
+def test_a_paragraph_wrapped_in_the_page_source_is_one_line_of_text() -> None:
     # trafilatura keeps the source's newlines inside a paragraph on some pages (its fallback
     # extractors do); a sentence must not come out in fragments.
     body = etree.fromstring(
@@ -423,7 +429,7 @@ def test_a_paragraph_wrapped_in_the_page_source_is_one_line_of_text():
     ]
 
 
-def test_a_utc_timestamp_a_day_after_the_date_in_the_pages_url_takes_the_urls_day():
+def test_a_utc_timestamp_a_day_after_the_date_in_the_pages_url_takes_the_urls_day() -> None:
     head = (
         '<link rel="canonical" href="https://news.example/2023/01/16/quay">'
         '<meta property="article:published_time" content="2023-01-17T00:30:41+00:00">'

@@ -1,9 +1,12 @@
+from pathlib import Path
+from typing import Any
+
 import pytest
 
 from briefer.config import Settings
 from briefer.engines.extractive import ExtractiveEngine, rank
 from briefer.errors import ConfigError
-from briefer.models import LIKELIHOODS, SEVERITIES
+from briefer.models import LIKELIHOODS, SEVERITIES, Article, KeyPoint, Risk
 from briefer.risk import load_rules
 from briefer.sources import build_article
 
@@ -11,19 +14,20 @@ from .conftest import SEED
 
 
 @pytest.fixture(scope="module")
-def seed_article():
+def seed_article() -> Article:
     return build_article(SEED.read_bytes(), str(SEED), "text")
 
 
-def analyze(article, **kw):
+def analyze(article: Article, **kw: Any) -> tuple[list[KeyPoint], list[Risk]]:
     return ExtractiveEngine(Settings(**kw)).analyze(article, [])
 
 
-def test_key_points_are_verbatim_sentences_with_exact_spans(seed_article):
+def test_key_points_are_verbatim_sentences_with_exact_spans(seed_article: Article) -> None:
     points, _ = analyze(seed_article)
     assert len(points) == 5
     for p in points:
         assert p.verified and p.text == p.evidence
+        assert p.span is not None
         assert seed_article.text[p.span.start : p.span.end] == p.evidence
     # The lede carries the news and ranks first; the hedge "expected to" survives.
     assert points[0].text.startswith("Russia and Iran are expected to sign")
@@ -33,12 +37,12 @@ def test_key_points_are_verbatim_sentences_with_exact_spans(seed_article):
     assert seed_article.title not in [p.text for p in points]
 
 
-def test_key_points_are_not_redundant(seed_article):
+def test_key_points_are_not_redundant(seed_article: Article) -> None:
     points, _ = analyze(seed_article, max_key_points=8)
     assert len({p.text for p in points}) == len(points)
 
 
-def test_seed_risks_are_the_ones_a_reader_would_name(seed_article):
+def test_seed_risks_are_the_ones_a_reader_would_name(seed_article: Article) -> None:
     _, risks = analyze(seed_article)
     by_title = {r.title: r for r in risks}
     drones = by_title["Arms and drone transfers"]
@@ -53,13 +57,14 @@ def test_seed_risks_are_the_ones_a_reader_would_name(seed_article):
     assert {"Hamas", "Hezbollah"} <= set(proxies.cues)
     for r in risks:
         assert r.verified
+        assert r.span is not None
         assert seed_article.text[r.span.start : r.span.end] == r.evidence
         assert r.severity in SEVERITIES and r.likelihood in LIKELIHOODS
         assert r.rationale.startswith("Cues ")
     assert not [r for r in risks if r.category in ("cyber", "humanitarian")]
 
 
-def test_rationale_names_cues_and_hedges(seed_article):
+def test_rationale_names_cues_and_hedges(seed_article: Article) -> None:
     _, risks = analyze(seed_article)
     air = next(r for r in risks if r.title.startswith("Air-defence"))
     assert "“S-400”" in air.rationale
@@ -69,29 +74,29 @@ def test_rationale_names_cues_and_hedges(seed_article):
     assert "lowered by “peaceful”" in nuclear.rationale
 
 
-def test_risks_are_ranked_by_severity_times_likelihood(seed_article):
+def test_risks_are_ranked_by_severity_times_likelihood(seed_article: Article) -> None:
     _, risks = analyze(seed_article)
     values = [r.rank_value for r in risks]
     assert values == sorted(values, reverse=True)
 
 
-def test_engine_is_deterministic(seed_article):
+def test_engine_is_deterministic(seed_article: Article) -> None:
     assert analyze(seed_article) == analyze(seed_article)
 
 
-def test_limits_are_respected(seed_article):
+def test_limits_are_respected(seed_article: Article) -> None:
     points, risks = analyze(seed_article, max_key_points=2, max_risks=3)
     assert len(points) == 2 and len(risks) == 3
 
 
-def test_a_one_sentence_article_still_yields_a_key_point():
+def test_a_one_sentence_article_still_yields_a_key_point() -> None:
     article = build_article(b"Ransomware hit the port.", "x.txt", "text")
     points, risks = analyze(article)
     assert [p.text for p in points] == ["Ransomware hit the port."]
     assert [r.category for r in risks] == ["cyber"]
 
 
-def test_user_rules_extend_and_override(tmp_path, seed_article):
+def test_user_rules_extend_and_override(tmp_path: Path, seed_article: Article) -> None:
     extra = tmp_path / "rules.toml"
     extra.write_text(
         """
@@ -121,7 +126,7 @@ strong = ["nuclear power plant*"]
     assert "Arms and drone transfers" in titles  # built-ins kept
 
 
-def test_user_rules_can_replace_the_builtins(tmp_path, seed_article):
+def test_user_rules_can_replace_the_builtins(tmp_path: Path, seed_article: Article) -> None:
     only = tmp_path / "only.toml"
     only.write_text(
         'replace = true\n[categories]\nx = "X"\n[[rule]]\nid = "r"\ncategory = "x"\n'
@@ -148,7 +153,7 @@ def test_user_rules_can_replace_the_builtins(tmp_path, seed_article):
         ("colour = 1\n", "unknown keys"),
     ],
 )
-def test_bad_rules_files_are_config_errors(tmp_path, content, message):
+def test_bad_rules_files_are_config_errors(tmp_path: Path, content: str, message: str) -> None:
     path = tmp_path / "bad.toml"
     path.write_text(content)
     with pytest.raises(ConfigError, match=message) as err:
@@ -156,7 +161,7 @@ def test_bad_rules_files_are_config_errors(tmp_path, content, message):
     assert str(path) in str(err.value)
 
 
-def test_rank_prefers_central_sentences():
+def test_rank_prefers_central_sentences() -> None:
     central = frozenset({"iran", "russia", "agreement"})
     scores = rank(
         [
@@ -170,7 +175,7 @@ def test_rank_prefers_central_sentences():
     assert abs(sum(scores) - 1.0) < 1e-6
 
 
-def test_the_lede_wins_in_a_short_article_over_a_merely_central_sentence():
+def test_the_lede_wins_in_a_short_article_over_a_merely_central_sentence() -> None:
     from .test_cluster import STORIES
 
     article = build_article((STORIES / "port-1.txt").read_bytes(), "port-1.txt", "text")

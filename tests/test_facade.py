@@ -24,7 +24,7 @@ DECLARATIONS = {"options.py"}
 
 def _imports(path: Path) -> list[tuple[int, str]]:
     """(level, module) of every import in a file, nested ones included."""
-    found = []
+    found: list[tuple[int, str]] = []
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
         if isinstance(node, ast.Import):
             found.extend((0, alias.name) for alias in node.names)
@@ -38,7 +38,7 @@ def _imports(path: Path) -> list[tuple[int, str]]:
     sorted(p for p in (PACKAGE / "cli").glob("*.py") if p.name not in DECLARATIONS),
     ids=lambda p: p.name,
 )
-def test_the_cli_imports_only_briefer_and_its_own_modules(path):
+def test_the_cli_imports_only_briefer_and_its_own_modules(path: Path) -> None:
     library = [
         f"{'.' * level}{module}"
         for level, module in _imports(path)
@@ -47,7 +47,7 @@ def test_the_cli_imports_only_briefer_and_its_own_modules(path):
     assert library == []
 
 
-def test_the_cli_names_no_private_helper_of_another_cli_module():
+def test_the_cli_names_no_private_helper_of_another_cli_module() -> None:
     for path in (PACKAGE / "cli").glob("*.py"):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, ast.ImportFrom) and node.level == 1:
@@ -55,7 +55,7 @@ def test_the_cli_names_no_private_helper_of_another_cli_module():
                 assert private == [], path.name
 
 
-def test_every_public_name_resolves_and_every_library_error_is_exported():
+def test_every_public_name_resolves_and_every_library_error_is_exported() -> None:
     for name in briefer.__all__:
         assert getattr(briefer, name) is not None, name
     errors = {
@@ -73,7 +73,7 @@ def test_every_public_name_resolves_and_every_library_error_is_exported():
                 assert not bases & errors, f"{path.name}: {node.name} belongs in errors.py"
 
 
-def test_importing_briefer_loads_no_llm_stack():
+def test_importing_briefer_loads_no_llm_stack() -> None:
     code = (
         "import sys, briefer; "
         "print(sorted(m for m in sys.modules if m.split('.')[0] == 'openai' "
@@ -85,7 +85,7 @@ def test_importing_briefer_loads_no_llm_stack():
     assert out.strip() == "[]"
 
 
-def test_both_engines_offer_the_whole_contract():
+def test_both_engines_offer_the_whole_contract() -> None:
     members = [name for name in dir(Engine) if not name.startswith("_")]
     assert set(members) == {"info", "plan", "analyze_all", "export", "synthesize"}
     for engine_class in (ExtractiveEngine, LLMEngine):
@@ -93,7 +93,7 @@ def test_both_engines_offer_the_whole_contract():
             assert hasattr(engine_class, name), (engine_class.__name__, name)
 
 
-def test_the_extractive_engine_plans_free_calls_and_writes_no_summary(tmp_path):
+def test_the_extractive_engine_plans_free_calls_and_writes_no_summary(tmp_path: Path) -> None:
     engine = get_engine(Settings())
     article = briefer.Article(id="a", text="Officials met on Monday.", source="a.txt")
     [call] = engine.plan(

@@ -1,3 +1,5 @@
+from pathlib import Path
+
 import pytest
 import responses
 
@@ -26,24 +28,25 @@ ATOM = """<?xml version="1.0" encoding="utf-8"?>
 </entry></feed>"""
 
 
-def test_rss_items_have_ids_links_dates_and_summaries():
+def test_rss_items_have_ids_links_dates_and_summaries() -> None:
     result = parse_feed(RSS.encode(), "https://news.example.org/rss")
     assert result.title == "Example World"
     first, second = result.items  # the entry with neither guid nor link is skipped
     assert first.id == "ex-1" and first.link == "https://news.example.org/pact?utm_source=rss"
+    assert first.published is not None
     assert first.published.isoformat() == "2026-11-29T05:00:00+00:00"
     assert "<b>expect</b>" in first.summary
     assert second.id == "https://news.example.org/noguid"  # no guid: the link stands in
 
 
-def test_atom_prefers_full_content_over_summary():
+def test_atom_prefers_full_content_over_summary() -> None:
     [entry] = parse_feed(ATOM.encode(), "https://atom.example/feed").items
     assert entry.id == "tag:atom.example,2026:1"
     assert "full text of the story" in entry.summary
     assert entry.feed_title == "Atom Desk"
 
 
-def test_malformed_feed_keeps_what_it_can_and_junk_is_an_error():
+def test_malformed_feed_keeps_what_it_can_and_junk_is_an_error() -> None:
     broken = RSS.replace("</channel></rss>", "")  # truncated document
     assert len(parse_feed(broken.encode(), "u").items) == 2
     with pytest.raises(SourceError, match="not a readable RSS, Atom or JSON feed"):
@@ -51,7 +54,7 @@ def test_malformed_feed_keeps_what_it_can_and_junk_is_an_error():
 
 
 @responses.activate
-def test_conditional_get_sends_validators_and_understands_304():
+def test_conditional_get_sends_validators_and_understands_304() -> None:
     url = "https://news.example.org/rss"
     responses.get(
         url,
@@ -70,7 +73,7 @@ def test_conditional_get_sends_validators_and_understands_304():
 
 
 @responses.activate
-def test_feed_http_errors_name_the_feed():
+def test_feed_http_errors_name_the_feed() -> None:
     responses.get("https://news.example.org/gone.rss", status=404)
     with pytest.raises(SourceError, match="HTTP 404") as err:
         fetch_feed("https://news.example.org/gone.rss", FetchLimits())
@@ -104,7 +107,7 @@ JSON_FEED = {
 
 @pytest.mark.parametrize("version", ["1", "1.1"])
 @responses.activate
-def test_json_feed_items_are_read_through_requests(version):
+def test_json_feed_items_are_read_through_requests(version: str) -> None:
     import json
 
     url = "https://json.example/feed.json"
@@ -120,9 +123,11 @@ def test_json_feed_items_are_read_through_requests(version):
         "Port hit by ransomware",
     )
     assert first.summary == "<p>The full text of the story is carried in the feed.</p>"
+    assert first.published is not None
     assert first.published.isoformat() == "2026-11-29T04:00:00+00:00"
     assert (second.id, second.link, second.title) == ("2", "https://other.example/story", None)
     assert second.summary == "Plain text only."
+    assert second.published is not None
     assert second.published.isoformat() == "2026-11-28T22:30:00+01:00"
     assert parse_feed(json.dumps(feed).encode(), url).items == result.items
 
@@ -144,14 +149,14 @@ def test_json_feed_items_are_read_through_requests(version):
         ),
     ],
 )
-def test_a_broken_json_feed_is_one_clear_error(body, reason):
+def test_a_broken_json_feed_is_one_clear_error(body: bytes, reason: str) -> None:
     with pytest.raises(SourceError) as caught:
         parse_feed(body, "https://json.example/feed.json")
     assert str(caught.value) == f"https://json.example/feed.json: {reason}"
 
 
 @responses.activate
-def test_a_json_feed_named_on_the_command_line_is_recognised_as_a_feed(tmp_path):
+def test_a_json_feed_named_on_the_command_line_is_recognised_as_a_feed(tmp_path: Path) -> None:
     from datetime import datetime, timezone
 
     from click.testing import CliRunner

@@ -1,3 +1,5 @@
+from typing import Any
+
 import pytest
 import requests
 import responses
@@ -5,6 +7,7 @@ import responses
 from briefer.config import FetchLimits
 from briefer.errors import SourceError
 from briefer.fetch import USER_AGENT, fetch
+from briefer.models import Article
 from briefer.sources import expand, load
 
 from .test_sources import HTML_PAGE
@@ -12,12 +15,12 @@ from .test_sources import HTML_PAGE
 URL = "https://news.example.org/world/iran-russia.html"
 
 
-def load_url(url, settings=None):
+def load_url(url: str, settings: FetchLimits | None = None) -> Article:
     return load(expand(url)[0], settings or FetchLimits())
 
 
 @responses.activate
-def test_html_page_is_fetched_with_timeouts_user_agent_and_metadata():
+def test_html_page_is_fetched_with_timeouts_user_agent_and_metadata() -> None:
     responses.get(URL, body=HTML_PAGE, content_type="text/html; charset=utf-8")
     article = load_url(URL)
     assert "expected to sign a new comprehensive cooperation agreement" in article.text
@@ -25,12 +28,13 @@ def test_html_page_is_fetched_with_timeouts_user_agent_and_metadata():
     assert article.author == "Jane Analyst"
     request = responses.calls[0].request
     assert request.headers["User-Agent"] == USER_AGENT
-    assert request.req_kwargs["timeout"] == (10.0, 30.0)
-    assert request.req_kwargs["stream"] is True
+    sent: dict[str, Any] = request.req_kwargs  # type: ignore[attr-defined]  # set by responses
+    assert sent["timeout"] == (10.0, 30.0)
+    assert sent["stream"] is True
 
 
 @responses.activate
-def test_charset_from_the_header_is_honoured():
+def test_charset_from_the_header_is_honoured() -> None:
     body = "Москва и Тегеран готовят новое соглашение о стратегическом партнёрстве.\nВторая строка."
     responses.get(
         URL, body=body.encode("windows-1251"), content_type="text/plain; charset=windows-1251"
@@ -39,14 +43,14 @@ def test_charset_from_the_header_is_honoured():
 
 
 @responses.activate
-def test_charset_is_guessed_when_the_header_is_silent():
+def test_charset_is_guessed_when_the_header_is_silent() -> None:
     body = "Café déjà vu: the naïve façade of an élan résumé, reported on Tuesday."
     responses.get(URL, body=body.encode("cp1252"), content_type="text/plain")
     assert load_url(URL).text == body
 
 
 @responses.activate
-def test_redirects_are_followed_and_the_final_url_kept():
+def test_redirects_are_followed_and_the_final_url_kept() -> None:
     responses.get(URL, status=301, headers={"Location": URL + "?page=1"})
     responses.get(
         URL + "?page=1", body="Title\nA short article body sentence.", content_type="text/plain"
@@ -55,7 +59,7 @@ def test_redirects_are_followed_and_the_final_url_kept():
 
 
 @responses.activate
-def test_redirect_loop_is_bounded():
+def test_redirect_loop_is_bounded() -> None:
     responses.get(URL, status=302, headers={"Location": URL})
     with pytest.raises(SourceError, match="more than 5 redirects") as err:
         load_url(URL)
@@ -82,7 +86,7 @@ def test_redirect_loop_is_bounded():
         ),
     ],
 )
-def test_failures_name_the_url_and_the_reason(kwargs, reason):
+def test_failures_name_the_url_and_the_reason(kwargs: dict[str, Any], reason: str) -> None:
     responses.get(URL, **kwargs)
     with pytest.raises(SourceError, match=reason) as err:
         load_url(URL)
@@ -90,7 +94,7 @@ def test_failures_name_the_url_and_the_reason(kwargs, reason):
 
 
 @responses.activate
-def test_declared_size_over_the_cap_is_refused_without_reading():
+def test_declared_size_over_the_cap_is_refused_without_reading() -> None:
     responses.get(
         URL,
         body="x" * 10,
@@ -102,20 +106,20 @@ def test_declared_size_over_the_cap_is_refused_without_reading():
 
 
 @responses.activate
-def test_streamed_body_over_the_cap_is_cut_off():
+def test_streamed_body_over_the_cap_is_cut_off() -> None:
     responses.get(URL, body=b"a " * (600 * 1024), content_type="text/plain")
     with pytest.raises(SourceError, match="over the 1.0 MB limit"):
         load_url(URL, FetchLimits(max_bytes=1024 * 1024))
 
 
-def test_only_http_and_https_are_fetched():
+def test_only_http_and_https_are_fetched() -> None:
     for url in ("file:///etc/passwd", "ftp://example.org/a.txt", "gopher://example.org/"):
         with pytest.raises(SourceError, match="only http and https"):
             load_url(url)
 
 
 @responses.activate
-def test_credentials_in_the_url_never_appear_in_errors():
+def test_credentials_in_the_url_never_appear_in_errors() -> None:
     responses.get("https://news.example.org/private", status=401)
     with pytest.raises(SourceError) as err:
         fetch("https://reader:hunter2@news.example.org/private")

@@ -2,6 +2,8 @@
 
 import io
 import time
+from pathlib import Path
+from typing import Any
 
 import pytest
 import responses
@@ -12,16 +14,17 @@ from briefer.config import FetchLimits, Settings
 from briefer.engines.extractive import ExtractiveEngine
 from briefer.errors import SourceError
 from briefer.feeds import parse_feed
+from briefer.models import Article
 from briefer.sources import Input, build_article, expand, load
 
 FUZZ = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
-def read(path, **kw):
+def read(path: Path | str, **kw: Any) -> Article:
     return load(Input(str(path), "file", str(path)), FetchLimits(**kw))
 
 
-def test_a_200_mb_file_is_refused_before_it_is_read(tmp_path):
+def test_a_200_mb_file_is_refused_before_it_is_read(tmp_path: Path) -> None:
     huge = tmp_path / "huge.txt"
     with huge.open("wb") as handle:
         handle.truncate(200 * 1024 * 1024)  # sparse: no disk is used
@@ -31,7 +34,7 @@ def test_a_200_mb_file_is_refused_before_it_is_read(tmp_path):
     assert time.perf_counter() - start < 1.0
 
 
-def test_a_single_5_mb_line_is_summarized_in_bounded_time(tmp_path):
+def test_a_single_5_mb_line_is_summarized_in_bounded_time(tmp_path: Path) -> None:
     words = "drones sanctions ministry officials said the port was attacked again today".split()
     line = " ".join(words[i % len(words)] for i in range(5 * 1024 * 1024 // 7))[: 5 * 1024 * 1024]
     path = tmp_path / "line.txt"
@@ -43,7 +46,7 @@ def test_a_single_5_mb_line_is_summarized_in_bounded_time(tmp_path):
     assert points and points[0].evidence in article.text
 
 
-def test_deeply_nested_html_is_an_error_or_an_article(tmp_path):
+def test_deeply_nested_html_is_an_error_or_an_article(tmp_path: Path) -> None:
     path = tmp_path / "deep.html"
     path.write_text(
         "<html><body>"
@@ -68,7 +71,9 @@ def test_deeply_nested_html_is_an_error_or_an_article(tmp_path):
         ("東京で会議が開かれた。".encode("shift_jis"), None),
     ],
 )
-def test_legacy_encodings_decode_or_fail_clearly(tmp_path, data, expected):
+def test_legacy_encodings_decode_or_fail_clearly(
+    tmp_path: Path, data: bytes, expected: str | None
+) -> None:
     path = tmp_path / "legacy.txt"
     path.write_bytes(data)
     try:
@@ -80,7 +85,7 @@ def test_legacy_encodings_decode_or_fail_clearly(tmp_path, data, expected):
         assert article.text.startswith(expected)
 
 
-def test_entity_bomb_in_a_feed_is_defused():
+def test_entity_bomb_in_a_feed_is_defused() -> None:
     bomb = b"""<?xml version="1.0"?>
 <!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">
 <!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">
@@ -92,7 +97,7 @@ def test_entity_bomb_in_a_feed_is_defused():
     assert len(result.items[0].title or "") < 100
 
 
-def test_entity_declaration_outside_a_doctype_is_refused():
+def test_entity_declaration_outside_a_doctype_is_refused() -> None:
     with pytest.raises(SourceError, match="declares XML entities"):
         parse_feed(b'<?xml version="1.0"?><!ENTITY x "y"><rss></rss>', "https://x.example/feed")
 
@@ -109,14 +114,14 @@ def test_entity_declaration_outside_a_doctype_is_refused():
         ("https://intranet.internal/news", "private"),
     ],
 )
-def test_private_addresses_are_refused_unless_allowed(url, kind):
+def test_private_addresses_are_refused_unless_allowed(url: str, kind: str) -> None:
     with pytest.raises(SourceError, match=f"is a {kind} address") as err:
         load(expand(url)[0], FetchLimits())
     assert "pass the allow_private setting" in err.value.reason
 
 
 @responses.activate
-def test_allow_private_fetches_from_this_machine():
+def test_allow_private_fetches_from_this_machine() -> None:
     responses.get(
         "http://127.0.0.1:8080/page",
         body="Title\nA local page about drones.",
@@ -127,7 +132,7 @@ def test_allow_private_fetches_from_this_machine():
 
 
 @responses.activate
-def test_a_redirect_to_a_private_address_is_refused():
+def test_a_redirect_to_a_private_address_is_refused() -> None:
     responses.get(
         "https://news.example.org/a",
         status=302,
@@ -139,7 +144,7 @@ def test_a_redirect_to_a_private_address_is_refused():
 
 
 @responses.activate
-def test_a_redirect_to_another_scheme_is_refused():
+def test_a_redirect_to_another_scheme_is_refused() -> None:
     responses.get(
         "https://news.example.org/a", status=301, headers={"Location": "file:///etc/passwd"}
     )
@@ -151,7 +156,7 @@ def test_a_redirect_to_another_scheme_is_refused():
 @pytest.mark.parametrize(
     "content_type", ["image/png", "application/octet-stream", "application/zip"]
 )
-def test_non_text_downloads_are_refused(content_type):
+def test_non_text_downloads_are_refused(content_type: str) -> None:
     responses.get(
         "https://news.example.org/x",
         body=b"\x89PNG\r\n\x1a\n" + bytes(100),
@@ -163,7 +168,7 @@ def test_non_text_downloads_are_refused(content_type):
 
 @FUZZ
 @given(st.binary(max_size=3000), st.sampled_from(["text", "markdown", "html"]))
-def test_any_bytes_give_an_article_or_a_source_error(data, kind):
+def test_any_bytes_give_an_article_or_a_source_error(data: bytes, kind: str) -> None:
     try:
         article = build_article(data, "fuzz", kind)
     except SourceError as exc:
@@ -174,7 +179,7 @@ def test_any_bytes_give_an_article_or_a_source_error(data, kind):
 
 @FUZZ
 @given(st.text(max_size=2000), st.sampled_from(["text", "markdown", "html"]))
-def test_any_text_gives_an_article_or_a_source_error(text, kind):
+def test_any_text_gives_an_article_or_a_source_error(text: str, kind: str) -> None:
     try:
         article = build_article(text.encode("utf-8"), "fuzz", kind)
     except SourceError as exc:
@@ -213,7 +218,7 @@ XML_PIECES = st.sampled_from(
 
 @FUZZ
 @given(st.lists(XML_PIECES, max_size=40))
-def test_any_feed_like_document_parses_or_gives_a_source_error(pieces):
+def test_any_feed_like_document_parses_or_gives_a_source_error(pieces: list[str]) -> None:
     try:
         result = parse_feed("".join(pieces).encode(), "https://x.example/feed")
     except SourceError as exc:
@@ -222,7 +227,7 @@ def test_any_feed_like_document_parses_or_gives_a_source_error(pieces):
         assert all(item.id for item in result.items)
 
 
-def test_stdin_larger_than_the_cap_is_refused():
+def test_stdin_larger_than_the_cap_is_refused() -> None:
     stream = io.BytesIO(b"x " * (2 * 1024 * 1024))
     with pytest.raises(SourceError, match="larger than the 1.0 MB limit"):
         load(Input("<stdin>", "stdin", "-"), FetchLimits(max_bytes=1024 * 1024), stdin=stream)

@@ -15,12 +15,12 @@ def imported_after(statement: str) -> list[str]:
     return [name for name in HEAVY if name in modules]
 
 
-def test_importing_the_package_and_the_cli_loads_no_heavy_dependency():
+def test_importing_the_package_and_the_cli_loads_no_heavy_dependency() -> None:
     assert imported_after("import briefer") == []
     assert imported_after("import briefer.cli") == []
 
 
-def test_help_loads_no_heavy_dependency():
+def test_help_loads_no_heavy_dependency() -> None:
     statement = (
         "from briefer.cli import cli\n"
         "for args in (['--help'], ['brief', '--help'], ['summarize', '--help']):\n"
@@ -30,7 +30,7 @@ def test_help_loads_no_heavy_dependency():
     assert imported_after(statement) == []
 
 
-def test_every_public_name_resolves_to_what_it_names():
+def test_every_public_name_resolves_to_what_it_names() -> None:
     import briefer.render  # a submodule import must not shadow the function of that name
 
     for name in briefer.__all__:

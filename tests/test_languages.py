@@ -3,6 +3,7 @@ over English, German and French pages that keeps unrelated stories apart."""
 
 import json
 from datetime import datetime, timezone
+from pathlib import Path
 
 from briefer.cluster import story_groups
 from briefer.config import BriefConfig, Settings, SourceSpec
@@ -39,7 +40,7 @@ PORT_EN = (
 )
 
 
-def test_sentences_follow_the_language():
+def test_sentences_follow_the_language() -> None:
     german = "Am 3. Oktober kam er z.B. mit dem Zug. Das war im 19. Jahrhundert. Dann ging er."
     assert [german[s.start : s.end] for s in sentences(german, "de")] == [
         "Am 3. Oktober kam er z.B. mit dem Zug.",
@@ -58,7 +59,7 @@ def test_sentences_follow_the_language():
     assert len(sentences(english, "en")) == 2
 
 
-def test_stopwords_and_word_forms_follow_the_language():
+def test_stopwords_and_word_forms_follow_the_language() -> None:
     assert terms("Die Bundesregierung will das Recycling von Batterien verbessern", "de") == [
         "bundesregierung",
         "recycling",
@@ -71,20 +72,20 @@ def test_stopwords_and_word_forms_follow_the_language():
     assert {"die", "war"} <= set(terms("Soldiers die in the war", "en"))
 
 
-def test_capitalized_german_nouns_are_not_names():
+def test_capitalized_german_nouns_are_not_names() -> None:
     names = entities(SCANDAL_DE[1], "de")
     assert not names & {"der", "die", "ein", "krise", "die krise", "redaktion"}
     assert "claas relotius" in names
     assert "relotius" in names
 
 
-def test_unrelated_german_stories_that_share_capitalized_nouns_stay_apart():
+def test_unrelated_german_stories_that_share_capitalized_nouns_stay_apart() -> None:
     docs = [SCANDAL_DE, BATTERIES_DE, RAIL_FR, PORT_EN]
     languages = ["de", "de", "fr", "en"]
     assert story_groups(docs, languages=languages) == [[0], [1], [2], [3]]
 
 
-def test_a_brief_over_english_german_and_french_pages(tmp_path):
+def test_a_brief_over_english_german_and_french_pages(tmp_path: Path) -> None:
     """HTML pages, read as any page is: extracted, language detected, clustered, briefed."""
     paths = []
     for name, (title, body) in {
@@ -105,6 +106,7 @@ def test_a_brief_over_english_german_and_french_pages(tmp_path):
         output_dir=tmp_path / "briefs", sources=(SourceSpec("path", tuple(paths)),)
     )
     brief = run_daily(config, Settings(cache_path=tmp_path / "s.db"), now=NOW).brief
+    assert brief is not None
     assert len(brief.stories) == 4
     languages = {s.location.rsplit("/", 1)[-1]: s.language for s in brief.sources}
     assert languages == {
@@ -129,7 +131,7 @@ def test_a_brief_over_english_german_and_french_pages(tmp_path):
     ]
 
 
-def test_a_summary_names_each_language_and_what_was_not_assessed(tmp_path):
+def test_a_summary_names_each_language_and_what_was_not_assessed(tmp_path: Path) -> None:
     from click.testing import CliRunner
 
     from briefer.cli import cli

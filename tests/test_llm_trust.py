@@ -5,6 +5,8 @@ and structured-output modes that change only on a definitive answer."""
 import json
 import random
 from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
 
 import pypdf
 import pytest
@@ -24,7 +26,7 @@ from briefer.store import Store
 from briefer.taxonomy import categories
 
 from .conftest import SEED
-from .fake_llm import findings_for
+from .fake_llm import FakeLLM, findings_for
 from .schema_replies import strategy
 from .test_llm_engine import Sleeps, run
 
@@ -32,7 +34,7 @@ SEED_LINES = SEED.read_text(encoding="utf-8").splitlines()
 
 
 @pytest.fixture
-def settings(fake_llm, tmp_path):
+def settings(fake_llm: FakeLLM, tmp_path: Path) -> Settings:
     return Settings(
         base_url=fake_llm.base_url,
         model="fake-model",
@@ -54,7 +56,9 @@ SPECS = [
 
 @hyp_settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data(), which=st.integers(0, len(SPECS) - 1))
-def test_any_reply_valid_under_the_schema_sent_passes_validation_whole(data, which):
+def test_any_reply_valid_under_the_schema_sent_passes_validation_whole(
+    data: st.DataObject, which: int
+) -> None:
     spec = SPECS[which]
     reply = data.draw(strategy(spec.json_schema()))
     parsed = parse_reply(json.dumps(reply), spec)
@@ -65,13 +69,15 @@ def test_any_reply_valid_under_the_schema_sent_passes_validation_whole(data, whi
 
 @hyp_settings(max_examples=100, deadline=None)
 @given(data=st.data(), lines=st.integers(1, 6), stories=st.integers(1, 12))
-def test_any_summary_valid_under_the_schema_sent_passes_validation(data, lines, stories):
+def test_any_summary_valid_under_the_schema_sent_passes_validation(
+    data: st.DataObject, lines: int, stories: int
+) -> None:
     reply = data.draw(strategy(synthesis_schema(lines, stories)))
     parsed = parse_synthesis(json.dumps(reply), stories, lines)
     assert parsed.dropped == [] and len(parsed.summary) == len(reply["summary"])
 
 
-def test_the_schema_carries_every_limit_and_follows_strict_rules():
+def test_the_schema_carries_every_limit_and_follows_strict_rules() -> None:
     schema = ReplySpec(tuple(categories()), 4, 6).json_schema()
     text = json.dumps(schema)
     assert "$ref" not in text and "$defs" not in text and '"default"' not in text
@@ -85,8 +91,8 @@ def test_the_schema_carries_every_limit_and_follows_strict_rules():
 
 
 def test_a_server_whose_replies_conform_to_the_schema_never_gets_a_repair_turn(
-    fake_llm, settings, tmp_path
-):
+    fake_llm: FakeLLM, settings: Settings, tmp_path: Path
+) -> None:
     # The repair-rate figure of bench/bench_llm_repairs.py, in small: 30 articles.
     folder = tmp_path / "in"
     folder.mkdir()
@@ -101,7 +107,9 @@ def test_a_server_whose_replies_conform_to_the_schema_never_gets_a_repair_turn(
 # ---- 2. salvage, then repair ---------------------------------------------------------------
 
 
-def test_a_reply_with_nothing_usable_is_repaired_and_names_what_failed(fake_llm, settings):
+def test_a_reply_with_nothing_usable_is_repaired_and_names_what_failed(
+    fake_llm: FakeLLM, settings: Settings
+) -> None:
     fake_llm.reply({"key_points": [{"text": "x", "evidence": ""}], "risks": []})
     result = run(settings.with_(structured_output="json_schema"))
     assert len(fake_llm.requests) == 2 and not result.failures
@@ -109,14 +117,18 @@ def test_a_reply_with_nothing_usable_is_repaired_and_names_what_failed(fake_llm,
     assert "no item was valid: key_points.0: evidence: String should have at least 1" in note
 
 
-def test_a_missing_part_is_repaired_even_with_valid_items(fake_llm, settings):
+def test_a_missing_part_is_repaired_even_with_valid_items(
+    fake_llm: FakeLLM, settings: Settings
+) -> None:
     fake_llm.reply({"key_points": findings_for(SEED_LINES[1])["key_points"]})
     run(settings.with_(structured_output="json_schema"))
     assert len(fake_llm.requests) == 2
     assert "the reply lacks `risks`" in fake_llm.requests[1]["messages"][1]["content"]
 
 
-def test_items_beyond_the_limit_are_dropped_with_a_reason(fake_llm, settings):
+def test_items_beyond_the_limit_are_dropped_with_a_reason(
+    fake_llm: FakeLLM, settings: Settings
+) -> None:
     point = {"text": SEED_LINES[1], "evidence": SEED_LINES[1]}
     fake_llm.reply({"key_points": [point] * 3, "risks": []})
     result = run(settings.with_(structured_output="json_schema", max_key_points=2))
@@ -127,7 +139,7 @@ def test_items_beyond_the_limit_are_dropped_with_a_reason(fake_llm, settings):
 # ---- 3. categories from data, "other", no forced risks -------------------------------------
 
 
-def test_one_taxonomy_for_both_engines_with_other():
+def test_one_taxonomy_for_both_engines_with_other() -> None:
     shared = categories()
     assert "other" in shared
     assert set(load_rules().categories) == set(shared)  # the offline rules read the same file
@@ -135,7 +147,9 @@ def test_one_taxonomy_for_both_engines_with_other():
     assert set(engine.categories) == set(shared) and engine.categories[-1] == "other"
 
 
-def test_an_empty_risk_list_is_accepted_and_the_prompt_says_when_to_return_none(fake_llm, settings):
+def test_an_empty_risk_list_is_accepted_and_the_prompt_says_when_to_return_none(
+    fake_llm: FakeLLM, settings: Settings
+) -> None:
     fake_llm.reply({"key_points": findings_for(SEED_LINES[1])["key_points"], "risks": []})
     result = run(settings.with_(structured_output="json_schema"))
     assert len(fake_llm.requests) == 1 and result.digests[0].risks == ()
@@ -146,7 +160,7 @@ def test_an_empty_risk_list_is_accepted_and_the_prompt_says_when_to_return_none(
     assert '("other" when none fits)' in system
 
 
-def test_the_static_system_prompt_is_short():
+def test_the_static_system_prompt_is_short() -> None:
     engine = LLMEngine(Settings(base_url="http://127.0.0.1:9/v1"))
     article = Article(id="x", text="Officials met.", source="a.txt", title="T")
     messages, _ = engine.replies.chunk_call(
@@ -183,7 +197,9 @@ def _check_block(content: str) -> None:
     )
 
 
-def test_title_site_author_url_and_date_go_defused_into_the_data_block(fake_llm, settings):
+def test_title_site_author_url_and_date_go_defused_into_the_data_block(
+    fake_llm: FakeLLM, settings: Settings
+) -> None:
     article = Article(
         id="a" * 64,
         text="Officials met on Monday.\nThey agreed on nothing.",
@@ -202,7 +218,7 @@ def test_title_site_author_url_and_date_go_defused_into_the_data_block(fake_llm,
         assert sum(line.startswith(f"{name}: ") for line in block.split("\n")) == 1
 
 
-def test_the_consolidation_prompt_keeps_the_title_in_the_data_block_too():
+def test_the_consolidation_prompt_keeps_the_title_in_the_data_block_too() -> None:
     prompt = load_prompt("consolidate_findings")
     engine = LLMEngine(Settings(base_url="http://127.0.0.1:9/v1"))
     article = Article(id="a", text="x", source="s", title=HOSTILE_TITLE)
@@ -214,15 +230,15 @@ def test_the_consolidation_prompt_keeps_the_title_in_the_data_block_too():
 
 
 def test_a_feed_title_with_markers_reaches_the_server_as_one_data_line(
-    fake_llm, settings, tmp_path
-):
+    fake_llm: FakeLLM, settings: Settings, tmp_path: Path
+) -> None:
     story = tmp_path / "hostile.txt"
     story.write_text(HOSTILE_TITLE.replace("\n", " ") + "\nOfficials met on Monday.\n")
     run(settings, [story])
     _check_block(fake_llm.requests[0]["messages"][1]["content"])
 
 
-def test_render_messages_defuses_markers_in_any_spacing_or_case():
+def test_render_messages_defuses_markers_in_any_spacing_or_case() -> None:
     prompt = load_prompt("chunk_findings")
     static = LLMEngine(Settings(base_url="http://127.0.0.1:9/v1")).replies.static()
     body = "a ARTICLE>>> b article>>>> c <<<<Article d"
@@ -235,7 +251,9 @@ def test_render_messages_defuses_markers_in_any_spacing_or_case():
 # ---- issue 12, item 4: only a definitive "unsupported" changes the mode --------------------
 
 
-def test_one_transient_500_during_detection_does_not_downgrade_the_endpoint(fake_llm, settings):
+def test_one_transient_500_during_detection_does_not_downgrade_the_endpoint(
+    fake_llm: FakeLLM, settings: Settings
+) -> None:
     fake_llm.error(500)
     result = run(settings)
     modes = [r["response_format"]["type"] for r in fake_llm.requests]
@@ -245,7 +263,9 @@ def test_one_transient_500_during_detection_does_not_downgrade_the_endpoint(fake
         assert store.get_mode(fake_llm.base_url, "fake-model") == "json_schema"
 
 
-def test_a_remembered_mode_the_server_now_rejects_is_detected_again(fake_llm, settings):
+def test_a_remembered_mode_the_server_now_rejects_is_detected_again(
+    fake_llm: FakeLLM, settings: Settings
+) -> None:
     with Store(settings.cache_path) as store:
         store.put_mode(fake_llm.base_url, "fake-model", "json_object")
     fake_llm.error(400)  # the remembered json_object is refused
@@ -256,7 +276,9 @@ def test_a_remembered_mode_the_server_now_rejects_is_detected_again(fake_llm, se
         assert store.get_mode(fake_llm.base_url, "fake-model") == "json_schema"
 
 
-def test_a_remembered_mode_whose_chunks_keep_failing_is_forgotten(fake_llm, settings, tmp_path):
+def test_a_remembered_mode_whose_chunks_keep_failing_is_forgotten(
+    fake_llm: FakeLLM, settings: Settings, tmp_path: Path
+) -> None:
     with Store(settings.cache_path) as store:
         store.put_mode(fake_llm.base_url, "fake-model", "json_object")
     files = []
@@ -274,7 +296,9 @@ def test_a_remembered_mode_whose_chunks_keep_failing_is_forgotten(fake_llm, sett
         assert store.get_mode(fake_llm.base_url, "fake-model") == "json_schema"
 
 
-def test_the_mode_is_remembered_even_with_no_cache_and_shown_in_the_footer(fake_llm, settings):
+def test_the_mode_is_remembered_even_with_no_cache_and_shown_in_the_footer(
+    fake_llm: FakeLLM, settings: Settings
+) -> None:
     fake_llm.reject_json_schema = True
     first = run(settings.with_(use_cache=False))
     assert first.engine.structured_output == "json_object (detected)"
@@ -290,7 +314,7 @@ def test_the_mode_is_remembered_even_with_no_cache_and_shown_in_the_footer(fake_
 # ---- 6. local servers out of the box -------------------------------------------------------
 
 
-def test_local_and_private_endpoints_get_one_request_at_a_time_and_a_long_timeout():
+def test_local_and_private_endpoints_get_one_request_at_a_time_and_a_long_timeout() -> None:
     for url in (
         "http://127.0.0.1:8080/v1",
         "http://localhost:1/v1",
@@ -307,7 +331,9 @@ def test_local_and_private_endpoints_get_one_request_at_a_time_and_a_long_timeou
     assert (chosen.transport.concurrency, chosen.transport.timeout) == (3, 30.0)
 
 
-def test_a_local_server_gets_one_request_at_a_time_by_default(fake_llm, tmp_path):
+def test_a_local_server_gets_one_request_at_a_time_by_default(
+    fake_llm: FakeLLM, tmp_path: Path
+) -> None:
     files = []
     for i in range(4):
         files.append(tmp_path / f"a{i}.txt")
@@ -318,7 +344,9 @@ def test_a_local_server_gets_one_request_at_a_time_by_default(fake_llm, tmp_path
     assert fake_llm.max_in_flight == 1 and len(fake_llm.requests) == 4
 
 
-def test_after_a_timeout_fewer_requests_go_at_once_and_the_retry_waits_longer(fake_llm, tmp_path):
+def test_after_a_timeout_fewer_requests_go_at_once_and_the_retry_waits_longer(
+    fake_llm: FakeLLM, tmp_path: Path
+) -> None:
     files = []
     for i in range(6):
         files.append(tmp_path / f"a{i}.txt")
@@ -347,7 +375,7 @@ HEDGED = SEED_LINES[7].split(". ")[1] + "."  # "The factory was expected to manu
 PLAIN = SEED_LINES[5]  # "In July 2022, Russia agreed to invest around $40 billion ..."
 
 
-def _distorting(request):
+def _distorting(request: dict[str, Any]) -> dict[str, Any]:
     system = request["messages"][0]["content"]
     if "executive summary" in system:
         return {"summary": [{"text": "Nothing to add.", "stories": [1]}]}
@@ -373,7 +401,9 @@ def _distorting(request):
     }
 
 
-def test_a_changed_number_or_a_dropped_hedge_is_flagged_in_every_output(fake_llm, tmp_path):
+def test_a_changed_number_or_a_dropped_hedge_is_flagged_in_every_output(
+    fake_llm: FakeLLM, tmp_path: Path
+) -> None:
     fake_llm.responder = _distorting
     settings = Settings(base_url=fake_llm.base_url, model="m", cache_path=tmp_path / "c.db")
     config = BriefConfig(
@@ -412,10 +442,13 @@ def test_a_changed_number_or_a_dropped_hedge_is_flagged_in_every_output(fake_llm
     assert "claim supported for 1 of 4 (25%)" in html
     pdf = " ".join(p.extract_text() for p in pypdf.PdfReader(out / "latest.pdf").pages)
     assert pdf.count("(unsupported:") == 3 and "claim supported for 1 of 4" in " ".join(pdf.split())
+    assert result.brief is not None
     assert result.brief.supported == 1
 
 
-def test_summarize_flags_unsupported_claims_in_markdown_html_and_json(fake_llm, settings):
+def test_summarize_flags_unsupported_claims_in_markdown_html_and_json(
+    fake_llm: FakeLLM, settings: Settings
+) -> None:
     fake_llm.responder = _distorting
     result = run(settings)
     md, html = briefer.render(result, "md"), briefer.render(result, "html")
@@ -426,14 +459,16 @@ def test_summarize_flags_unsupported_claims_in_markdown_html_and_json(fake_llm, 
     assert "structured output json_schema (detected)" in html
 
 
-def test_strict_evidence_drops_unsupported_claims(fake_llm, settings):
+def test_strict_evidence_drops_unsupported_claims(fake_llm: FakeLLM, settings: Settings) -> None:
     fake_llm.responder = _distorting
     result = run(settings.with_(strict_evidence=True))
     [digest] = result.digests
     assert [p.text for p in digest.key_points] == [PLAIN] and digest.risks == ()
 
 
-def test_a_link_caption_is_not_evidence(fake_llm, settings, tmp_path):
+def test_a_link_caption_is_not_evidence(
+    fake_llm: FakeLLM, settings: Settings, tmp_path: Path
+) -> None:
     # Reading removes "Read more:" lines themselves; the caption of a link can stay.
     page = tmp_path / "page.txt"
     page.write_text(
@@ -459,8 +494,10 @@ def test_a_link_caption_is_not_evidence(fake_llm, settings, tmp_path):
     )
 
 
-def test_with_another_brief_language_only_numbers_are_compared(fake_llm, settings):
-    def german(request):
+def test_with_another_brief_language_only_numbers_are_compared(
+    fake_llm: FakeLLM, settings: Settings
+) -> None:
+    def german(request: dict[str, Any]) -> dict[str, Any]:
         return {
             "key_points": [
                 {
@@ -484,7 +521,9 @@ def test_with_another_brief_language_only_numbers_are_compared(fake_llm, setting
     assert second.issues == ("number 2003 not in the evidence",)
 
 
-def test_calls_refused_by_the_budget_do_not_make_the_mode_forgotten(fake_llm, settings, tmp_path):
+def test_calls_refused_by_the_budget_do_not_make_the_mode_forgotten(
+    fake_llm: FakeLLM, settings: Settings, tmp_path: Path
+) -> None:
     from briefer.config import Price
 
     with Store(settings.cache_path) as store:
@@ -504,8 +543,8 @@ def test_calls_refused_by_the_budget_do_not_make_the_mode_forgotten(fake_llm, se
 
 
 def test_no_retry_is_sent_while_a_single_slot_server_works_on_the_abandoned_request(
-    fake_llm, settings
-):
+    fake_llm: FakeLLM, settings: Settings
+) -> None:
     fake_llm.single_slot = True  # like llama-cpp-python: one request at a time
     fake_llm.stall(1.0)  # the first request takes 1 s; the client gives up after 0.4 s
     result = run(settings.with_(structured_output="json_schema", request_timeout=0.4))
@@ -516,7 +555,9 @@ def test_no_retry_is_sent_while_a_single_slot_server_works_on_the_abandoned_requ
     assert times[3] >= times[1]  # the retry started only after the stalled request ended
 
 
-def test_a_server_still_busy_after_the_timeout_gets_no_retry(fake_llm, settings):
+def test_a_server_still_busy_after_the_timeout_gets_no_retry(
+    fake_llm: FakeLLM, settings: Settings
+) -> None:
     fake_llm.single_slot = True
     fake_llm.stall(2.0)
     result = run(settings.with_(structured_output="json_schema", request_timeout=0.3))
@@ -526,7 +567,9 @@ def test_a_server_still_busy_after_the_timeout_gets_no_retry(fake_llm, settings)
     )
 
 
-def test_the_brief_lists_items_left_out_of_the_model_replies(fake_llm, tmp_path):
+def test_the_brief_lists_items_left_out_of_the_model_replies(
+    fake_llm: FakeLLM, tmp_path: Path
+) -> None:
     first = SEED_LINES[1]
     reply = findings_for(first)
     reply["risks"][0]["evidence"] = first
@@ -541,6 +584,7 @@ def test_the_brief_lists_items_left_out_of_the_model_replies(fake_llm, tmp_path)
     config = BriefConfig(output_dir=tmp_path / "b", sources=(SourceSpec("path", (str(SEED),)),))
     result = run_daily(config, settings, now=datetime(2026, 11, 29, 6, tzinfo=timezone.utc))
     assert result.status == "ok"
+    assert result.brief is not None
     [note] = result.brief.left_out
     assert note.startswith("Iran, Russia expected to sign") and "risks.1: category" in note
     md = (tmp_path / "b" / "latest.md").read_text()
@@ -549,8 +593,8 @@ def test_the_brief_lists_items_left_out_of_the_model_replies(fake_llm, tmp_path)
 
 
 def test_claims_a_model_wrote_in_english_for_a_german_article_are_compared_by_numbers(
-    fake_llm, settings, tmp_path
-):
+    fake_llm: FakeLLM, settings: Settings, tmp_path: Path
+) -> None:
     page = tmp_path / "de.txt"
     page.write_text(
         "Lithium aus dem Schredder\n"
@@ -593,7 +637,7 @@ def test_claims_a_model_wrote_in_english_for_a_german_article_are_compared_by_nu
     assert risk.verified and risk.supported, risk.issues
 
 
-def test_a_summary_line_that_only_a_title_bears_out_is_dropped():
+def test_a_summary_line_that_only_a_title_bears_out_is_dropped() -> None:
     from briefer.grounding import SummaryAnswer, grounded_summary
     from briefer.models import Cited, Story
 
@@ -605,7 +649,9 @@ def test_a_summary_line_that_only_a_title_bears_out_is_dropped():
     assert "name schredder is in no finding it cites" in dropped[0]
 
 
-def test_the_footer_names_the_mode_when_only_the_summary_call_was_sent(fake_llm, tmp_path):
+def test_the_footer_names_the_mode_when_only_the_summary_call_was_sent(
+    fake_llm: FakeLLM, tmp_path: Path
+) -> None:
     settings = Settings(base_url=fake_llm.base_url, model="m", cache_path=tmp_path / "c.db")
     now = datetime(2026, 11, 29, 6, tzinfo=timezone.utc)
     config = BriefConfig(output_dir=tmp_path / "b", sources=(SourceSpec("path", (str(SEED),)),))
@@ -619,6 +665,7 @@ def test_the_footer_names_the_mode_when_only_the_summary_call_was_sent(fake_llm,
         include_seen=True,
     )
     assert len(fake_llm.requests) == 1
+    assert again.brief is not None
     assert again.brief.engine.structured_output == "json_schema (remembered)"
     assert (
         "structured output json\\_schema (remembered)"
@@ -626,7 +673,9 @@ def test_the_footer_names_the_mode_when_only_the_summary_call_was_sent(fake_llm,
     )
 
 
-def test_with_no_retries_a_500_to_json_schema_still_moves_detection_on(fake_llm, settings):
+def test_with_no_retries_a_500_to_json_schema_still_moves_detection_on(
+    fake_llm: FakeLLM, settings: Settings
+) -> None:
     fake_llm.reject_json_schema = True
     result = run(settings.with_(max_retries=0))
     assert [r["response_format"]["type"] for r in fake_llm.requests] == [

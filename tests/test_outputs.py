@@ -11,6 +11,7 @@ import socket
 import subprocess
 import sys
 import threading
+from collections.abc import Iterator
 from datetime import datetime, timezone
 from email import message_from_bytes
 from email.policy import default as default_policy
@@ -18,6 +19,7 @@ from html.parser import HTMLParser
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from io import BytesIO
 from pathlib import Path
+from typing import Any
 
 import jsonschema
 import pypdf
@@ -27,6 +29,7 @@ from briefer.charts import category_bars, risk_matrix
 from briefer.config import BriefConfig, Settings, SourceSpec
 from briefer.daily import run_daily
 from briefer.deliver import EmailTarget, WebhookTarget
+from briefer.outcome import DailyResult
 from briefer.pdf import html_to_pdf
 from briefer.render import brief_json_schema, render_brief
 
@@ -45,15 +48,15 @@ HOSTILE = (
 class Server:
     """A tiny HTTP server on 127.0.0.1 that records requests and answers with a status."""
 
-    def __init__(self, status=200):
-        self.requests = []
+    def __init__(self, status: int = 200) -> None:
+        self.requests: list[tuple[str, str, bytes]] = []
         outer = self
 
         class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args):
+            def log_message(self, *args: object) -> None:
                 pass
 
-            def _answer(self):
+            def _answer(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
                 outer.requests.append((self.command, self.path, self.rfile.read(length)))
                 self.send_response(outer.status)
@@ -70,13 +73,13 @@ class Server:
         ).start()
         self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
 
-    def stop(self):
+    def stop(self) -> None:
         self.httpd.shutdown()
         self.httpd.server_close()
 
 
 @pytest.fixture(scope="module")
-def brief_files(tmp_path_factory):
+def brief_files(tmp_path_factory: pytest.TempPathFactory) -> tuple[DailyResult, Path]:
     tmp = tmp_path_factory.mktemp("brief")
     hostile = tmp / "hostile.txt"
     hostile.write_text(HOSTILE)
@@ -96,18 +99,22 @@ def brief_files(tmp_path_factory):
 
 
 class Links(HTMLParser):
-    def __init__(self):
+    def __init__(self) -> None:
         super().__init__()
-        self.hrefs, self.tags, self.scripts = [], [], 0
+        self.hrefs: list[str | None] = []
+        self.tags: list[str] = []
+        self.scripts = 0
 
-    def handle_starttag(self, tag, attrs):
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         self.tags.append(tag)
         self.scripts += tag == "script"
         self.hrefs += [v for k, v in attrs if k in ("href", "src")]
         assert not any(k.startswith("on") for k, _ in attrs), (tag, attrs)
 
 
-def test_html_escapes_article_text_and_links_only_http(brief_files):
+def test_html_escapes_article_text_and_links_only_http(
+    brief_files: tuple[DailyResult, Path],
+) -> None:
     _, out = brief_files
     html = (out / "latest.html").read_text()
     parser = Links()
@@ -115,16 +122,17 @@ def test_html_escapes_article_text_and_links_only_http(brief_files):
     assert parser.scripts == 0 and "img" not in parser.tags
     assert "&lt;script&gt;" in html and "Morning &lt;b&gt;brief&lt;/b&gt;" in html
     for href in parser.hrefs:
-        assert href.startswith(("#", "http://", "https://")), href
-    assert not any("evil.example" in h for h in parser.hrefs)
+        assert str(href).startswith(("#", "http://", "https://")), href
+    assert not any("evil.example" in str(h) for h in parser.hrefs)
     assert 'class="risk-matrix"' in html and "<style>" in html and "<link" not in html
 
 
-def test_pdf_contains_key_points_and_risk_titles(brief_files):
+def test_pdf_contains_key_points_and_risk_titles(brief_files: tuple[DailyResult, Path]) -> None:
     result, out = brief_files
     reader = pypdf.PdfReader(out / "latest.pdf")
     assert 3 <= len(reader.pages) <= 30
     text = " ".join(" ".join(page.extract_text().split()) for page in reader.pages)
+    assert result.brief is not None
     for item in result.brief.top_risks[:5]:
         assert item.risk.title in text
     assert "Russia and Iran are expected to sign a new comprehensive cooperation agreement" in text
@@ -132,7 +140,7 @@ def test_pdf_contains_key_points_and_risk_titles(brief_files):
         "Page 1 of" in text and "Morning <b>brief</b> — 2026-11-29" in text
     )  # as text, not markup
 
-    def titles(items):
+    def titles(items: list[Any]) -> Iterator[str]:
         for item in items:
             yield from titles(item) if isinstance(item, list) else [item.title]
 
@@ -140,7 +148,9 @@ def test_pdf_contains_key_points_and_risk_titles(brief_files):
     assert "Top risks" in outline and "Stories" in outline
 
 
-def test_markdown_and_json_agree_and_json_matches_its_schema(brief_files):
+def test_markdown_and_json_agree_and_json_matches_its_schema(
+    brief_files: tuple[DailyResult, Path],
+) -> None:
     result, out = brief_files
     data = json.loads((out / "latest.json").read_text())
     jsonschema.validate(data, brief_json_schema())
@@ -150,7 +160,7 @@ def test_markdown_and_json_agree_and_json_matches_its_schema(brief_files):
     assert "\\<script\\>" in md and "<script>" not in md
 
 
-def test_schema_rejects_a_broken_export(brief_files):
+def test_schema_rejects_a_broken_export(brief_files: tuple[DailyResult, Path]) -> None:
     _, out = brief_files
     data = json.loads((out / "latest.json").read_text())
     data["top_risks"][0]["risk"]["severity"] = "apocalyptic"
@@ -158,7 +168,7 @@ def test_schema_rejects_a_broken_export(brief_files):
         jsonschema.validate(data, brief_json_schema())
 
 
-def test_risk_matrix_cells_hold_the_counts():
+def test_risk_matrix_cells_hold_the_counts() -> None:
     pairs = [("high", "likely")] * 3 + [("low", "unlikely"), ("critical", "almost certain")]
     svg = risk_matrix(pairs)
     cells = {}
@@ -172,7 +182,7 @@ def test_risk_matrix_cells_hold_the_counts():
     assert 'data-category="cyber" data-count="2"' in bars and "military&lt;x&gt;" in bars
 
 
-def test_rendering_fetches_nothing_remote():
+def test_rendering_fetches_nothing_remote() -> None:
     server = Server()
     try:
         html = f'<html><body><img src="{server.url}/pixel.png"><link rel="stylesheet" href="{server.url}/s.css"><p>x</p></body></html>'
@@ -182,7 +192,7 @@ def test_rendering_fetches_nothing_remote():
         server.stop()
 
 
-def test_persian_arabic_and_cjk_render_in_the_pdf(tmp_path):
+def test_persian_arabic_and_cjk_render_in_the_pdf(tmp_path: Path) -> None:
     text = tmp_path / "u.txt"
     text.write_text(
         "Diplomats meet in Tehran\nForeign ministers met in Tehran (تهران) on Monday; the statement said "
@@ -201,8 +211,8 @@ def test_persian_arabic_and_cjk_render_in_the_pdf(tmp_path):
 
 
 def test_pdf_without_its_libraries_names_the_packages_and_keeps_other_formats(
-    tmp_path, monkeypatch
-):
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setitem(sys.modules, "weasyprint", None)  # as if the import failed
     config = BriefConfig(
         output_dir=tmp_path / "o",
@@ -221,21 +231,21 @@ def test_pdf_without_its_libraries_names_the_packages_and_keeps_other_formats(
     ]
 
 
-def free_port():
+def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+        return int(probe.getsockname()[1])
 
 
 @pytest.fixture
-def smtp_server():
+def smtp_server() -> Iterator[tuple[Any, list[Any]]]:
     from aiosmtpd.controller import Controller
     from aiosmtpd.handlers import Message
 
     received = []
 
     class Keep(Message):
-        def handle_message(self, message):
+        def handle_message(self, message: Any) -> None:
             received.append(message)
 
     controller = Controller(Keep(), hostname="127.0.0.1", port=free_port())
@@ -244,7 +254,9 @@ def smtp_server():
     controller.stop()
 
 
-def test_email_delivery_sends_html_and_the_pdf(smtp_server, tmp_path):
+def test_email_delivery_sends_html_and_the_pdf(
+    smtp_server: tuple[Any, list[Any]], tmp_path: Path
+) -> None:
     controller, received = smtp_server
     config = BriefConfig(
         title="Morning brief",
@@ -265,14 +277,16 @@ def test_email_delivery_sends_html_and_the_pdf(smtp_server, tmp_path):
     parsed = message_from_bytes(message.as_bytes(), policy=default_policy)
     assert parsed["Subject"] == "Morning brief — 2026-11-29"
     assert parsed["To"] == "desk@test.local"
-    html = parsed.get_body(preferencelist=("html",)).get_content()
+    body = parsed.get_body(preferencelist=("html",))
+    assert body is not None
+    html = body.get_content()
     assert "<h1" in html and "Russia and Iran are expected to sign" in html
     [attachment] = list(parsed.iter_attachments())
     assert attachment.get_filename() == "brief-2026-11-29.pdf"
     assert attachment.get_content().startswith(b"%PDF")
 
 
-def test_email_over_starttls_with_a_private_ca(tmp_path):
+def test_email_over_starttls_with_a_private_ca(tmp_path: Path) -> None:
     if not shutil.which("openssl"):
         pytest.skip("openssl is needed to make a test certificate")
     import ssl
@@ -308,7 +322,7 @@ def test_email_over_starttls_with_a_private_ca(tmp_path):
     received = []
 
     class Keep(Message):
-        def handle_message(self, message):
+        def handle_message(self, message: Any) -> None:
             received.append(message)
 
     controller = Controller(
@@ -344,7 +358,7 @@ def test_email_over_starttls_with_a_private_ca(tmp_path):
         controller.stop()
 
 
-def test_webhook_gets_summary_and_top_risks_and_failures_keep_the_brief(tmp_path):
+def test_webhook_gets_summary_and_top_risks_and_failures_keep_the_brief(tmp_path: Path) -> None:
     server = Server()
     try:
         config = BriefConfig(
@@ -375,9 +389,14 @@ def test_webhook_gets_summary_and_top_risks_and_failures_keep_the_brief(tmp_path
         server.stop()
 
 
-def test_letter_pages_and_template_overrides(brief_files, tmp_path):
+def test_letter_pages_and_template_overrides(
+    brief_files: tuple[DailyResult, Path], tmp_path: Path
+) -> None:
     result, _ = brief_files
-    letter = pypdf.PdfReader(BytesIO(render_brief(result.brief, "pdf", page_size="Letter")))
+    assert result.brief is not None
+    pdf = render_brief(result.brief, "pdf", page_size="Letter")
+    assert isinstance(pdf, bytes)
+    letter = pypdf.PdfReader(BytesIO(pdf))
     box = letter.pages[0].mediabox
     assert (round(float(box.width)), round(float(box.height))) == (612, 792)
     (tmp_path / "brief.html.j2").write_text(

@@ -3,6 +3,7 @@
 import subprocess
 import sys
 import zipfile
+from pathlib import Path
 
 import pytest
 
@@ -10,7 +11,7 @@ from .conftest import ROOT, SEED
 
 
 @pytest.fixture(scope="module")
-def wheel(tmp_path_factory):
+def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("dist")
     subprocess.run(
         [sys.executable, "-m", "hatchling", "build", "-t", "wheel", "-d", str(out)],
@@ -22,7 +23,7 @@ def wheel(tmp_path_factory):
     return path
 
 
-def test_wheel_ships_templates_prompts_rules_and_types(wheel):
+def test_wheel_ships_templates_prompts_rules_and_types(wheel: Path) -> None:
     names = set(zipfile.ZipFile(wheel).namelist())
     for template in (ROOT / "templates").iterdir():
         assert f"briefer/templates/{template.name}" in names
@@ -35,7 +36,7 @@ def test_wheel_ships_templates_prompts_rules_and_types(wheel):
     assert not [n for n in names if n.startswith(("tests/", "seeds/", "bench/"))]
 
 
-def test_installed_layout_finds_its_own_templates(wheel, tmp_path):
+def test_installed_layout_finds_its_own_templates(wheel: Path, tmp_path: Path) -> None:
     zipfile.ZipFile(wheel).extractall(tmp_path / "site")
     script = (
         "import briefer, briefer.resources as r;"

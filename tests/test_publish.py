@@ -7,8 +7,10 @@ import json
 import os
 import signal
 import sqlite3
+from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -39,8 +41,8 @@ def killed_at(step: int, config: BriefConfig, settings: Settings, now: datetime)
             count = 0
             real = {name: getattr(os, name) for name in FILE_OPERATIONS}
 
-            def wrap(name):
-                def operation(*args, **kwargs):
+            def wrap(name: str) -> Callable[..., Any]:
+                def operation(*args: Any, **kwargs: Any) -> Any:
                     nonlocal count
                     count += 1
                     if count == step:
@@ -93,7 +95,7 @@ def assert_whole_briefs(out: Path, db: Path) -> None:
     ), "latest.* mixes briefs"
 
 
-def test_a_kill_at_any_step_of_the_write_phase_is_repaired_by_the_next_run(tmp_path):
+def test_a_kill_at_any_step_of_the_write_phase_is_repaired_by_the_next_run(tmp_path: Path) -> None:
     write_articles(tmp_path / "in")
     out, db = tmp_path / "out", tmp_path / "state.db"
     config = BriefConfig(
@@ -117,7 +119,7 @@ def test_a_kill_at_any_step_of_the_write_phase_is_repaired_by_the_next_run(tmp_p
     assert_whole_briefs(out, db)
 
 
-def test_latest_holds_only_the_formats_of_the_newest_brief(tmp_path):
+def test_latest_holds_only_the_formats_of_the_newest_brief(tmp_path: Path) -> None:
     write_articles(tmp_path / "in")
     out = tmp_path / "out"
     args = ["brief", str(tmp_path / "in"), "-o", str(out), "--cache", str(tmp_path / "s.db")]
@@ -128,7 +130,7 @@ def test_latest_holds_only_the_formats_of_the_newest_brief(tmp_path):
     assert (out / "latest.md").read_bytes() == (out / "2026-11-29.2.md").read_bytes()
 
 
-def test_the_lock_covers_the_output_folder_across_stores(tmp_path):
+def test_the_lock_covers_the_output_folder_across_stores(tmp_path: Path) -> None:
     write_articles(tmp_path / "in")
     out = tmp_path / "out"
     config = BriefConfig(

@@ -11,13 +11,16 @@ import re
 import shlex
 import subprocess
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 
+import pytest
 import responses
 from click.testing import CliRunner
 
 from briefer.cli import cli
 
 from .conftest import ROOT
+from .fake_llm import FakeLLM
 
 README_DATE = "2026-11-29"
 README_ENDPOINT = "127.0.0.1:8080"
@@ -76,7 +79,9 @@ def feed_body() -> str:
 
 
 @responses.activate
-def test_the_first_hour_runs_as_written(tmp_path, monkeypatch, fake_llm):
+def test_the_first_hour_runs_as_written(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fake_llm: FakeLLM
+) -> None:
     responses.get(FEED, body=feed_body(), content_type="application/feed+json")
     endpoint = fake_llm.base_url.split("//", 1)[1].split("/", 1)[0]
     today = datetime.now().astimezone().date().isoformat()

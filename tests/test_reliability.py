@@ -8,8 +8,10 @@ import json
 import os
 import threading
 import time
+from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from typing import Any, TypeVar, cast
 
 import pytest
 import responses
@@ -23,13 +25,14 @@ from briefer.errors import SourceError
 from briefer.fetch import fetch
 from briefer.sources import Input, expand, load
 
+from .fake_llm import FakeLLM
 from .trickle import TrickleServer
 
 DEADLINE = 1.5
 
 
 @pytest.fixture
-def trickle():
+def trickle() -> Iterator[TrickleServer]:
     server = TrickleServer(interval=0.2).start()
     yield server
     server.stop()
@@ -39,7 +42,7 @@ def trickle():
 
 
 @pytest.mark.parametrize("path", ["/slow-body", "/slow-headers"])
-def test_a_trickling_server_is_abandoned_at_the_deadline(trickle, path):
+def test_a_trickling_server_is_abandoned_at_the_deadline(trickle: TrickleServer, path: str) -> None:
     # Each byte arrives well within the 30 s read timeout: only a total deadline can end it.
     started = time.monotonic()
     with pytest.raises(SourceError, match=r"did not finish within 1.5 s") as err:
@@ -48,14 +51,14 @@ def test_a_trickling_server_is_abandoned_at_the_deadline(trickle, path):
     assert err.value.source == trickle.url + path
 
 
-def test_a_quick_page_is_unaffected_by_the_deadline(trickle):
+def test_a_quick_page_is_unaffected_by_the_deadline(trickle: TrickleServer) -> None:
     download = fetch(trickle.url + "/page", allow_private=True, deadline=DEADLINE)
     assert download.content.startswith(b"Quick news")
 
 
 def test_summarize_with_a_trickling_url_fails_it_in_one_line_and_keeps_the_others(
-    trickle, tmp_path
-):
+    trickle: TrickleServer, tmp_path: Path
+) -> None:
     local = tmp_path / "local.txt"
     local.write_text("Local news\nOfficials said the bridge closed on Friday for repairs.\n")
     args = [
@@ -83,11 +86,14 @@ def test_summarize_with_a_trickling_url_fails_it_in_one_line_and_keeps_the_other
 # ---- only regular files are read ---------------------------------------------------------
 
 
-def within(seconds, func, *args, **kwargs):
+T = TypeVar("T")
+
+
+def within(seconds: float, func: Callable[..., T], *args: Any, **kwargs: Any) -> T:
     """Run ``func`` in a thread; fail (instead of hanging the suite) if it blocks."""
     outcome: dict[str, object] = {}
 
-    def target():
+    def target() -> None:
         try:
             outcome["value"] = func(*args, **kwargs)
         except BaseException as exc:  # handed back to the test
@@ -99,11 +105,11 @@ def within(seconds, func, *args, **kwargs):
     assert not thread.is_alive(), f"{func.__name__} still blocked after {seconds} s"
     if "error" in outcome:
         raise outcome["error"]  # type: ignore[misc]
-    return outcome["value"]
+    return cast(T, outcome["value"])
 
 
 @pytest.fixture
-def fifo(tmp_path):
+def fifo(tmp_path: Path) -> Iterator[Path]:
     path = tmp_path / "in" / "zz.txt"
     path.parent.mkdir()
     os.mkfifo(path)
@@ -113,7 +119,9 @@ def fifo(tmp_path):
         os.close(os.open(path, os.O_WRONLY | os.O_NONBLOCK))
 
 
-def test_a_fifo_named_directly_is_refused_unread_and_the_others_are_summarized(fifo, tmp_path):
+def test_a_fifo_named_directly_is_refused_unread_and_the_others_are_summarized(
+    fifo: Path, tmp_path: Path
+) -> None:
     other = tmp_path / "other.txt"
     other.write_text("Port news\nOfficials said drones struck the port on Monday.\n")
     result = within(20, CliRunner().invoke, cli, ["summarize", str(fifo), str(other)])
@@ -125,14 +133,16 @@ def test_a_fifo_named_directly_is_refused_unread_and_the_others_are_summarized(f
     assert "drones struck the port" in result.stdout
 
 
-def test_a_fifo_found_in_a_folder_is_skipped_with_a_message(fifo, caplog):
+def test_a_fifo_found_in_a_folder_is_skipped_with_a_message(
+    fifo: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     (fifo.parent / "a.txt").write_text("Port news\nOfficials said drones struck the port.\n")
     inputs = within(10, expand, str(fifo.parent))
     assert [Path(i.location).name for i in inputs] == ["a.txt"]
     assert f"{fifo}: skipped: is a named pipe (FIFO)" in caplog.text
 
 
-def test_the_daily_brief_skips_a_fifo_in_its_source_folder(fifo, tmp_path):
+def test_the_daily_brief_skips_a_fifo_in_its_source_folder(fifo: Path, tmp_path: Path) -> None:
     from briefer.daily import run_daily
 
     (fifo.parent / "a.txt").write_text("Port news\nOfficials said drones struck the port.\n")
@@ -146,12 +156,14 @@ def test_the_daily_brief_skips_a_fifo_in_its_source_folder(fifo, tmp_path):
     assert result.status == "ok" and result.stats["articles"] == 1
 
 
-def test_a_character_device_is_refused_unread():
+def test_a_character_device_is_refused_unread() -> None:
     with pytest.raises(SourceError, match="is a character device; briefer reads only regular"):
         within(10, load, Input("/dev/zero", "file", "/dev/zero"), FetchLimits())
 
 
-def test_a_symlink_loop_is_reported_as_a_loop(tmp_path, caplog):
+def test_a_symlink_loop_is_reported_as_a_loop(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     loop = tmp_path / "loop.txt"
     loop.symlink_to(loop)
     with pytest.raises(SourceError, match="is a symbolic link loop") as err:
@@ -164,7 +176,7 @@ def test_a_symlink_loop_is_reported_as_a_loop(tmp_path, caplog):
     assert f"{loop}: skipped: is a symbolic link loop" in caplog.text
 
 
-def test_a_dangling_symlink_says_so(tmp_path):
+def test_a_dangling_symlink_says_so(tmp_path: Path) -> None:
     link = tmp_path / "gone.txt"
     link.symlink_to(tmp_path / "missing.txt")
     with pytest.raises(SourceError, match="symbolic link to a missing file"):
@@ -174,8 +186,8 @@ def test_a_dangling_symlink_says_so(tmp_path):
 # ---- the time window -------------------------------------------------------------------
 
 
-def test_the_window_reaches_window_hours_back_from_now():
-    from briefer.daily import window
+def test_the_window_reaches_window_hours_back_from_now() -> None:
+    from briefer.collect import window
 
     now = datetime(2026, 11, 29, 6, 30, tzinfo=timezone.utc)
     start, end = window(BriefConfig(window_hours=24), now.astimezone().date(), now, None)
@@ -184,9 +196,8 @@ def test_the_window_reaches_window_hours_back_from_now():
 
 
 @responses.activate
-def test_items_from_the_last_window_hours_are_gathered_and_older_ones_are_not():
-    from briefer.collect import gather
-    from briefer.daily import window
+def test_items_from_the_last_window_hours_are_gathered_and_older_ones_are_not() -> None:
+    from briefer.collect import gather, window
 
     now = datetime(2026, 11, 29, 6, 30, tzinfo=timezone.utc)
     hours = (1, 12, 20, 23, 25, 30)
@@ -205,7 +216,7 @@ def test_items_from_the_last_window_hours_are_gathered_and_older_ones_are_not():
     config = BriefConfig(window_hours=24, sources=(SourceSpec("feed", (feed,)),))
     span = window(config, now.astimezone().date(), now, None)
     gathered = gather(config, FetchLimits(), window=span, store=None)
-    assert sorted(c.title for c in gathered.candidates) == [
+    assert sorted(c.title or "" for c in gathered.candidates) == [
         "Item 1",
         "Item 12",
         "Item 20",
@@ -217,7 +228,9 @@ def test_items_from_the_last_window_hours_are_gathered_and_older_ones_are_not():
 # ---- credentials in --base-url -----------------------------------------------------------
 
 
-def test_credentials_in_the_base_url_are_shown_and_stored_nowhere(fake_llm, tmp_path):
+def test_credentials_in_the_base_url_are_shown_and_stored_nowhere(
+    fake_llm: FakeLLM, tmp_path: Path
+) -> None:
     (tmp_path / "in").mkdir()
     (tmp_path / "in" / "a.txt").write_text(
         "Port news\nOfficials said drones struck the port on Monday.\n"
@@ -253,7 +266,7 @@ def test_credentials_in_the_base_url_are_shown_and_stored_nowhere(fake_llm, tmp_
                 assert secret.encode() not in path.read_bytes(), path
 
 
-def test_redact_url_removes_user_info_and_secret_query_values():
+def test_redact_url_removes_user_info_and_secret_query_values() -> None:
     from briefer.redaction import redact_url
 
     assert redact_url("https://u:p@host.example:8443/v1") == "https://host.example:8443/v1"
@@ -268,7 +281,7 @@ def test_redact_url_removes_user_info_and_secret_query_values():
 
 
 @given(st.text(alphabet=st.sampled_from(list("ab \n\t\u00a0\u2000e\u0301\u00e9Å")), max_size=60))
-def test_article_id_and_word_count_work_in_blocks_with_the_same_result(text):
+def test_article_id_and_word_count_work_in_blocks_with_the_same_result(text: str) -> None:
     import hashlib
     import unicodedata
 
@@ -288,7 +301,7 @@ def test_article_id_and_word_count_work_in_blocks_with_the_same_result(text):
         text_module.BLOCK_CHARS = old
 
 
-def test_no_token_is_longer_than_the_bound_chunking_relies_on():
+def test_no_token_is_longer_than_the_bound_chunking_relies_on() -> None:
     from briefer.chunking import _MAX_TOKEN_BYTES
     from briefer.defaults import TOKENIZERS
     from briefer.tokenizer import get_encoding
@@ -297,7 +310,7 @@ def test_no_token_is_longer_than_the_bound_chunking_relies_on():
         assert max(map(len, get_encoding(name).token_byte_values())) <= _MAX_TOKEN_BYTES
 
 
-def _traced_peak(func, *args, **kwargs):
+def _traced_peak(func: Callable[..., Any], *args: Any, **kwargs: Any) -> tuple[Any, int]:
     """Peak bytes allocated by Python while ``func`` runs (deterministic, unlike RSS)."""
     import tracemalloc
 
@@ -312,7 +325,9 @@ def _traced_peak(func, *args, **kwargs):
 
 
 @pytest.mark.slow
-def test_reading_and_chunking_a_large_single_line_stays_within_a_few_times_its_size(tmp_path):
+def test_reading_and_chunking_a_large_single_line_stays_within_a_few_times_its_size(
+    tmp_path: Path,
+) -> None:
     from briefer.chunking import chunk_article, chunk_text
     from briefer.language import detect
 
@@ -334,7 +349,7 @@ def test_reading_and_chunking_a_large_single_line_stays_within_a_few_times_its_s
     assert peak < 6 * size, f"chunking took {peak / size:.1f}x the input"
 
 
-def test_every_test_the_readme_cites_for_a_guarantee_exists():
+def test_every_test_the_readme_cites_for_a_guarantee_exists() -> None:
     import re
 
     from .conftest import ROOT
@@ -356,7 +371,7 @@ def test_every_test_the_readme_cites_for_a_guarantee_exists():
     assert cited >= 20
 
 
-def test_the_fetch_deadline_can_be_set_in_the_config_file(tmp_path):
+def test_the_fetch_deadline_can_be_set_in_the_config_file(tmp_path: Path) -> None:
     from briefer.configfile import resolve
 
     config = tmp_path / "briefer.toml"

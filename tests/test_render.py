@@ -1,11 +1,13 @@
 import json
 from datetime import datetime, timezone
+from pathlib import Path
 
 import pytest
 
 import briefer
 from briefer.errors import RenderError
 from briefer.files import write_atomic
+from briefer.models import KeyPoint, Risk, SummaryRun
 from briefer.render import md_code, md_escape, render, safe_url
 
 from .conftest import SEED
@@ -14,14 +16,15 @@ NOW = datetime(2026, 11, 29, 6, 0, tzinfo=timezone.utc)
 
 
 @pytest.fixture(scope="module")
-def seed_run():
+def seed_run() -> SummaryRun:
     return briefer.summarize([SEED], now=NOW)
 
 
-def test_markdown_quotes_every_evidence_verbatim(seed_run, seed_text):
+def test_markdown_quotes_every_evidence_verbatim(seed_run: SummaryRun, seed_text: str) -> None:
     md = render(seed_run, "md")
     digest = seed_run.digests[0]
-    for item in (*digest.key_points, *digest.risks):
+    items: list[KeyPoint | Risk] = [*digest.key_points, *digest.risks]
+    for item in items:
         assert item.evidence in seed_text
         assert item.evidence in md
     assert "**extractive** engine" in md
@@ -29,7 +32,9 @@ def test_markdown_quotes_every_evidence_verbatim(seed_run, seed_text):
     assert "| 1 | Support for armed proxies and terrorist groups | terrorism | high |" in md
 
 
-def test_json_carries_the_same_data_with_a_schema_version(seed_run, seed_text):
+def test_json_carries_the_same_data_with_a_schema_version(
+    seed_run: SummaryRun, seed_text: str
+) -> None:
     data = json.loads(render(seed_run, "json"))
     assert data["schema_version"] == "1.0"
     assert data["engine"]["name"] == "extractive"
@@ -44,7 +49,7 @@ def test_json_carries_the_same_data_with_a_schema_version(seed_run, seed_text):
     assert data["failures"] == []
 
 
-def test_untrusted_text_is_escaped_in_markdown(tmp_path):
+def test_untrusted_text_is_escaped_in_markdown(tmp_path: Path) -> None:
     hostile = tmp_path / "hostile.txt"
     hostile.write_text(
         "<script>alert(1)</script> [click](javascript:alert(1)) headline\n"
@@ -63,7 +68,7 @@ def test_untrusted_text_is_escaped_in_markdown(tmp_path):
     "raw,expected",
     [("a*b_c", "a\\*b\\_c"), ("# title", "\\# title"), ("1. item", "1\\. item"), ("x\n\ny", "x y")],
 )
-def test_md_escape(raw, expected):
+def test_md_escape(raw: str, expected: str) -> None:
     assert md_escape(raw) == expected
 
 
@@ -75,7 +80,7 @@ def test_md_escape(raw, expected):
         ("a``b", "``` a``b ```"),
     ],
 )
-def test_md_code_fences_outgrow_backticks_inside(raw, expected):
+def test_md_code_fences_outgrow_backticks_inside(raw: str, expected: str) -> None:
     assert md_code(raw) == expected
 
 
@@ -90,11 +95,13 @@ def test_md_code_fences_outgrow_backticks_inside(raw, expected):
         ("https:///nohost", False),
     ],
 )
-def test_only_http_links_become_links(url, ok):
+def test_only_http_links_become_links(url: str, ok: bool) -> None:
     assert (safe_url(url) == url) is ok
 
 
-def test_user_templates_override_and_missing_variables_fail_loudly(seed_run, tmp_path):
+def test_user_templates_override_and_missing_variables_fail_loudly(
+    seed_run: SummaryRun, tmp_path: Path
+) -> None:
     (tmp_path / "summary.md.j2").write_text(
         "{{ run.engine.name }} :: {{ run.articles | length }}\n"
     )
@@ -104,12 +111,14 @@ def test_user_templates_override_and_missing_variables_fail_loudly(seed_run, tmp
         render(seed_run, "md", templates_dir=tmp_path)
 
 
-def test_atomic_write_leaves_no_temp_files_and_keeps_old_file_on_failure(tmp_path, monkeypatch):
+def test_atomic_write_leaves_no_temp_files_and_keeps_old_file_on_failure(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     target = tmp_path / "out" / "brief.md"
     write_atomic(target, "first\n")
     assert target.read_text() == "first\n"
 
-    def boom(*args, **kwargs):
+    def boom(*args: object, **kwargs: object) -> None:
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr("os.replace", boom)

@@ -3,16 +3,20 @@ short synthetic article, next to a control that shows the same cues do fire when
 states a risk."""
 
 import dataclasses
+from pathlib import Path
+from typing import Any
 
 import pytest
 
 from briefer.config import Settings
 from briefer.engines.extractive import ExtractiveEngine
-from briefer.models import Article
+from briefer.models import Article, Risk
 from briefer.rules import builtin_languages, load_rules
 
 
-def article(text, *, language="en", published=None, title=None):
+def article(
+    text: str, *, language: str = "en", published: str | None = None, title: str | None = None
+) -> Article:
     return Article(
         id="x" * 64,
         text=text,
@@ -24,19 +28,19 @@ def article(text, *, language="en", published=None, title=None):
 
 
 @pytest.fixture(scope="module")
-def engine():
+def engine() -> ExtractiveEngine:
     return ExtractiveEngine(Settings(max_risks=20))
 
 
-def risks(engine, text, **kw):
+def risks(engine: ExtractiveEngine, text: str, **kw: Any) -> list[Risk]:
     return engine.analyze(article(text, **kw), [])[1]
 
 
-def categories(engine, text, **kw):
+def categories(engine: ExtractiveEngine, text: str, **kw: Any) -> list[str]:
     return sorted({r.category for r in risks(engine, text, **kw)})
 
 
-def test_english_and_german_rules_ship():
+def test_english_and_german_rules_ship() -> None:
     assert {"en", "de"} <= set(builtin_languages())
     assert load_rules(language="de").language == "de"
 
@@ -44,7 +48,7 @@ def test_english_and_german_rules_ship():
 # ---- the failures seen on real pages ---------------------------------------------------------
 
 
-def test_a_film_title_in_an_awards_story_is_no_armed_conflict(engine):
+def test_a_film_title_in_an_awards_story_is_no_armed_conflict(engine: ExtractiveEngine) -> None:
     text = (
         "Those left out include immersive World War One film “1917,” the big winner at the "
         "Producers Guild Awards on Saturday, as well as “Joker” and “Little Women.”\n"
@@ -53,19 +57,21 @@ def test_a_film_title_in_an_awards_story_is_no_armed_conflict(engine):
     assert risks(engine, text) == []
 
 
-def test_a_cue_inside_a_quoted_title_does_not_count(engine):
+def test_a_cue_inside_a_quoted_title_does_not_count(engine: ExtractiveEngine) -> None:
     quoted = "Crowds queued for hours on Sunday to see “Terror Attack Nine” at the city’s arena."
     plain = "Crowds fled on Sunday after a terror attack near the city’s arena."
     assert categories(engine, quoted) == []
     assert categories(engine, plain) == ["terrorism"]
 
 
-def test_a_lowercase_cue_written_with_a_capital_inside_a_sentence_is_a_name(engine):
+def test_a_lowercase_cue_written_with_a_capital_inside_a_sentence_is_a_name(
+    engine: ExtractiveEngine,
+) -> None:
     assert categories(engine, "Veterans of the Great War met soldiers on parade in Leeds.") == []
     assert categories(engine, "Soldiers are dying as the war reaches Leeds.") == ["military"]
 
 
-def test_the_energy_of_radio_bursts_is_no_energy_deal(engine):
+def test_the_energy_of_radio_bursts_is_no_energy_deal(engine: ExtractiveEngine) -> None:
     text = (
         "Repeat observations could allow scientists to learn about the environment from which "
         "a fast radio burst emerged, and to determine whether the blasts vary in energy or "
@@ -76,7 +82,7 @@ def test_the_energy_of_radio_bursts_is_no_energy_deal(engine):
     assert categories(engine, deal, published="2023-05-01") == ["economic"]
 
 
-def test_german_war_is_a_verb_not_a_conflict(engine):
+def test_german_war_is_a_verb_not_a_conflict(engine: ExtractiveEngine) -> None:
     text = (
         "Und in dieser Version der Mail stand, dass der Reporter nicht dort war. Das war ein "
         "schwerer Fehler, sagte die Chefredaktion, und es war nicht der einzige."
@@ -87,7 +93,7 @@ def test_german_war_is_a_verb_not_a_conflict(engine):
     assert categories(engine, conflict, language="de") == ["military"]
 
 
-def test_a_colonial_era_event_is_history_not_a_risk(engine):
+def test_a_colonial_era_event_is_history_not_a_risk(engine: ExtractiveEngine) -> None:
     text = (
         "Eventually recalled by the Reich for his excessive cruelty, the colonial governor was "
         "celebrated by the Nazi regime, which named a street after him in 1939."
@@ -95,20 +101,22 @@ def test_a_colonial_era_event_is_history_not_a_risk(engine):
     assert risks(engine, text, published="2020-01-19") == []
 
 
-def test_an_event_dated_years_before_the_article_is_history(engine):
+def test_an_event_dated_years_before_the_article_is_history(engine: ExtractiveEngine) -> None:
     old = "In 1905, troops massacred civilians and the war against the rebels escalated."
     assert risks(engine, old, published="2020-01-19") == []
     recent = "In 2019, troops massacred civilians and the war against the rebels escalated."
     assert "military" in categories(engine, recent, published="2020-01-19")
 
 
-def test_an_event_told_as_years_ago_is_history(engine):
+def test_an_event_told_as_years_ago_is_history(engine: ExtractiveEngine) -> None:
     assert risks(engine, "Years ago, rebels attacked the town and troops shelled it.") == []
     assert risks(engine, "Damals rückten Truppen vor, der Krieg tobte.", language="de") == []
     assert "military" in categories(engine, "Rebels attacked the town and troops shelled it.")
 
 
-def test_without_a_publication_date_the_latest_year_named_dates_the_article_but_not_a_target():
+def test_without_a_publication_date_the_latest_year_named_dates_the_article_but_not_a_target() -> (
+    None
+):
     from briefer.risk import reference_year
 
     text = "In 2019 the plan began. By 2030 emissions must fall, and until 2035 coal may burn."
@@ -116,7 +124,7 @@ def test_without_a_publication_date_the_latest_year_named_dates_the_article_but_
     assert reference_year(article(text, published="2024-02-03T10:00:00")) == 2024
 
 
-def test_a_sentence_after_a_dated_past_event_shares_its_time(engine):
+def test_a_sentence_after_a_dated_past_event_shares_its_time(engine: ExtractiveEngine) -> None:
     text = (
         "In 1998, agents bombed two embassies, killing more than 200 civilians. In retaliation, "
         "the president ordered a cruise missile strike against a factory."
@@ -130,7 +138,7 @@ def test_a_sentence_after_a_dated_past_event_shares_its_time(engine):
     assert "military" in categories(engine, current, published="2017-01-13")
 
 
-def test_no_threat_and_ruled_out_are_not_risks(engine):
+def test_no_threat_and_ruled_out_are_not_risks(engine: ExtractiveEngine) -> None:
     assert risks(engine, "Officials said there was no threat of a terror attack this week.") == []
     assert risks(engine, "A military offensive was ruled out by the government on Monday.") == []
     assert risks(engine, "The ministry said the virus poses no health threat to residents.") == []
@@ -138,14 +146,14 @@ def test_no_threat_and_ruled_out_are_not_risks(engine):
     assert categories(engine, warned) == ["terrorism"]
 
 
-def test_fiction_is_not_a_risk(engine):
+def test_fiction_is_not_a_risk(engine: ExtractiveEngine) -> None:
     assert risks(engine, "In the novel, terrorists plot a terror attack on the capital.") == []
 
 
 # ---- the general mechanisms --------------------------------------------------------------------
 
 
-def test_one_weak_cue_is_not_enough_two_or_one_strong_phrase_are(engine):
+def test_one_weak_cue_is_not_enough_two_or_one_strong_phrase_are(engine: ExtractiveEngine) -> None:
     assert risks(engine, "The troops paraded through the capital on Monday.") == []
     assert categories(engine, "Troops crossed the border and fighting spread overnight.") == [
         "military"
@@ -153,17 +161,17 @@ def test_one_weak_cue_is_not_enough_two_or_one_strong_phrase_are(engine):
     assert categories(engine, "Ransomware hit the port.") == ["cyber"]
 
 
-def test_a_rule_with_requires_needs_its_subject_and_an_action(engine):
+def test_a_rule_with_requires_needs_its_subject_and_an_action(engine: ExtractiveEngine) -> None:
     # "oil" and "gas" are both subjects of the energy rule: neither says anything happens.
     assert risks(engine, "Oil and gas prices were steady in quiet trading on Friday.") == []
 
 
-def test_a_phrase_to_ignore_swallows_the_cue_inside_it(engine):
+def test_a_phrase_to_ignore_swallows_the_cue_inside_it(engine: ExtractiveEngine) -> None:
     text = "The price war between the two airlines drew troops of bargain hunters."
     assert risks(engine, text) == []
 
 
-def test_severity_words_count_only_near_the_cue(engine):
+def test_severity_words_count_only_near_the_cue(engine: ExtractiveEngine) -> None:
     near = "A catastrophic ransomware attack hit the port operator on Monday."
     far = (
         "Ransomware hit the port operator on Monday, officials said in a long statement that "
@@ -175,15 +183,16 @@ def test_severity_words_count_only_near_the_cue(engine):
     assert miss.severity == "medium"
 
 
-def test_evidence_is_the_exact_sentence(engine):
+def test_evidence_is_the_exact_sentence(engine: ExtractiveEngine) -> None:
     text = "Markets were calm. Hackers have stolen data from the ministry, officials confirmed."
     (risk,) = risks(engine, text)
+    assert risk.span is not None
     assert text[risk.span.start : risk.span.end] == risk.evidence
     assert risk.evidence.startswith("Hackers have stolen data")
     assert risk.likelihood == "almost certain"
 
 
-def test_a_language_without_rules_is_not_assessed_and_says_so(engine):
+def test_a_language_without_rules_is_not_assessed_and_says_so(engine: ExtractiveEngine) -> None:
     french = "Les terroristes ont menacé une nouvelle attaque, et la guerre continue au nord."
     item = article(french, language="fr")
     key_points, found = engine.analyze(item, [])
@@ -195,7 +204,7 @@ def test_a_language_without_rules_is_not_assessed_and_says_so(engine):
     assert engine.risk_note(english) is None
 
 
-def test_a_german_rules_file_extends_german_only(tmp_path):
+def test_a_german_rules_file_extends_german_only(tmp_path: Path) -> None:
     extra = tmp_path / "de.toml"
     extra.write_text(
         'language = "de"\n[[rule]]\nid = "streik"\ncategory = "economic"\n'
@@ -220,16 +229,18 @@ def test_a_german_rules_file_extends_german_only(tmp_path):
         "The new vaccine protects against the virus, and health officials said flu was mild.",
     ],
 )
-def test_everyday_stories_that_use_risk_words_list_no_risk(engine, text):
+def test_everyday_stories_that_use_risk_words_list_no_risk(
+    engine: ExtractiveEngine, text: str
+) -> None:
     assert risks(engine, text, published="2024-05-01") == []
 
 
-def test_an_army_on_parade_is_not_a_conflict(engine):
+def test_an_army_on_parade_is_not_a_conflict(engine: ExtractiveEngine) -> None:
     parade = "Die Armee feierte ihr Jubiläum mit einer Parade, Soldaten marschierten durch Berlin."
     assert risks(engine, parade, language="de") == []
 
 
-def test_pressure_on_the_press_and_harm_to_ecosystems_are_risks(engine):
+def test_pressure_on_the_press_and_harm_to_ecosystems_are_risks(engine: ExtractiveEngine) -> None:
     press = "The union fears the new law would crush investigative journalism."
     assert categories(engine, press) == ["political"]
     assert risks(engine, "Journalists from ten countries met in Vienna for an award.") == []
@@ -243,7 +254,9 @@ def test_pressure_on_the_press_and_harm_to_ecosystems_are_risks(engine):
 # ---- time frame, confidence and one finding per sentence -----------------------------------------
 
 
-def test_a_sentence_told_in_the_past_tense_is_over_unless_it_is_recent(engine):
+def test_a_sentence_told_in_the_past_tense_is_over_unless_it_is_recent(
+    engine: ExtractiveEngine,
+) -> None:
     assert risks(engine, "It was the deadliest terror attack in the country in a decade.") == []
     assert categories(engine, "It is the deadliest terror attack in the country in a decade.") == [
         "terrorism"
@@ -254,7 +267,7 @@ def test_a_sentence_told_in_the_past_tense_is_over_unless_it_is_recent(engine):
     assert categories(engine, recent) == ["cyber"]
 
 
-def test_relative_past_times_are_history(engine):
+def test_relative_past_times_are_history(engine: ExtractiveEngine) -> None:
     assert risks(engine, "Last year, troops shelled the town and fighting spread.") == []
     assert risks(engine, "Two months ago, militants attacked a hotel and took hostages.") == []
     assert (
@@ -264,13 +277,13 @@ def test_relative_past_times_are_history(engine):
     assert categories(engine, "Troops shelled the town and fighting spread.") == ["military"]
 
 
-def test_an_event_dated_two_years_before_the_article_is_history(engine):
+def test_an_event_dated_two_years_before_the_article_is_history(engine: ExtractiveEngine) -> None:
     text = "In 2013, a political crisis toppled the government."
     assert risks(engine, text, published="2015-03-19") == []
     assert categories(engine, text, published="2014-03-19") == ["political"]
 
 
-def test_a_crisis_named_as_a_point_in_time_is_background(engine):
+def test_a_crisis_named_as_a_point_in_time_is_background(engine: ExtractiveEngine) -> None:
     assert risks(engine, "Since the financial crisis, the bank has hired 300 staff.") == []
     assert risks(engine, "The bank has hired 300 staff after the 2008 financial crisis.") == []
     german = "Seit dem Bürgerkrieg hat die Stadt 300 neue Schulen gebaut."
@@ -278,7 +291,9 @@ def test_a_crisis_named_as_a_point_in_time_is_background(engine):
     assert categories(engine, "The country is sliding into a financial crisis.") == ["economic"]
 
 
-def test_two_plain_cues_need_a_marker_of_now_or_an_alarm_in_or_next_to_the_sentence(engine):
+def test_two_plain_cues_need_a_marker_of_now_or_an_alarm_in_or_next_to_the_sentence(
+    engine: ExtractiveEngine,
+) -> None:
     assert risks(engine, "Militants took hostages in the north.") == []
     assert categories(engine, "Militants are holding hostages in the north.") == ["terrorism"]
     passage = "Militants took hostages in the north. Officials fear more attacks."
@@ -286,13 +301,15 @@ def test_two_plain_cues_need_a_marker_of_now_or_an_alarm_in_or_next_to_the_sente
     assert risk.category == "terrorism" and risk.evidence == "Militants took hostages in the north."
 
 
-def test_one_sentence_is_one_finding_of_the_rule_it_supports_most(engine):
+def test_one_sentence_is_one_finding_of_the_rule_it_supports_most(engine: ExtractiveEngine) -> None:
     text = "Troops are fighting rebels as arms shipments arrive at the front line."
     (risk,) = risks(engine, text)
     assert risk.title == "Armed conflict and troop exposure"
 
 
-def test_the_strongest_sentence_is_the_evidence_wherever_it_stands(engine):
+def test_the_strongest_sentence_is_the_evidence_wherever_it_stands(
+    engine: ExtractiveEngine,
+) -> None:
     text = (
         "Troops could attack the rebels. Troops and rebels are fighting a civil war that is "
         "raging across the north."
@@ -301,7 +318,7 @@ def test_the_strongest_sentence_is_the_evidence_wherever_it_stands(engine):
     assert risk.evidence.startswith("Troops and rebels are fighting a civil war")
 
 
-def test_sanctions_are_a_risk_where_they_hit_an_energy_industry(engine):
+def test_sanctions_are_a_risk_where_they_hit_an_energy_industry(engine: ExtractiveEngine) -> None:
     assert risks(engine, "The country will face new sanctions next year.") == []
     assert risks(engine, "Die Regierung wird neue Sanktionen verhängen.", language="de") == []
     hit = "New sanctions on the oil industry will cut its exports."

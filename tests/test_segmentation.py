@@ -1,14 +1,16 @@
+from collections.abc import Iterable
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from briefer.segmentation import paragraph_starts, paragraphs, sentences
+from briefer.segmentation import Segment, paragraph_starts, paragraphs, sentences
 
 
-def texts(text, spans):
+def texts(text: str, spans: Iterable[Segment]) -> list[str]:
     return [text[s.start : s.end] for s in spans]
 
 
-def test_sentences_respect_abbreviations_initials_and_decimals():
+def test_sentences_respect_abbreviations_initials_and_decimals() -> None:
     text = (
         'Mr. Smith met Dr. Jones at 3 p.m. in the U.S. capital. He said: "It works." '
         "Then John F. Kennedy left! Why? Prices rose 3.5 percent."
@@ -22,18 +24,18 @@ def test_sentences_respect_abbreviations_initials_and_decimals():
     ]
 
 
-def test_closing_curly_quote_stays_with_its_sentence():
+def test_closing_curly_quote_stays_with_its_sentence() -> None:
     text = "“We expect it soon.” Officials agreed. "
     assert texts(text, sentences(text)) == ["“We expect it soon.”", "Officials agreed."]
 
 
-def test_one_line_per_paragraph_text_splits_at_each_newline(seed_text):
+def test_one_line_per_paragraph_text_splits_at_each_newline(seed_text: str) -> None:
     paras = texts(seed_text, paragraphs(seed_text))
     assert paras[0] == "Iran, Russia expected to sign new strategic comprehensive agreement"
     assert len(paras) == len([ln for ln in seed_text.splitlines() if ln.strip()])
 
 
-def test_hard_wrapped_text_splits_only_at_blank_lines():
+def test_hard_wrapped_text_splits_only_at_blank_lines() -> None:
     line = "word " * 13
     wrapped = "\n".join([line.strip()] * 4) + "\n\n" + "\n".join([line.strip()] * 4)
     paras = paragraphs(wrapped)
@@ -42,7 +44,7 @@ def test_hard_wrapped_text_splits_only_at_blank_lines():
     assert "\n" in wrapped[paras[0].start : paras[0].end]
 
 
-def test_spans_map_back_exactly(seed_text):
+def test_spans_map_back_exactly(seed_text: str) -> None:
     for span in sentences(seed_text):
         piece = seed_text[span.start : span.end]
         assert piece == piece.strip() and piece
@@ -54,6 +56,6 @@ def test_spans_map_back_exactly(seed_text):
         st.sampled_from(["a", "b.", " ", "\n", "\n\n", "\t", " \n", "x y", "w" * 30]), max_size=60
     )
 )
-def test_paragraph_starts_agree_with_paragraphs(pieces):
+def test_paragraph_starts_agree_with_paragraphs(pieces: list[str]) -> None:
     text = "".join(pieces)
     assert paragraph_starts(text) == [p.start for p in paragraphs(text)[1:]]

@@ -12,12 +12,12 @@ EXE = Path(sys.executable).parent / "briefer"
 
 
 @pytest.fixture
-def runner(tmp_path, monkeypatch):
+def runner(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
     monkeypatch.chdir(tmp_path)
     return CliRunner()
 
 
-def test_init_then_brief_works_in_an_empty_folder(runner, tmp_path):
+def test_init_then_brief_works_in_an_empty_folder(runner: CliRunner, tmp_path: Path) -> None:
     result = runner.invoke(cli, ["init"])
     assert result.exit_code == 0, result.stderr
     assert result.stderr == (
@@ -35,7 +35,7 @@ def test_init_then_brief_works_in_an_empty_folder(runner, tmp_path):
     assert "### 1. Welcome to your briefer inbox" in text
 
 
-def test_init_keeps_an_existing_config_and_inbox(runner, tmp_path):
+def test_init_keeps_an_existing_config_and_inbox(runner: CliRunner, tmp_path: Path) -> None:
     (tmp_path / "inbox").mkdir()
     (tmp_path / "inbox" / "mine.txt").write_text("my notes")
     assert runner.invoke(cli, ["init"]).stderr == (
@@ -48,7 +48,7 @@ def test_init_keeps_an_existing_config_and_inbox(runner, tmp_path):
     assert again.stderr == "Error: briefer.toml already exists; pass --force to overwrite it\n"
 
 
-def test_the_sample_config_shows_a_commented_feed(runner, tmp_path):
+def test_the_sample_config_shows_a_commented_feed(runner: CliRunner, tmp_path: Path) -> None:
     runner.invoke(cli, ["init"])
     text = (tmp_path / "briefer.toml").read_text()
     assert '\n# feed = "https://news.example.org/world/rss.xml"' in text
@@ -74,7 +74,9 @@ feed = "http://wiki.internal/feed.json"
 """
 
 
-def test_cron_lists_the_sources_and_warns_about_a_refused_private_one(runner, tmp_path):
+def test_cron_lists_the_sources_and_warns_about_a_refused_private_one(
+    runner: CliRunner, tmp_path: Path
+) -> None:
     (tmp_path / "briefer.toml").write_text(CONFIG)
     result = runner.invoke(cli, ["cron", "--at", "05:45"])
     assert result.exit_code == 0, result.stderr
@@ -93,7 +95,7 @@ def test_cron_lists_the_sources_and_warns_about_a_refused_private_one(runner, tm
     assert "OnCalendar=*-*-* 05:45:00" in result.stdout
 
 
-def test_cron_takes_what_a_real_crontab_line_needs(runner, tmp_path):
+def test_cron_takes_what_a_real_crontab_line_needs(runner: CliRunner, tmp_path: Path) -> None:
     (tmp_path / "briefer.toml").write_text(CONFIG)
     result = runner.invoke(
         cli,
@@ -124,7 +126,9 @@ def test_cron_takes_what_a_real_crontab_line_needs(runner, tmp_path):
     assert "OnCalendar=Mon..Fri *-*-* 07:05:00" in lines
 
 
-def test_cron_says_when_the_shell_has_what_cron_will_not(runner, tmp_path, monkeypatch):
+def test_cron_says_when_the_shell_has_what_cron_will_not(
+    runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     (tmp_path / "briefer.toml").write_text('[[source]]\npath = "inbox"\n')
     monkeypatch.setenv("OPENAI_BASE_URL", "http://127.0.0.1:8080/v1")
     result = runner.invoke(cli, ["cron"])
@@ -144,7 +148,7 @@ def test_cron_says_when_the_shell_has_what_cron_will_not(runner, tmp_path, monke
         ),
     ],
 )
-def test_cron_bad_usage(runner, tmp_path, args, message):
+def test_cron_bad_usage(runner: CliRunner, tmp_path: Path, args: list[str], message: str) -> None:
     (tmp_path / "briefer.toml").write_text('[[source]]\npath = "inbox"\n')
     result = runner.invoke(cli, ["cron", *args])
     assert result.exit_code == 2 and result.stderr.endswith(message)

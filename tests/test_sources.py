@@ -1,11 +1,13 @@
 import io
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from briefer.config import FetchLimits
 from briefer.errors import SourceError
+from briefer.models import Article
 from briefer.sources import Input, article_id, expand, load
 
 SETTINGS = FetchLimits()
@@ -31,11 +33,13 @@ analysts expect further cooperation on drones and air defense systems in the com
 """
 
 
-def read(path, settings=SETTINGS):
+def read(path: Path | str, settings: FetchLimits = SETTINGS) -> Article:
     return load(Input(str(path), "file", str(path)), settings)
 
 
-def test_text_file_becomes_an_article_with_title_and_stable_id(seed_text, tmp_path):
+def test_text_file_becomes_an_article_with_title_and_stable_id(
+    seed_text: str, tmp_path: Path
+) -> None:
     path = tmp_path / "seed.txt"
     path.write_text(seed_text, encoding="utf-8")
     article = read(path)
@@ -48,7 +52,7 @@ def test_text_file_becomes_an_article_with_title_and_stable_id(seed_text, tmp_pa
     assert article_id(seed_text.replace(" ", "\n", 3)) == article.id
 
 
-def test_markdown_title_comes_from_the_first_heading(tmp_path):
+def test_markdown_title_comes_from_the_first_heading(tmp_path: Path) -> None:
     path = tmp_path / "note.md"
     path.write_text("Some preface line\n\n# The real title\n\nBody sentence here.\n")
     article = read(path)
@@ -56,7 +60,7 @@ def test_markdown_title_comes_from_the_first_heading(tmp_path):
     assert article.kind == "markdown"
 
 
-def test_html_file_keeps_main_text_and_metadata(tmp_path):
+def test_html_file_keeps_main_text_and_metadata(tmp_path: Path) -> None:
     path = tmp_path / "page.html"
     path.write_text(HTML_PAGE, encoding="utf-8")
     article = read(path)
@@ -68,7 +72,7 @@ def test_html_file_keeps_main_text_and_metadata(tmp_path):
     assert article.kind == "html"
 
 
-def test_directory_is_walked_recursively_by_extension(tmp_path):
+def test_directory_is_walked_recursively_by_extension(tmp_path: Path) -> None:
     (tmp_path / "a").mkdir()
     (tmp_path / "a" / "deep").mkdir()
     (tmp_path / ".hidden").mkdir()
@@ -85,7 +89,7 @@ def test_directory_is_walked_recursively_by_extension(tmp_path):
     assert found == ["a/deep/three.html", "a/two.md", "one.txt"]
 
 
-def test_empty_directory_and_missing_path_are_named(tmp_path):
+def test_empty_directory_and_missing_path_are_named(tmp_path: Path) -> None:
     with pytest.raises(SourceError, match="holds no article files") as err:
         expand(str(tmp_path))
     assert err.value.source == str(tmp_path)
@@ -93,7 +97,7 @@ def test_empty_directory_and_missing_path_are_named(tmp_path):
         expand(str(tmp_path / "missing.txt"))
 
 
-def test_stdin_text_and_html():
+def test_stdin_text_and_html() -> None:
     item = Input("<stdin>", "stdin", "-")
     text = load(item, SETTINGS, stdin=io.BytesIO(b"Headline\nA sentence of text here."))
     assert text.source == "<stdin>" and text.title == "Headline"
@@ -113,7 +117,7 @@ def test_stdin_text_and_html():
         ),
     ],
 )
-def test_unusable_files_get_one_clear_reason(tmp_path, data, reason):
+def test_unusable_files_get_one_clear_reason(tmp_path: Path, data: bytes, reason: str) -> None:
     path = tmp_path / "bad.txt"
     path.write_bytes(data)
     with pytest.raises(SourceError, match=reason) as err:
@@ -121,33 +125,38 @@ def test_unusable_files_get_one_clear_reason(tmp_path, data, reason):
     assert err.value.source == str(path)
 
 
-def test_legacy_western_encoding_is_read(tmp_path):
+def test_legacy_western_encoding_is_read(tmp_path: Path) -> None:
     path = tmp_path / "latin.txt"
     path.write_bytes("Café déjà vu: the naïve façade of an élan résumé.".encode("cp1252"))
     assert read(path).text == "Café déjà vu: the naïve façade of an élan résumé."
 
 
-def test_utf16_with_bom_is_read(tmp_path):
+def test_utf16_with_bom_is_read(tmp_path: Path) -> None:
     path = tmp_path / "wide.txt"
     path.write_bytes("Привет, мир. Hello world.".encode("utf-16"))
     assert read(path).text == "Привет, мир. Hello world."
 
 
-def test_oversized_file_is_refused_before_it_is_read(tmp_path, monkeypatch):
+def test_oversized_file_is_refused_before_it_is_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     path = tmp_path / "big.txt"
     with path.open("wb") as handle:
         handle.truncate(50 * 1024 * 1024)  # sparse: the size is real, the disk use is not
-    opened = []
+    opened: list[Path] = []
     real_open = Path.open
-    monkeypatch.setattr(
-        Path, "open", lambda self, *a, **k: opened.append(self) or real_open(self, *a, **k)
-    )
+
+    def recording_open(self: Path, *a: Any, **k: Any) -> Any:
+        opened.append(self)
+        return real_open(self, *a, **k)
+
+    monkeypatch.setattr(Path, "open", recording_open)
     with pytest.raises(SourceError, match="larger than the 1.0 MB limit"):
         read(path, FetchLimits(max_bytes=1024 * 1024))
     assert opened == []
 
 
-def test_html_without_article_text_is_an_error(tmp_path):
+def test_html_without_article_text_is_an_error(tmp_path: Path) -> None:
     path = tmp_path / "empty.html"
     path.write_text("<html><head><title>x</title></head><body><nav>Menu</nav></body></html>")
     with pytest.raises(SourceError, match="no article text found"):
@@ -155,7 +164,7 @@ def test_html_without_article_text_is_an_error(tmp_path):
 
 
 @pytest.mark.skipif(os.geteuid() == 0, reason="root can read any file")
-def test_unreadable_file_is_named(tmp_path):
+def test_unreadable_file_is_named(tmp_path: Path) -> None:
     path = tmp_path / "secret.txt"
     path.write_text("text")
     path.chmod(0)
@@ -163,7 +172,7 @@ def test_unreadable_file_is_named(tmp_path):
         read(path)
 
 
-def test_control_characters_are_removed_and_newlines_normalized(tmp_path):
+def test_control_characters_are_removed_and_newlines_normalized(tmp_path: Path) -> None:
     path = tmp_path / "ctl.txt"
     path.write_bytes(b"Line one.\r\nLine\x07 two.\rLine three.")
     assert read(path).text == "Line one.\nLine two.\nLine three."

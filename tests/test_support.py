@@ -21,7 +21,7 @@ YEARS = "In 2001, Russia and the Iranian regime signed a 20-year strategic agree
         "In 2001 Russia and Iran signed a 20-year strategic agreement.",
     ],
 )
-def test_faithful_claims_are_supported(claim):
+def test_faithful_claims_are_supported(claim: str) -> None:
     evidence = EXPECTED if "soon" in claim else YEARS
     assert claim_support(claim, evidence).supported, claim_support(claim, evidence).issues
 
@@ -40,12 +40,14 @@ def test_faithful_claims_are_supported(claim):
         ("Some 6,000 drones were built.", "At least 6.000 drones could be built.", "hedge"),
     ],
 )
-def test_a_claim_that_changes_the_evidence_is_not_supported(claim, evidence, issue):
+def test_a_claim_that_changes_the_evidence_is_not_supported(
+    claim: str, evidence: str, issue: str
+) -> None:
     verdict = claim_support(claim, evidence)
     assert not verdict.supported and any(issue in i for i in verdict.issues), verdict.issues
 
 
-def test_numbers_in_other_notations_and_words_match():
+def test_numbers_in_other_notations_and_words_match() -> None:
     assert claim_support(
         "It will cost 1000 euros, said 5 officials.",
         "Es soll 1.000 Euro kosten, sagten fünf Beamte.",
@@ -55,14 +57,14 @@ def test_numbers_in_other_notations_and_words_match():
     assert claim_support("Five officials met.", "5 officials met.").supported
 
 
-def test_may_the_month_is_not_a_hedge_and_title_case_is_not_names():
+def test_may_the_month_is_not_a_hedge_and_title_case_is_not_names() -> None:
     assert claim_support("The talks ended on 5 May.", "The talks ended on 5 May.").supported
     assert claim_support("Talks End In May", "The talks ended in May last year.").supported
     verdict = claim_support("Drone Production For Russia", "Iran builds drones for Russia.")
     assert verdict.supported, verdict.issues
 
 
-def test_likelihood_must_not_overstate_a_hedged_risk():
+def test_likelihood_must_not_overstate_a_hedged_risk() -> None:
     verdict = claim_support(
         "Drone factory", "The factory was expected to open.", likelihood="almost certain"
     )
@@ -72,30 +74,30 @@ def test_likelihood_must_not_overstate_a_hedged_risk():
     ).supported
 
 
-def test_hedges_and_negations_are_checked_only_where_the_words_are_known():
+def test_hedges_and_negations_are_checked_only_where_the_words_are_known() -> None:
     assert "hedges" in checks_for("de") and "only" in checks_for("fa")
     assert claim_support("Iran signed it.", "Iran has not signed it.", language="fa").supported
 
 
-def test_navigation_and_captions_are_not_article_text():
+def test_navigation_and_captions_are_not_article_text() -> None:
     text = (
         "Title of the page\nThe minister said talks would resume on Monday.\n"
         "Read more: Talks in Vienna\nPhoto: Reuters\nThe sanctions stay.\n"
     )
 
-    def why(quote):
+    def why(quote: str) -> str | None:
         start = text.index(quote)
         return boilerplate(text, start, start + len(quote), quote)
 
     assert why("The minister said talks would resume on Monday.") is None
     assert why("The sanctions stay.") is None
-    assert "navigation" in why("Read more: Talks in Vienna")
-    assert "navigation" in why("Photo: Reuters")
-    assert "heading, caption or link" in why("Title of the page")
-    assert "navigation" in why("Talks in Vienna")  # a part of the navigation line
+    assert "navigation" in str(why("Read more: Talks in Vienna"))
+    assert "navigation" in str(why("Photo: Reuters"))
+    assert "heading, caption or link" in str(why("Title of the page"))
+    assert "navigation" in str(why("Talks in Vienna"))  # a part of the navigation line
 
 
-def test_a_summary_line_may_say_only_what_its_findings_say():
+def test_a_summary_line_may_say_only_what_its_findings_say() -> None:
     findings = "Russia and Iran are expected to sign an agreement soon.\nIn 2001 they signed one."
     assert grounded("Russia and Iran are expected to sign an agreement soon.", findings).supported
     for line, issue in [
@@ -111,7 +113,7 @@ def test_a_summary_line_may_say_only_what_its_findings_say():
         )
 
 
-def test_evidence_about_something_else_does_not_support_a_key_point():
+def test_evidence_about_something_else_does_not_support_a_key_point() -> None:
     verdict = claim_support(
         "The festival offers readings, concerts and guided walks through the quarter.",
         "One of the NGOs involved with the project is the Initiative of Black People.",

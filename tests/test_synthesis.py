@@ -4,28 +4,30 @@ LLM-written executive summary against the tests' chat-completions server."""
 import json
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 
 from briefer.config import BriefConfig, Settings, SourceSpec
 from briefer.daily import run_daily
 from briefer.models import LIKELIHOODS, SEVERITIES
 
-from .fake_llm import article_body, findings_for
+from .fake_llm import FakeLLM, article_body, findings_for
 
 STORIES = Path(__file__).parent / "data" / "stories"
 NOW = datetime(2026, 11, 29, 6, 0, tzinfo=timezone.utc)
 
 
-def config(tmp_path, *names):
+def config(tmp_path: Path, *names: str) -> BriefConfig:
     return BriefConfig(
         output_dir=tmp_path / "briefs",
         sources=tuple(SourceSpec("path", (str(STORIES / n),)) for n in names),
     )
 
 
-def test_citations_point_at_real_sources_and_risks_are_ranked(tmp_path):
+def test_citations_point_at_real_sources_and_risks_are_ranked(tmp_path: Path) -> None:
     cfg = config(tmp_path, "pact-1.txt", "pact-2.txt", "redsea-1.txt", "port-1.txt")
     result = run_daily(cfg, Settings(cache_path=tmp_path / "s.db"), now=NOW)
     brief = result.brief
+    assert brief is not None
     numbers = {s.number for s in brief.sources}
     assert numbers == {1, 2, 3, 4}
     cited = {n for s in brief.stories for kp in s.key_points for n in kp.sources}
@@ -44,11 +46,12 @@ def test_citations_point_at_real_sources_and_risks_are_ranked(tmp_path):
     )
 
 
-def test_changes_since_the_previous_brief(tmp_path):
+def test_changes_since_the_previous_brief(tmp_path: Path) -> None:
     settings = Settings(cache_path=tmp_path / "s.db")
     run_daily(config(tmp_path, "port-1.txt", "pact-1.txt"), settings, now=NOW)
     # Next day: the port story continues (another outlet), and a new one brings a new risk.
     second = run_daily(config(tmp_path, "port-2.txt", "quake-1.txt"), settings, now=NOW)
+    assert second.brief is not None
     changes = second.brief.changes
     assert changes.previous_date == "2026-11-29"
     assert "Natural hazards and disasters" in changes.new_risks
@@ -58,7 +61,7 @@ def test_changes_since_the_previous_brief(tmp_path):
     assert "(continuing)" in md
 
 
-def test_severity_moves_are_reported(tmp_path):
+def test_severity_moves_are_reported(tmp_path: Path) -> None:
     settings = Settings(cache_path=tmp_path / "s.db")
     calm = tmp_path / "calm.txt"
     calm.write_text(
@@ -79,17 +82,22 @@ def test_severity_moves_are_reported(tmp_path):
         settings,
         now=NOW,
     )
+    assert result.brief is not None
     assert result.brief.changes.raised == ("Cyber attacks and intrusions (medium → high)",)
 
 
-def test_llm_summary_lines_are_grounded_in_the_stories_they_cite(tmp_path, fake_llm):
-    def responder(request):
+def test_llm_summary_lines_are_grounded_in_the_stories_they_cite(
+    tmp_path: Path, fake_llm: FakeLLM
+) -> None:
+    tried: list[bool] = []
+
+    def responder(request: dict[str, Any]) -> dict[str, Any]:
         system, user = request["messages"][0]["content"], request["messages"][1]["content"]
         data = article_body(user)
         if "executive summary" in system:
             stories = json.loads(data)["stories"]
-            if not getattr(responder, "tried", False):
-                responder.tried = True
+            if not tried:
+                tried.append(True)
                 return {"summary": [{"text": "Invented citation.", "stories": [99]}]}
             first, second = stories[0], stories[1]
             return {
@@ -111,6 +119,7 @@ def test_llm_summary_lines_are_grounded_in_the_stories_they_cite(tmp_path, fake_
         config(tmp_path, "pact-1.txt", "pact-2.txt", "quake-1.txt"), settings, now=NOW
     )
     brief = result.brief
+    assert brief is not None
     assert len(brief.stories) == 2
     assert brief.summary_method == "llm"
     llm_line, offline = brief.executive_summary
