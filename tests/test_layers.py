@@ -51,7 +51,12 @@ EXCEPTIONS: dict[tuple[str, str], str] = {
 }
 
 # Third-party packages only these layers (or modules) may import.
-ONLY_IN = {"click": ("cli",), "openai": ("engines",), "weasyprint": ("pdf",)}
+ONLY_IN = {
+    "click": ("cli",),
+    "openai": ("engines",),
+    "weasyprint": ("pdf",),
+    "sqlite3": ("store",),
+}
 
 
 def module_name(path: Path) -> str:
