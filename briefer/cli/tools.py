@@ -93,12 +93,7 @@ def prompts() -> None:
 
 
 @prompts.command("list")
-@click.option(
-    "--prompts",
-    "prompts_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Folder whose prompt files override the shipped ones.",
-)
+@settings_options("prompts_dir")
 @click.pass_obj
 @handle_errors
 def prompts_list(state: State, /, prompts_dir: Path | None) -> None:
@@ -114,12 +109,7 @@ def prompts_list(state: State, /, prompts_dir: Path | None) -> None:
 
 @prompts.command("show")
 @click.argument("name")
-@click.option(
-    "--prompts",
-    "prompts_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Folder whose prompt files override the shipped ones.",
-)
+@settings_options("prompts_dir")
 @click.pass_obj
 @handle_errors
 def prompts_show(state: State, /, name: str, prompts_dir: Path | None) -> None:
