@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from itertools import combinations
 from typing import TYPE_CHECKING
 
+from .defaults import DEFAULT_STORY_THRESHOLD
 from .grouping import UnionFind
 from .text import entities, terms
 
@@ -26,7 +27,6 @@ if TYPE_CHECKING:
     import numpy as np
     import numpy.typing as npt
 
-DEFAULT_STORY_THRESHOLD = 0.2
 WORDING = 0.6
 NAMES = 0.4
 TITLE_WEIGHT = 3

@@ -13,9 +13,7 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
-from .cluster import DEFAULT_STORY_THRESHOLD
 from .declarations import check_names, check_values
-from .dedup import DEFAULT_NEAR_DUPLICATE
 from .defaults import (
     DEFAULT_BATCH_MAX_WAIT,
     DEFAULT_BATCH_POLL_INTERVAL,
@@ -39,6 +37,7 @@ from .defaults import (
     DEFAULT_MAX_TOKENS,
     DEFAULT_MAX_TOP_RISKS,
     DEFAULT_MODEL,
+    DEFAULT_NEAR_DUPLICATE,
     DEFAULT_OUTPUT_DIR,
     DEFAULT_OVERLAP,
     DEFAULT_PAGE_SIZE,
@@ -47,6 +46,7 @@ from .defaults import (
     DEFAULT_REPAIR_RETRIES,
     DEFAULT_REQUESTS_PER_MINUTE,
     DEFAULT_RETRY_BASE_DELAY,
+    DEFAULT_STORY_THRESHOLD,
     DEFAULT_STRUCTURED_OUTPUT,
     DEFAULT_SUMMARY_ITEMS,
     DEFAULT_TEMPERATURE,

@@ -23,8 +23,6 @@ from pathlib import Path
 from typing import Any, Literal
 
 from . import defaults as d
-from .cluster import DEFAULT_STORY_THRESHOLD
-from .dedup import DEFAULT_NEAR_DUPLICATE
 from .errors import ConfigError
 
 Kind = Literal["str", "int", "float", "bool", "choice", "file", "dir", "files", "words", "choices"]
@@ -122,10 +120,10 @@ SETTINGS: tuple[Setting, ...] = (
        target="brief", default=()),
     _s("near_duplicate", BRIEF, "Jaccard similarity of word 5-shingles for 'same article'.",
        kind="float", low=0, high=1, low_open=True, section="brief", target="brief",
-       default=DEFAULT_NEAR_DUPLICATE),
+       default=d.DEFAULT_NEAR_DUPLICATE),
     _s("story_threshold", BRIEF, "Same-story score (wording and shared names).", kind="float",
        low=0, high=1, low_open=True, section="brief", target="brief",
-       default=DEFAULT_STORY_THRESHOLD),
+       default=d.DEFAULT_STORY_THRESHOLD),
     _s("max_stories", BRIEF, "Stories in a brief.", kind="int", low=1, section="brief",
        target="brief", default=d.DEFAULT_MAX_STORIES),
     _s("max_top_risks", BRIEF, "Risks in the brief's top list.", kind="int", low=0, section="brief",

@@ -17,10 +17,10 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+from .defaults import DEFAULT_NEAR_DUPLICATE
 from .grouping import UnionFind
 from .text import words
 
-DEFAULT_NEAR_DUPLICATE = 0.8  # Jaccard similarity of 5-word shingle sets
 SHINGLE_WORDS = 5
 SKETCH_SIZE = 64
 _COMMON_VALUE = 50  # sketch values shared by more articles than this are boilerplate

@@ -1,12 +1,7 @@
 from pathlib import Path
 
-from briefer.cluster import (
-    DEFAULT_STORY_THRESHOLD,
-    pair_scores,
-    similarity,
-    similarity_matrix_inputs,
-    story_groups,
-)
+from briefer.cluster import pair_scores, similarity, similarity_matrix_inputs, story_groups
+from briefer.defaults import DEFAULT_STORY_THRESHOLD
 
 STORIES = Path(__file__).parent / "data" / "stories"
 

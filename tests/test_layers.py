@@ -44,10 +44,6 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
 # Upward imports that are known and owned, each with why it is still there.
 EXCEPTIONS: dict[tuple[str, str], str] = {
     ("configfile", "deliver"): "the [delivery] section is built into deliver's target values",
-    ("config", "cluster"): "the story threshold's default is defined by cluster",
-    ("config", "dedup"): "the near-duplicate threshold's default is defined by dedup",
-    ("declarations", "cluster"): "the story threshold's default is defined by cluster",
-    ("declarations", "dedup"): "the near-duplicate threshold's default is defined by dedup",
 }
 
 # Third-party packages only these layers (or modules) may import.
