@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import ast
 import re
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -45,6 +47,11 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
 EXCEPTIONS: dict[tuple[str, str], str] = {
     ("configfile", "deliver"): "the [delivery] section is built into deliver's target values",
 }
+
+# Not loaded by ``import briefer``: each waits until a function needs it (start-up time; a
+# library user who never renders a PDF never pays for weasyprint). tests/test_imports.py checks
+# the command line's own start-up.
+NOT_ON_IMPORT = ("openai", "click", "weasyprint", "jinja2", "requests")
 
 # Third-party packages only these layers (or modules) may import.
 ONLY_IN = {
@@ -164,3 +171,11 @@ def test_the_architecture_document_names_every_module_of_the_map() -> None:
     assert missing == [], f"ARCHITECTURE.md does not mention: {missing}"
     for title, _ in LAYERS:
         assert f"**{title}**" in text, title
+
+
+def test_importing_the_package_stays_light() -> None:
+    code = "import sys, briefer; print(' '.join(sorted(sys.modules)))"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    loaded = set(done.stdout.split())
+    assert "briefer" in loaded
+    assert sorted(loaded & set(NOT_ON_IMPORT)) == []
