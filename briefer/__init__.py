@@ -23,6 +23,10 @@ from typing import TYPE_CHECKING, Any
 
 from ._version import __version__
 from .errors import (
+    EXIT_ERROR,
+    EXIT_LOCKED,
+    EXIT_OK,
+    EXIT_PARTIAL,
     BrieferError,
     ConfigError,
     DeliveryError,
@@ -126,6 +130,10 @@ __all__ = [
     "Brief",
     "BriefConfig",
     "BrieferError",
+    "EXIT_ERROR",
+    "EXIT_LOCKED",
+    "EXIT_OK",
+    "EXIT_PARTIAL",
     "Chunk",
     "ConfigError",
     "DailyResult",

@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+# Process exit codes: a daily run's outcome carries one, and the command line exits with it.
+EXIT_OK = 0
+EXIT_ERROR = 1  # a command's error (click uses 2 for bad usage)
+EXIT_PARTIAL = 3  # a brief was written, but some inputs failed (they are listed in it)
+EXIT_LOCKED = 75  # sysexits.h EX_TEMPFAIL: another run holds the lock; try again later
+
 
 class BrieferError(Exception):
     """Base class for every error briefer raises on purpose."""
@@ -31,7 +37,7 @@ class RenderError(BrieferError):
 class LockedError(BrieferError):
     """Another run holds the lock on the store or the output folder."""
 
-    exit_code = 75  # sysexits.h EX_TEMPFAIL: try again later
+    exit_code = EXIT_LOCKED
 
 
 class DeliveryError(BrieferError):

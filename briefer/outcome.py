@@ -6,12 +6,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .collect import Gathered
+from .errors import EXIT_ERROR, EXIT_OK, EXIT_PARTIAL
 from .models import Brief, Failure
 from .store import Store
-
-EXIT_OK = 0
-EXIT_ERROR = 1
-EXIT_PARTIAL = 3
 
 
 @dataclass(frozen=True)

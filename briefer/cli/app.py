@@ -22,9 +22,6 @@ from .options import take_settings
 
 log = logging.getLogger("briefer")
 
-EXIT_OK = 0
-EXIT_ERROR = 1
-
 
 class State:
     """What the top-level options tell every command: logging and the config file."""
@@ -139,7 +136,7 @@ def handle_errors(func: Callable[..., None]) -> Callable[..., None]:
             if state.debug:
                 raise
             error(str(exc))
-            raise click.exceptions.Exit(EXIT_ERROR) from None
+            raise click.exceptions.Exit(briefer.EXIT_ERROR) from None
 
     return wrapper
 

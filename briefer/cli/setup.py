@@ -15,7 +15,7 @@ import click
 
 import briefer
 
-from .app import EXIT_ERROR, State, cli, error, handle_errors
+from .app import State, cli, error, handle_errors
 
 _DAY = "(?:mon|tue|wed|thu|fri|sat|sun)"
 _DAYS = re.compile(rf"\*|{_DAY}(?:[-,]{_DAY})*")
@@ -42,7 +42,7 @@ def init(state: State, /, path: Path, force: bool) -> None:
 
     if path.exists() and not force:
         error(f"{path} already exists; pass --force to overwrite it")
-        raise click.exceptions.Exit(EXIT_ERROR)
+        raise click.exceptions.Exit(briefer.EXIT_ERROR)
     data = resources.files("briefer") / "data"
     briefer.write_atomic(path, (data / "briefer.example.toml").read_text("utf-8"))
     inbox = path.parent / INBOX

@@ -10,7 +10,6 @@ import click
 import briefer
 
 from .app import (
-    EXIT_ERROR,
     Bar,
     State,
     cli,
@@ -91,7 +90,7 @@ def summarize(
                 f"{settings.consolidate_above} chunks."
             )
         if plan.failures:
-            raise click.exceptions.Exit(EXIT_ERROR)
+            raise click.exceptions.Exit(briefer.EXIT_ERROR)
         return
     if settings.batch_export is not None:
         exported, failures = briefer.export_batch(sources, settings)
@@ -100,7 +99,7 @@ def summarize(
             return
         for failure in failures:
             error(f"{failure.source}: {failure.reason}")
-        raise click.exceptions.Exit(EXIT_ERROR)
+        raise click.exceptions.Exit(briefer.EXIT_ERROR)
     bar = Bar(state)
     try:
         run = briefer.summarize(sources, settings, progress=bar)
@@ -110,7 +109,7 @@ def summarize(
         error(f"{failure.source}: {failure.reason}")
     print_mode(state, run.engine)
     if not run.digests:
-        raise click.exceptions.Exit(EXIT_ERROR)
+        raise click.exceptions.Exit(briefer.EXIT_ERROR)
     if output is None:
         click.echo(briefer.render(run, fmt, templates_dir=settings.templates_dir), nl=False)
     else:
@@ -120,4 +119,4 @@ def summarize(
         if not state.quiet:
             click.echo(f"Wrote {output} ({len(run.digests)} article(s), {fmt}).", err=True)
     if run.failures:
-        raise click.exceptions.Exit(EXIT_ERROR)
+        raise click.exceptions.Exit(briefer.EXIT_ERROR)
