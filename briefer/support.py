@@ -56,6 +56,12 @@ def _cue(pattern: str) -> re.Pattern[str]:
 
 
 _HEDGE_RE = {lang: _cue(p) for lang, p in _HEDGES.items()}
+# Hedges on an amount ("at least 12 killed") qualify a number, not whether the event happens:
+# they must be kept in a claim, but they do not make a risk's likelihood less than certain.
+_AMOUNT_HEDGES = _cue(
+    r"nearly|almost|up to|at least|more than|roughly|approximately|estimated|"
+    r"rund|etwa|fast|bis zu|mindestens|mehr als"
+)
 _NEGATION_RE = {lang: _cue(p) for lang, p in _NEGATIONS.items()}
 
 
@@ -182,8 +188,9 @@ def claim_support(
         hedged = _cues(hedge, evidence)
         if likelihood is None and hedged and not _cues(hedge, claim):
             issues.append(f"hedge dropped (the evidence says {hedged[0]!r})")
-        if likelihood == "almost certain" and hedged:
-            issues.append(f"likelihood 'almost certain' but the evidence says {hedged[0]!r}")
+        doubts = [h for h in hedged if not _AMOUNT_HEDGES.fullmatch(h)]
+        if likelihood == "almost certain" and doubts:
+            issues.append(f"likelihood 'almost certain' but the evidence says {doubts[0]!r}")
     return Support(not issues, tuple(issues))
 
 

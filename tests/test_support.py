@@ -119,3 +119,13 @@ def test_evidence_about_something_else_does_not_support_a_key_point() -> None:
         "One of the NGOs involved with the project is the Initiative of Black People.",
     )
     assert not verdict.supported and "about something else" in verdict.issues[0]
+
+
+def test_a_hedge_on_an_amount_does_not_make_a_certain_risk_doubtful() -> None:
+    evidence = "The strike killed at least 12 soldiers near the border on Monday."
+    certain = claim_support("Armed conflict", evidence, likelihood="almost certain")
+    assert certain.supported, certain.issues
+    doubtful = claim_support(
+        "Armed conflict", "At least 12 soldiers may have been killed.", likelihood="almost certain"
+    )
+    assert doubtful.issues == ("likelihood 'almost certain' but the evidence says 'may'",)
