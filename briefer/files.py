@@ -16,27 +16,36 @@ def _umask() -> int:
     return mask
 
 
-def write_atomic(path: Path, text: str | bytes) -> None:
-    """Write ``text`` to ``path`` through a temporary file and a rename: never half a file."""
-    path = Path(path)
-    directory = path.parent if str(path.parent) else Path(".")
+def write_temporary(final: Path, text: str | bytes) -> Path:
+    """A complete, synced hidden temporary beside ``final``, with the mode of a new file."""
+    final = Path(final)
     try:
-        directory.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
+        final.parent.mkdir(parents=True, exist_ok=True)
+        fd, name = tempfile.mkstemp(prefix=f".{final.name}.", suffix=".tmp", dir=final.parent)
     except OSError as exc:
-        raise RenderError(f"{path}: cannot write here ({exc.strerror or exc})") from None
+        raise RenderError(f"{final}: cannot write here ({exc.strerror or exc})") from None
     try:
-        data = text if isinstance(text, bytes) else text.encode("utf-8")
         with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
+            handle.write(text if isinstance(text, bytes) else text.encode("utf-8"))
             handle.flush()
             os.fsync(handle.fileno())
         # mkstemp makes owner-only files; a brief gets the usual mode for new files.
-        os.chmod(tmp, 0o666 & ~_umask())
-        os.replace(tmp, path)
+        os.chmod(name, 0o666 & ~_umask())
     except BaseException as exc:
         with contextlib.suppress(OSError):
-            os.unlink(tmp)
+            os.unlink(name)
         if isinstance(exc, OSError):
-            raise RenderError(f"{path}: could not be written ({exc.strerror or exc})") from None
+            raise RenderError(f"{final}: could not be written ({exc.strerror or exc})") from None
         raise
+    return Path(name)
+
+
+def write_atomic(path: Path, text: str | bytes) -> None:
+    """Write ``text`` to ``path`` through a temporary file and a rename: never half a file."""
+    tmp = write_temporary(path, text)
+    try:
+        os.replace(tmp, path)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise RenderError(f"{path}: could not be written ({exc.strerror or exc})") from None

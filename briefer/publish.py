@@ -17,12 +17,12 @@ import contextlib
 import json
 import logging
 import os
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import RenderError
+from .files import write_temporary
 
 log = logging.getLogger(__name__)
 
@@ -62,10 +62,10 @@ def stage(
     try:
         for path, fmt in zip(paths, formats, strict=True):
             final = folder / path.name
-            moves.append((_write_temporary(final, texts[fmt]), final))
+            moves.append((write_temporary(final, texts[fmt]), final))
         for fmt in formats:
             final = folder / f"latest.{fmt}"
-            moves.append((_write_temporary(final, texts[fmt]), final))
+            moves.append((write_temporary(final, texts[fmt]), final))
         remove = tuple(
             folder / f"latest.{fmt}"
             for fmt in LATEST_FORMATS
@@ -78,7 +78,7 @@ def stage(
             "moves": [[str(tmp), str(final)] for tmp, final in moves],
             "remove": [str(p) for p in remove],
         }
-        tmp = _write_temporary(staged.journal, json.dumps(journal, indent=1))
+        tmp = write_temporary(staged.journal, json.dumps(journal, indent=1))
         os.replace(tmp, staged.journal)
         _sync_folder(folder)
     except BaseException:
@@ -152,28 +152,6 @@ def _apply(moves: tuple[tuple[Path, Path], ...], remove: tuple[Path, ...]) -> No
             os.unlink(path)
 
 
-def _write_temporary(final: Path, text: str | bytes) -> Path:
-    """A complete, synced hidden temporary beside ``final``, with the mode of a new file."""
-    try:
-        final.parent.mkdir(parents=True, exist_ok=True)
-        fd, name = tempfile.mkstemp(prefix=f".{final.name}.", suffix=".tmp", dir=final.parent)
-    except OSError as exc:
-        raise RenderError(f"{final}: cannot write here ({exc.strerror or exc})") from None
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(text if isinstance(text, bytes) else text.encode("utf-8"))
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(name, 0o666 & ~_umask())
-    except BaseException as exc:
-        with contextlib.suppress(OSError):
-            os.unlink(name)
-        if isinstance(exc, OSError):
-            raise RenderError(f"{final}: could not be written ({exc.strerror or exc})") from None
-        raise
-    return Path(name)
-
-
 def _sync_folder(folder: Path) -> None:
     # Renames are durable only once the folder itself is synced.
     with contextlib.suppress(OSError):
@@ -182,9 +160,3 @@ def _sync_folder(folder: Path) -> None:
             os.fsync(fd)
         finally:
             os.close(fd)
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask

@@ -225,8 +225,8 @@ def test_failed_write_leaves_no_output_and_no_state(
 ) -> None:
     serve_day()
     import briefer.publish as publish
+    from briefer.files import write_temporary as real
 
-    real = publish._write_temporary
     calls = []
 
     def flaky(path: Path, text: str | bytes) -> Path:
@@ -235,12 +235,12 @@ def test_failed_write_leaves_no_output_and_no_state(
             raise RenderError(f"{path}: could not be written (No space left on device)")
         return real(path, text)
 
-    monkeypatch.setattr(publish, "_write_temporary", flaky)
+    monkeypatch.setattr(publish, "write_temporary", flaky)
     with pytest.raises(RenderError):
         run_daily(config, settings, now=NOW)
     assert calls  # the failure came from the write phase
     assert not config.output_dir.exists() or list(config.output_dir.iterdir()) == []
-    monkeypatch.setattr(publish, "_write_temporary", real)
+    monkeypatch.setattr(publish, "write_temporary", real)
     retry = run_daily(config, settings, now=NOW)  # nothing was marked seen: all items again
     assert retry.brief is not None and len(retry.brief.stories) == 2
 
