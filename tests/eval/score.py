@@ -301,13 +301,18 @@ def report(scores: Sequence[PageScore]) -> str:
         (split, [s for s in scores if s.split == split]) for split in ("tune", "holdout", "fresh")
     ]
     groups.append(("all", list(scores)))
+    languages = sorted({s.language for s in scores}, key=lambda code: (code != "en", code))
+    groups += [(f"lang {code}", [s for s in scores if s.language == code]) for code in languages]
     for name, group in groups:
         if not group:
             continue
         t = totals(group)
+        # A ratio over nothing (no risk listed, none labelled) is shown as "-", not as 1.00.
+        precision = _fmt(t.risk_precision) if t.risks_emitted else "-"
+        recall = _fmt(t.risk_recall) if any(s.risks_labelled for s in group) else "-"
         lines.append(
             f"{name:8} {t.pages:5d} {t.words:7d} {_fmt(t.fact_recall):>8} "
-            f"{_fmt(t.risk_precision):>6} {_fmt(t.risk_recall):>6} {t.risks_emitted:7d} "
+            f"{precision:>6} {recall:>6} {t.risks_emitted:7d} "
             f"{_fmt(t.no_risk_share):>6} ({t.no_risk_pages:>2}) {_fmt(t.hedges_kept):>6} "
             f"{_fmt(t.language_accuracy):>5} {t.failed:6d}"
         )
