@@ -13,7 +13,7 @@ def test_the_set_is_what_its_readme_promises() -> None:
     assert len(labels) >= 40
     assert sum(label.language != "en" for label in labels) >= 10
     assert sum(label.no_risk for label in labels) >= 10
-    assert {label.split for label in labels} == {"tune", "holdout", "fresh"}
+    assert {label.split for label in labels} == {"tune", "holdout", "fresh", "confirm"}
     for label in labels:
         assert 3 <= len(label.facts) <= 6, label.stem
         assert (score.PAGES / f"{label.stem}.html").is_file(), label.stem

@@ -298,7 +298,8 @@ def report(scores: Sequence[PageScore]) -> str:
         f"{'emitted':>7} {'no-risk ok':>10} {'hedges':>6} {'lang':>5} {'failed':>6}"
     )
     groups = [
-        (split, [s for s in scores if s.split == split]) for split in ("tune", "holdout", "fresh")
+        (split, [s for s in scores if s.split == split])
+        for split in ("tune", "holdout", "fresh", "confirm")
     ]
     groups.append(("all", list(scores)))
     languages = sorted({s.language for s in scores}, key=lambda code: (code != "en", code))
@@ -324,7 +325,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         prog="python -m tests.eval.score",
         description="Score briefer against the hand-labelled pages in tests/eval/.",
     )
-    parser.add_argument("--split", choices=["tune", "holdout", "fresh", "all"], default="all")
+    parser.add_argument(
+        "--split", choices=["tune", "holdout", "fresh", "confirm", "all"], default="all"
+    )
     parser.add_argument("--page", action="append", default=[], help="only this page stem")
     parser.add_argument("--base-url", help="score an OpenAI-compatible endpoint instead")
     parser.add_argument("--model", default=None, help="model name for --base-url")
@@ -361,7 +364,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                         split: asdict(
                             totals([s for s in scores if split == "all" or s.split == split])
                         )
-                        for split in ("tune", "holdout", "fresh", "all")
+                        for split in ("tune", "holdout", "fresh", "confirm", "all")
                     },
                 },
                 indent=2,
