@@ -39,7 +39,6 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _LATIN_PAGES = re.compile(
     r"^(cp1250|cp1252|cp1257|latin_1|iso8859_(1|2|15)|mac_(roman|latin2|iceland)|cp850|cp437)$"
 )
-_MD_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(.+?)\s*#*\s*$", re.M)
 
 
 @dataclass(frozen=True)
@@ -236,12 +235,19 @@ def build_article(
             page.note,
             page.language,
         )
+    elif kind == "markdown":
+        from .markdown_text import read_markdown
+
+        doc = read_markdown(clean(text), label)
+        text, title, author, published = doc.text, doc.title, doc.author, doc.published
+        url = url or doc.url
     cleaned = clean(text)
     if cleaned != text:
         language = None
     text = cleaned
     if not text:
-        raise SourceError(label, "holds only whitespace; there is nothing to summarize")
+        what = "front matter and markup" if kind == "markdown" else "whitespace"
+        raise SourceError(label, f"holds only {what}; there is nothing to summarize")
     if kind != "html":  # a page's text was already checked in extract_html
         # Text saved from a page or sent by a feed carries the same furniture as the page.
         language = detect_language(text).code
@@ -253,8 +259,7 @@ def build_article(
                 label, "holds only navigation or boilerplate lines; there is nothing to summarize"
             )
     if kind == "markdown":
-        heading = _MD_HEADING.search(text)
-        title = heading.group(1) if heading else _first_line_title(text)
+        title = title or _first_line_title(text)
     elif kind == "text":
         title = _first_line_title(text)
     return Article(

@@ -34,7 +34,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "tokenizer", "tokenspans",
         ),
     ),
-    ("sources", ("fetch", "feeds", "extract", "sources", "dedup", "cluster", "chunking")),
+    ("sources", ("fetch", "feeds", "extract", "markdown_text", "sources", "dedup", "cluster", "chunking")),
     ("findings", ("prompts", "schema", "verify", "support", "rules", "risk_time", "risk", "merge", "grounding")),
     ("engines", ("engines",)),
     ("brief", ("synthesis", "charts", "render", "pdf", "publish", "deliver")),
