@@ -4,7 +4,17 @@ import subprocess
 import sys
 import types
 
-HEAVY = ("pydantic", "requests", "jinja2", "tiktoken", "openai", "trafilatura", "weasyprint")
+HEAVY = (
+    "pydantic",
+    "requests",
+    "jinja2",
+    "tiktoken",
+    "openai",
+    "trafilatura",
+    "weasyprint",
+    "markdown_it",
+    "yaml",
+)
 
 
 def imported_after(statement: str) -> list[str]:
