@@ -110,6 +110,7 @@ class Settings:
     max_redirects: int = DEFAULT_MAX_REDIRECTS
     fetch_timeout: float = DEFAULT_FETCH_TIMEOUT
     allow_private: bool = False  # fetch URLs on loopback, private or link-local addresses
+    risk_confidence: float | None = None  # None: the shipped risk model's threshold
     rules: tuple[Path, ...] = field(default_factory=tuple)
     replace_rules: bool = False
     templates_dir: Path | None = None

@@ -156,6 +156,10 @@ SETTINGS: tuple[Setting, ...] = (
     _s("fuzzy_threshold", SUMMARY, "How close a quote must be to article text to count as found.",
        kind="float", low=0, high=1, low_open=True, section="summary",
        default=d.DEFAULT_FUZZY_THRESHOLD),
+    _s("risk_confidence", SUMMARY, "How sure the offline engine must be to list a risk, 0 to 1: "
+       "lower lists more risks and more false ones (README, Evaluation).", kind="float", low=0,
+       high=1, low_open=True, flags=("--risk-confidence",), section="summary",
+       shown_default="the shipped model's threshold"),
     _s("rules", SUMMARY, "TOML file of extra risk rules (repeatable); see "
        "briefer/data/risk_rules.en.toml.", kind="files", flags=("--rules",), section="summary",
        must_exist=True, default=()),

@@ -1,7 +1,7 @@
 """Offline risk findings: rule cues that the article states as a current or future threat.
 
-Precision comes first. A rule fires on a sentence only when its cues are corroborated (two
-distinct cues, or one strong phrase) and none of these holds:
+Precision comes first. The rules find candidates: sentences with a counted cue of a rule. A
+cue does not count, and a sentence is no candidate, when:
 
 - the cue is part of a name (a lowercase cue written with a capital mid-sentence: "World War
   One"), inside a quoted title ("“1917”"), or swallowed by a phrase to ignore ("war of words");
@@ -10,23 +10,31 @@ distinct cues, or one strong phrase) and none of these holds:
   2008 financial crisis");
 - the sentence is about fiction (a film, a novel) or history (an event dated two or more
   years before the article, a past time such as "last year" or an era such as "colonial", or
-  past-tense narration such as "it was the deadliest attack"), and says nothing of now or later;
-- the evidence is only two plain cues, and neither it nor a sentence next to it speaks of now
-  or later ("is", "could", "on Monday") or raises an alarm ("threat", "fears").
+  past-tense narration such as "it was the deadliest attack"), and says nothing of now or later.
 
-A sentence is evidence for one rule only, the one it supports most strongly; each rule quotes
-its strongest sentence. Severity words count only near a cue; likelihood comes from the
+Whether a candidate of a built-in rule is a finding is decided by ``briefer.risk_model``: a
+logistic model, fitted on the labelled evaluation set, over how the cues corroborate each other
+and what the sentence and the article say around them. It lists a candidate when its probability
+reaches the threshold (the shipped model's, or ``risk_confidence``), or when four distinct cues
+(a strong phrase counts two) corroborate each other. A user's own rules keep the documented
+test instead: two distinct cues or a strong phrase, and, for weak evidence, a sentence that
+(or whose neighbour) speaks of now or later.
+
+A sentence is evidence for one rule only, the one it most surely states; each rule quotes its
+most probable sentence. Severity words count only near a cue; likelihood comes from the
 sentence's own wording.
 """
 
 from __future__ import annotations
 
 import bisect
+import math
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from .models import LIKELIHOODS, SEVERITIES, Article, Risk, Span
+from .risk_model import LIKELIHOOD_FEATURES, RiskModel, builtin_model
 from .risk_time import MAX_GAP_CHARS, history, names_a_time, reference_year, words_between
 from .rules import Rule, RuleSet, load_rules
 from .segmentation import Segment
@@ -39,12 +47,17 @@ SEVERITY_WINDOW = 6  # words between a severity word and the cue it qualifies
 # keep a sentence told with past wording from being narration of an event that is over.
 _NOW_KINDS = frozenset({"present", "ongoing", "alert"})
 _HEDGES = frozenset({("likelihood", "possible"), ("likelihood", "likely")})
-# Evidence weaker than this (a lone strong phrase, two plain cues) must also say that the
-# threat is current or ahead: a marker of now or later, or an alert word.
+# A user's rule: evidence weaker than this (a lone strong phrase, two plain cues) must speak
+# of now or later, or a sentence next to it must.
 CONFIDENT_STRENGTH = 3
+# A built-in rule's evidence this strong is listed whatever the model says: four distinct
+# cues, a strong phrase counting two.
+STANDALONE_STRENGTH = 4
 _CUE_KINDS = ("cues", "requires", "strong")
 # A quoted span: straight, curly, low-high (German) and angle quotes.
 _QUOTED = re.compile(r"[\"“”„«»‹›]\s?([^\"“”„«»‹›]{1,80}?)\s?[\"“”«»‹›]")
+_QUOTE_MARK = re.compile(r"[\"“”„«»‹›]")
+LEAD_SENTENCES = 3  # the lead of a news story: where it says what matters
 _FIRST_WORD = re.compile(r"[^\W_]")
 _SMALL_WORDS = frozenset(
     "a an the of and or in on at to for with from by der die das und von".split()
@@ -64,57 +77,110 @@ class _Hit:
         return role in self.kinds
 
 
+@dataclass(frozen=True)
+class Candidate:
+    """A sentence that a rule's counted cues point to, and how sure the model is of it."""
+
+    rule: int  # index into the rule set's rules
+    position: int  # index of the sentence
+    strength: int  # how the cues corroborate each other (0: a single plain cue)
+    cues: tuple[_Hit, ...]
+    features: dict[str, float]
+    probability: float = 0.0
+
+
 def assess(
-    article: Article, sentences: Sequence[Segment], rules: RuleSet, *, limit: int
+    article: Article,
+    sentences: Sequence[Segment],
+    rules: RuleSet,
+    *,
+    limit: int,
+    model: RiskModel | None = None,
 ) -> list[Risk]:
     """Risks the rules find in an article, most serious first, each with its evidence."""
+    model = model or builtin_model()
     per_sentence, found, now = candidates(article, sentences, rules)
-    found = _one_category_per_sentence(rules.rules, found)
+    listed = [
+        c for c in (_scored(c, model) for c in found) if _listed(rules.rules[c.rule], c, model, now)
+    ]
+    by_rule = _one_rule_per_sentence(rules.rules, listed)
     risks = [
-        _risk(article, rules, rules.rules[index], sentences, per_sentence, evidence, now)
-        for index, evidence in found.items()
+        _risk(article, rules, rules.rules[index], sentences, per_sentence, evidence, now, model)
+        for index, evidence in by_rule.items()
     ]
     risks.sort(key=lambda r: (-r.rank_value, -r.score, r.span.start if r.span else 0))
     return risks[:limit]
 
 
-def _one_category_per_sentence(
-    rules: Sequence[Rule], found: dict[int, list[tuple[int, int, int, list[_Hit]]]]
-) -> dict[int, list[tuple[int, int, int, list[_Hit]]]]:
-    """Each sentence stays evidence for one rule only: the one it supports most strongly.
+def _scored(candidate: Candidate, model: RiskModel) -> Candidate:
+    return replace(candidate, probability=model.probability(candidate.features))
+
+
+def _listed(rule: Rule, candidate: Candidate, model: RiskModel, now: set[int]) -> bool:
+    """Whether a candidate is a finding.
+
+    A built-in rule's candidate is when the model is sure enough, or when its cues corroborate
+    each other so much (four distinct cues, a strong phrase counting two) that the rule stands
+    on its own. A rule from the user's own file keeps the documented rule instead (the model
+    was fitted on the built-in rules): two distinct cues or a strong phrase, in a sentence
+    that, or whose neighbour, speaks of now.
+    """
+    if not rule.user:
+        return candidate.probability >= model.threshold or candidate.strength >= STANDALONE_STRENGTH
+    if not candidate.strength:
+        return False
+    strong = any(_plays(h, "strong", candidate.rule) for h in candidate.cues)
+    current = not now.isdisjoint(
+        (candidate.position - 1, candidate.position, candidate.position + 1)
+    )
+    return strong or candidate.strength >= CONFIDENT_STRENGTH or current
+
+
+def _plays(hit: _Hit, kind: str, rule: int) -> bool:
+    return (kind, str(rule)) in hit.roles
+
+
+def _one_rule_per_sentence(
+    rules: Sequence[Rule], listed: Sequence[Candidate]
+) -> dict[int, list[Candidate]]:
+    """Each sentence stays evidence for one rule only: the one it most surely states.
 
     A sentence that fits two rules ("conflicts are raging ... arms shipments") is one finding,
-    not two. A rule from the user's own file wins over a built-in one, then the stronger
-    support, then the rule listed first. A rule left without evidence is dropped.
+    not two. A rule from the user's own file wins over a built-in one, then the rule whose cues
+    corroborate each other more (cues tell categories apart; the model mostly weighs the
+    sentence), then the more probable finding, then the rule listed first.
     """
-    owner: dict[int, tuple[bool, int, int]] = {}  # position -> (user, strength, -index)
-    for index, evidence in found.items():
-        for strength, _, position, _ in evidence:
-            claim = (rules[index].user, strength, -index)
-            if position not in owner or claim > owner[position]:
-                owner[position] = claim
-    kept: dict[int, list[tuple[int, int, int, list[_Hit]]]] = {}
-    for index, evidence in found.items():
-        mine = [e for e in evidence if owner[e[2]][2] == -index]
-        if mine:
-            kept[index] = mine
+    owner: dict[int, Candidate] = {}
+
+    def claim(c: Candidate) -> tuple[bool, int, float, int]:
+        return (rules[c.rule].user, c.strength, c.probability, -c.rule)
+
+    for candidate in listed:
+        held = owner.get(candidate.position)
+        if held is None or claim(candidate) > claim(held):
+            owner[candidate.position] = candidate
+    kept: dict[int, list[Candidate]] = {}
+    for candidate in owner.values():
+        kept.setdefault(candidate.rule, []).append(candidate)
     return kept
 
 
 def candidates(
     article: Article, sentences: Sequence[Segment], rules: RuleSet
-) -> tuple[dict[int, list[_Hit]], dict[int, list[tuple[int, int, int, list[_Hit]]]], set[int]]:
-    """The phrases of each sentence, for each rule the sentences that are its evidence, and
-    the sentences that speak of now or later.
+) -> tuple[dict[int, list[_Hit]], list[Candidate], set[int]]:
+    """The phrases of each sentence, every candidate finding, and the sentences that speak of
+    now or later.
 
-    Evidence is given as (strength, -position, position, counted cue hits).
+    A candidate is a sentence with at least one counted cue of a rule, in a sentence that is
+    neither about fiction nor history; its features are what the model weighs.
     """
     text = article.text
     year = reference_year(article)
     per_sentence, kinds = _hits_by_sentence(text, sentences, rules)
     now = {p for p, hits in per_sentence.items() if _speaks_of_now(hits, kinds[p])}
     past = history(text, sentences, kinds, rules, year, now)
-    found: dict[int, list[tuple[int, int, int, list[_Hit]]]] = {}
+    document = _Document.of(article, sentences, per_sentence, rules)
+    found: list[Candidate] = []
     for position, hits in per_sentence.items():
         here = kinds[position]
         if here.isdisjoint(_CUE_KINDS) or "fiction" in here or position in past:
@@ -122,15 +188,96 @@ def candidates(
         segment = sentences[position]
         titles = _title_spans(text, segment)
         negations = "negation" in here or "negation_after" in here
-        # A passage speaks of now when the sentence or one next to it does.
-        current = not now.isdisjoint((position - 1, position, position + 1))
-        for index, cues in _counted_cues(text, hits, titles, negations).items():
-            strength = _strength(rules.rules[index], cues)
-            strong = any(kind == "strong" for kind, _ in cues)
-            if strength and (strong or strength >= CONFIDENT_STRENGTH or current):
-                counted = [hit for _, hit in cues]
-                found.setdefault(index, []).append((strength, -position, position, counted))
+        counted = _counted_cues(text, hits, titles, negations)
+        for index, cues in counted.items():
+            rule = rules.rules[index]
+            features = document.features(rule, position, cues, hits, here, kinds, len(counted))
+            strength = _strength(rule, cues)
+            found.append(
+                Candidate(index, position, strength, tuple(hit for _, hit in cues), features)
+            )
     return per_sentence, found, now
+
+
+@dataclass(frozen=True)
+class _Document:
+    """What the model needs to know of the whole article around a sentence."""
+
+    text: str
+    sentences: Sequence[Segment]
+    topic_sentences: dict[str, int]  # category -> sentences with a cue of it
+    headline_topics: frozenset[str]
+    categories: tuple[str, ...]  # rule index -> category
+
+    @classmethod
+    def of(
+        cls,
+        article: Article,
+        sentences: Sequence[Segment],
+        per_sentence: dict[int, list[_Hit]],
+        rules: RuleSet,
+    ) -> _Document:
+        categories = tuple(r.category for r in rules.rules)
+        topics: dict[str, int] = {}
+        for hits in per_sentence.values():
+            for category in _topics(hits, categories):
+                topics[category] = topics.get(category, 0) + 1
+        headline: set[str] = set()
+        if article.title:
+            for match in rules.pattern.finditer(article.title):
+                _, roles = rules.roles[match.lastgroup or ""]
+                headline.update(categories[int(r[1])] for r in roles if r[0] in _CUE_KINDS)
+        return cls(article.text, sentences, topics, frozenset(headline), categories)
+
+    def features(
+        self,
+        rule: Rule,
+        position: int,
+        cues: Sequence[tuple[str, _Hit]],
+        hits: Sequence[_Hit],
+        here: set[str],
+        kinds: dict[int, set[str]],
+        rules_here: int,
+    ) -> dict[str, float]:
+        segment = self.sentences[position]
+        sentence = self.text[segment.start : segment.end]
+        distinct = {hit.phrase.lower() for _, hit in cues}
+        levels = {r[1] for h in hits for r in h.roles if r[0] == "likelihood"}
+        neighbours = kinds.get(position - 1, set()) | kinds.get(position + 1, set())
+        topic = self.topic_sentences.get(rule.category, 0)
+        words = max(1, len(sentence.split()))
+        out: dict[str, float] = {
+            "one_cue": float(len(distinct) == 1),
+            "two_cues": float(len(distinct) == 2),
+            "three_cues": float(len(distinct) >= 3),
+            "strong_phrase": float(any(kind == "strong" for kind, _ in cues)),
+            "rule_corroborated": float(bool(_strength(rule, cues))),
+            "alert": float("alert" in here),
+            "ongoing": float("ongoing" in here),
+            "present": float("present" in here),
+            "past": float("past" in here),
+            "raises_severity": float("raise" in here),
+            "lowers_severity": float("lower" in here),
+            "negation_elsewhere": float("negation" in here or "negation_after" in here),
+            "quotation": float(bool(_QUOTE_MARK.search(sentence))),
+            "number": float(any(c.isdigit() for c in sentence)),
+            "neighbour_alert": float("alert" in neighbours),
+            "topic_sentences_log": math.log1p(topic),
+            "topic_share": topic / max(1, len(self.sentences)),
+            "topic_in_headline": float(rule.category in self.headline_topics),
+            "lead": float(position < LEAD_SENTENCES),
+            "position": position / max(1, len(self.sentences)),
+            "length_log": math.log(words),
+            "other_topics": float(rules_here - 1),
+            f"category_{rule.category}": 1.0,
+        }
+        for level, name in LIKELIHOOD_FEATURES.items():
+            out[name] = float(level in levels)
+        return out
+
+
+def _topics(hits: Sequence[_Hit], categories: Sequence[str]) -> set[str]:
+    return {categories[int(r[1])] for h in hits for r in h.roles if r[0] in _CUE_KINDS}
 
 
 def _hits_by_sentence(
@@ -287,12 +434,17 @@ def _risk(
     rule: Rule,
     sentences: Sequence[Segment],
     per_sentence: dict[int, list[_Hit]],
-    evidence: list[tuple[int, int, int, list[_Hit]]],
+    evidence: list[Candidate],
     now: set[int],
+    model: RiskModel,
 ) -> Risk:
     text = article.text
-    # The strongest sentence, then one that speaks of now or later, then the first.
-    _, _, position, cues = max(evidence, key=lambda e: (e[0], e[2] in now, e[1]))
+    # The most probable sentence, then the stronger cues, then one that speaks of now, then
+    # the first.
+    best_candidate = max(
+        evidence, key=lambda c: (c.probability, c.strength, c.position in now, -c.position)
+    )
+    position, cues = best_candidate.position, best_candidate.cues
     best = sentences[position]
     hits = per_sentence[position]
     starts, ends = sorted(c.start for c in cues), sorted(c.end for c in cues)
@@ -308,22 +460,40 @@ def _risk(
         if match:
             likelihood, because = wanted, match.found
             break
-    all_cues = _distinct([c.found for e in sorted(evidence, key=lambda e: e[2]) for c in e[3]])
+    all_cues = _distinct(
+        [h.found for c in sorted(evidence, key=lambda c: c.position) for h in c.cues]
+    )
     return Risk(
         title=rule.title,
         category=rule.category,
         severity=severity,
         likelihood=likelihood,
         rationale=_rationale(
-            rule, severity, raised, lowered, likelihood, because, all_cues, evidence
+            rule,
+            severity,
+            raised,
+            lowered,
+            likelihood,
+            because,
+            all_cues,
+            evidence,
+            None if rule.user else _confidence(best_candidate, model),
         ),
         evidence=text[best.start : best.end],
         article_id=article.id,
         span=Span(best.start, best.end),
         verified=True,
         cues=tuple(all_cues),
-        score=float(len(all_cues) + len(evidence)),
+        score=round(best_candidate.probability, 4) if not rule.user else float(len(all_cues)),
     )
+
+
+def _confidence(candidate: Candidate, model: RiskModel) -> str:
+    """How sure the model is, in words a reader can check against the threshold."""
+    said = f"Confidence {candidate.probability:.2f}"
+    if candidate.probability >= model.threshold:
+        return f"{said} (lists from {model.threshold:.2f})."
+    return f"{said}, below {model.threshold:.2f}, but its cues corroborate each other enough."
 
 
 def _rationale(
@@ -335,10 +505,13 @@ def _rationale(
     because: str | None,
     cues: list[str],
     evidence: Sequence[object],
+    confidence: str | None,
 ) -> str:
     quoted = ", ".join(f"“{c}”" for c in cues[:6])
     where = "1 sentence" if len(evidence) == 1 else f"{len(evidence)} sentences"
     parts = [f"Cues {quoted} in {where}."]
+    if confidence is not None:
+        parts.append(confidence)
     why = f"Severity {severity}: base {rule.severity} for this rule"
     if raised and not lowered:
         why += f", raised by “{raised[0]}”"

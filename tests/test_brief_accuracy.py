@@ -18,6 +18,8 @@ from briefer.daily import run_daily
 from briefer.models import Brief, Cited
 from briefer.render import render_brief
 
+from .conftest import STORY_RISK_CONFIDENCE
+
 STORIES = Path(__file__).parent / "data" / "stories"
 NOW = datetime(2026, 11, 29, 6, 0, tzinfo=timezone.utc)
 FEED = "https://desk.example/rss.xml"
@@ -66,7 +68,11 @@ def test_a_page_that_failed_says_the_feed_summary_was_used_in_every_output(tmp_p
     )
     responses.get(GONE, status=404)
     config = day(tmp_path, "port-1.txt", "quake-1.txt", formats=("md", "json", "html", "pdf"))
-    result = run_daily(config, Settings(cache_path=tmp_path / "s.db"), now=NOW)
+    result = run_daily(
+        config,
+        Settings(cache_path=tmp_path / "s.db", risk_confidence=STORY_RISK_CONFIDENCE),
+        now=NOW,
+    )
     assert result.status == "ok", result.failures
     assert result.brief is not None
     [ref] = [s for s in result.brief.sources if s.url == GONE]
@@ -97,7 +103,11 @@ def test_the_header_counts_configured_sources_not_items(tmp_path: Path) -> None:
     responses.get(GONE, status=404)
     responses.get("https://desk.example/2", status=404)
     config = day(tmp_path, "port-1.txt", "quake-1.txt", "pact-1.txt")
-    result = run_daily(config, Settings(cache_path=tmp_path / "s.db"), now=NOW)
+    result = run_daily(
+        config,
+        Settings(cache_path=tmp_path / "s.db", risk_confidence=STORY_RISK_CONFIDENCE),
+        now=NOW,
+    )
     brief = result.brief
     # The two feed items carry the same text: one article with both as its sources, so five
     # numbered sources for four articles, from two configured sources.
@@ -113,7 +123,7 @@ def test_the_header_counts_configured_sources_not_items(tmp_path: Path) -> None:
 
 
 def test_changes_list_risks_that_are_gone_when_this_brief_has_none(tmp_path: Path) -> None:
-    settings = Settings(cache_path=tmp_path / "s.db")
+    settings = Settings(cache_path=tmp_path / "s.db", risk_confidence=STORY_RISK_CONFIDENCE)
 
     def brief(*names: str) -> Brief | None:
         sources = tuple(SourceSpec("path", (str(STORIES / n),)) for n in names)
@@ -128,8 +138,8 @@ def test_changes_list_risks_that_are_gone_when_this_brief_has_none(tmp_path: Pat
     assert after is not None
     assert after.top_risks == ()
     gone = (
-        "Strategic alignment between states; Arms and drone transfers; "
-        "Shipping and trade-route disruption"
+        "Strategic alignment between states; Shipping and trade-route disruption; "
+        "Arms and drone transfers"
     )
     md = (tmp_path / "b" / "latest.md").read_text()
     section = md.split("## Changes since the previous brief\n\n")[1].split("\n## ")[0]
@@ -145,7 +155,11 @@ def seven_stories(tmp_path: Path) -> Brief:
     names = ("pact-1", "port-1", "redsea-1", "iaea-1", "quake-1", "factory-1", "pipeline-1")
     sources = tuple(SourceSpec("path", (str(STORIES / f"{n}.txt"),)) for n in names)
     config = BriefConfig(output_dir=tmp_path / "b", sources=sources, formats=("md",))
-    brief = run_daily(config, Settings(cache_path=tmp_path / "s.db"), now=NOW).brief
+    brief = run_daily(
+        config,
+        Settings(cache_path=tmp_path / "s.db", risk_confidence=STORY_RISK_CONFIDENCE),
+        now=NOW,
+    ).brief
     assert brief is not None
     return brief
 

@@ -63,3 +63,23 @@ def test_pages_never_tuned_on_list_no_false_risk_on_no_risk_articles(
 ) -> None:
     unseen = totals([s for s in offline_scores if s.split != "tune"])
     assert unseen.no_risk_share >= score.TARGET_NO_RISK_SHARE
+
+
+def test_the_shipped_risk_model_is_what_the_labels_give() -> None:
+    """briefer/data/risk_model.json is reproduced by fitting on the development pages."""
+    import json
+
+    from briefer.risk_model import builtin_model
+    from tests.eval import train_risk
+
+    shipped = builtin_model()
+    recorded = json.loads(train_risk.MODEL_PATH.read_text(encoding="utf-8"))
+    pages, _ = train_risk.load_pages(train_risk.development_labels())
+    assert recorded["fitted_on"]["pages"] == len(pages)
+    again = train_risk.refit(pages, shipped.threshold)
+    # Rounded to 6 places when written; a different BLAS may move the last one.
+    assert again.weights.keys() == shipped.weights.keys()
+    for name, weight in again.weights.items():
+        assert weight == pytest.approx(shipped.weights[name], abs=1e-4), name
+    assert again.bias == pytest.approx(shipped.bias, abs=1e-4)
+    assert recorded["cross_validated"]["risk_precision"] >= score.TARGET_RISK_PRECISION

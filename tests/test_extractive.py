@@ -50,8 +50,6 @@ def test_seed_risks_are_the_ones_a_reader_would_name(seed_article: Article) -> N
     assert any(c.lower().startswith("drone") for c in drones.cues)
     air = by_title["Air-defence and combat-aircraft transfers"]
     assert "S-400" in air.evidence and "S-400" in air.cues
-    nuclear = by_title["Nuclear cooperation and proliferation"]
-    assert nuclear.category == "nuclear" and "nuclear" in nuclear.evidence
     proxies = by_title["Support for armed proxies and terrorist groups"]
     assert proxies.category == "terrorism"
     assert {"Hamas", "Hezbollah"} <= set(proxies.cues)
@@ -62,6 +60,9 @@ def test_seed_risks_are_the_ones_a_reader_would_name(seed_article: Article) -> N
         assert r.severity in SEVERITIES and r.likelihood in LIKELIHOODS
         assert r.rationale.startswith("Cues ")
     assert not [r for r in risks if r.category in ("cyber", "humanitarian")]
+    # "ever since Russia invaded Ukraine in February 2022" dates the agreement's silence: the
+    # war is background here, and the model does not list it.
+    assert "Armed conflict and troop exposure" not in by_title
 
 
 def test_rationale_names_cues_and_hedges(seed_article: Article) -> None:
@@ -70,7 +71,11 @@ def test_rationale_names_cues_and_hedges(seed_article: Article) -> None:
     assert "“S-400”" in air.rationale
     # "requested" is a request, not a deal: the likelihood stays at possible.
     assert air.likelihood == "possible" and "“requested”" in air.rationale
-    nuclear = next(r for r in risks if r.category == "nuclear")
+    assert "Confidence 0.8" in air.rationale and "(lists from 0.80)" in air.rationale
+    # Severity words near a cue move it: the 2001 agreement's "peaceful" nuclear cooperation
+    # (not listed by the shipped model; every candidate is, at a confidence near zero).
+    _, every = analyze(seed_article, risk_confidence=0.001)
+    nuclear = next(r for r in every if r.category == "nuclear")
     assert "lowered by “peaceful”" in nuclear.rationale
 
 
@@ -91,8 +96,9 @@ def test_limits_are_respected(seed_article: Article) -> None:
 
 def test_a_one_sentence_article_still_yields_a_key_point() -> None:
     article = build_article(b"Ransomware hit the port.", "x.txt", "text")
-    points, risks = analyze(article)
+    points, _ = analyze(article)
     assert [p.text for p in points] == ["Ransomware hit the port."]
+    _, risks = analyze(article, risk_confidence=0.5)
     assert [r.category for r in risks] == ["cyber"]
 
 

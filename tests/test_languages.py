@@ -11,6 +11,8 @@ from briefer.daily import run_daily
 from briefer.segmentation import sentences
 from briefer.text import entities, terms
 
+from .conftest import STORY_RISK_CONFIDENCE
+
 NOW = datetime(2026, 11, 29, 6, 0, tzinfo=timezone.utc)
 
 SCANDAL_DE = (
@@ -105,7 +107,11 @@ def test_a_brief_over_english_german_and_french_pages(tmp_path: Path) -> None:
     config = BriefConfig(
         output_dir=tmp_path / "briefs", sources=(SourceSpec("path", tuple(paths)),)
     )
-    brief = run_daily(config, Settings(cache_path=tmp_path / "s.db"), now=NOW).brief
+    brief = run_daily(
+        config,
+        Settings(cache_path=tmp_path / "s.db", risk_confidence=STORY_RISK_CONFIDENCE),
+        now=NOW,
+    ).brief
     assert brief is not None
     assert len(brief.stories) == 4
     languages = {s.location.rsplit("/", 1)[-1]: s.language for s in brief.sources}
@@ -140,17 +146,18 @@ def test_a_summary_names_each_language_and_what_was_not_assessed(tmp_path: Path)
     rail.write_text("\n".join(RAIL_FR) + "\n", encoding="utf-8")
     port.write_text("\n".join(PORT_EN) + "\n", encoding="utf-8")
     runner = CliRunner()
-    result = runner.invoke(cli, ["summarize", str(rail), str(port)])
+    lists = ["--risk-confidence", str(STORY_RISK_CONFIDENCE)]
+    result = runner.invoke(cli, ["summarize", str(rail), str(port), *lists])
     assert result.exit_code == 0, result.output
     assert "- **Language:** fr" in result.stdout and "- **Language:** en" in result.stdout
     assert "_No risks listed: risks not assessed (language: fr);" in result.stdout
     out = tmp_path / "run.json"
     result = runner.invoke(
-        cli, ["summarize", str(rail), str(port), "--format", "json", "-o", str(out)]
+        cli, ["summarize", str(rail), str(port), *lists, "--format", "json", "-o", str(out)]
     )
     assert result.exit_code == 0, result.output
     html = tmp_path / "run.html"
-    result = runner.invoke(cli, ["summarize", str(rail), str(port), "-o", str(html)])
+    result = runner.invoke(cli, ["summarize", str(rail), str(port), *lists, "-o", str(html)])
     assert result.exit_code == 0, result.output
     assert "No risks listed: risks not assessed (language: fr);" in html.read_text()
     items = {a["article"]["language"]: a for a in json.loads(out.read_text())["articles"]}

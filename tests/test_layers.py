@@ -35,7 +35,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
         ),
     ),
     ("sources", ("fetch", "feeds", "extract", "markdown_text", "sources", "dedup", "cluster", "chunking")),
-    ("findings", ("prompts", "schema", "verify", "support", "rules", "risk_time", "risk", "merge", "grounding")),
+    ("findings", ("prompts", "schema", "verify", "support", "rules", "risk_model", "risk_time", "risk", "merge", "grounding")),
     ("engines", ("engines",)),
     ("brief", ("synthesis", "charts", "render", "pdf", "publish", "deliver")),
     ("orchestration", ("pipeline", "collect", "outcome", "outputs", "daily")),

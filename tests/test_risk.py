@@ -11,7 +11,9 @@ import pytest
 from briefer.config import Settings
 from briefer.engines.extractive import ExtractiveEngine
 from briefer.models import Article, Risk
+from briefer.risk import Candidate, candidates
 from briefer.rules import builtin_languages, load_rules
+from briefer.segmentation import sentences
 
 
 def article(
@@ -40,6 +42,28 @@ def categories(engine: ExtractiveEngine, text: str, **kw: Any) -> list[str]:
     return sorted({r.category for r in risks(engine, text, **kw)})
 
 
+def candidates_of(engine: ExtractiveEngine, text: str, **kw: Any) -> list[Candidate]:
+    """What the rules put before the model: sentences with a counted cue of a rule."""
+    item = article(text, **kw)
+    rules = engine.rules.get(item.language)
+    assert rules is not None
+    spans = engine.risk_sentences(item, sentences(item.text, item.language))
+    return candidates(item, spans, rules)[1]
+
+
+def counted(engine: ExtractiveEngine, text: str, **kw: Any) -> list[str]:
+    """The categories whose cues count somewhere in ``text`` (before the model decides)."""
+    rules = engine.rules.get(kw.get("language", "en"))
+    assert rules is not None
+    return sorted({rules.rules[c.rule].category for c in candidates_of(engine, text, **kw)})
+
+
+@pytest.fixture(scope="module")
+def permissive() -> ExtractiveEngine:
+    """Lists every candidate: for what a finding says, whatever the model thinks of it."""
+    return ExtractiveEngine(Settings(max_risks=20, risk_confidence=0.001))
+
+
 def test_english_and_german_rules_ship() -> None:
     assert {"en", "de"} <= set(builtin_languages())
     assert load_rules(language="de").language == "de"
@@ -61,7 +85,8 @@ def test_a_cue_inside_a_quoted_title_does_not_count(engine: ExtractiveEngine) ->
     quoted = "Crowds queued for hours on Sunday to see “Terror Attack Nine” at the city’s arena."
     plain = "Crowds fled on Sunday after a terror attack near the city’s arena."
     assert categories(engine, quoted) == []
-    assert categories(engine, plain) == ["terrorism"]
+    assert counted(engine, quoted) == []
+    assert "terrorism" in counted(engine, plain)
 
 
 def test_a_lowercase_cue_written_with_a_capital_inside_a_sentence_is_a_name(
@@ -154,11 +179,21 @@ def test_fiction_is_not_a_risk(engine: ExtractiveEngine) -> None:
 
 
 def test_one_weak_cue_is_not_enough_two_or_one_strong_phrase_are(engine: ExtractiveEngine) -> None:
+    lone = candidates_of(engine, "The troops paraded through the capital on Monday.")
+    assert lone and all(c.strength == 0 for c in lone)
     assert risks(engine, "The troops paraded through the capital on Monday.") == []
-    assert categories(engine, "Troops crossed the border and fighting spread overnight.") == [
-        "military"
-    ]
-    assert categories(engine, "Ransomware hit the port.") == ["cyber"]
+    two = candidates_of(engine, "Troops crossed the border and fighting spread overnight.")
+    assert max(c.strength for c in two) >= 2
+    rules = engine.rules.get("en")
+    assert rules is not None
+    found = candidates_of(engine, "Ransomware hit the port.")
+    (strong,) = [c for c in found if rules.rules[c.rule].category == "cyber"]
+    assert strong.strength >= 2
+    # The model weighs corroboration: the same sentence with a second cue is more probable.
+    model = engine.model
+    assert max(model.probability(c.features) for c in two) > max(
+        model.probability(c.features) for c in lone
+    )
 
 
 def test_a_rule_with_requires_needs_its_subject_and_an_action(engine: ExtractiveEngine) -> None:
@@ -171,7 +206,8 @@ def test_a_phrase_to_ignore_swallows_the_cue_inside_it(engine: ExtractiveEngine)
     assert risks(engine, text) == []
 
 
-def test_severity_words_count_only_near_the_cue(engine: ExtractiveEngine) -> None:
+def test_severity_words_count_only_near_the_cue(permissive: ExtractiveEngine) -> None:
+    engine = permissive
     near = "A catastrophic ransomware attack hit the port operator on Monday."
     far = (
         "Ransomware hit the port operator on Monday, officials said in a long statement that "
@@ -183,9 +219,9 @@ def test_severity_words_count_only_near_the_cue(engine: ExtractiveEngine) -> Non
     assert miss.severity == "medium"
 
 
-def test_evidence_is_the_exact_sentence(engine: ExtractiveEngine) -> None:
+def test_evidence_is_the_exact_sentence(permissive: ExtractiveEngine) -> None:
     text = "Markets were calm. Hackers have stolen data from the ministry, officials confirmed."
-    (risk,) = risks(engine, text)
+    (risk,) = [r for r in risks(permissive, text) if r.category == "cyber"]
     assert risk.span is not None
     assert text[risk.span.start : risk.span.end] == risk.evidence
     assert risk.evidence.startswith("Hackers have stolen data")
@@ -257,14 +293,14 @@ def test_pressure_on_the_press_and_harm_to_ecosystems_are_risks(engine: Extracti
 def test_a_sentence_told_in_the_past_tense_is_over_unless_it_is_recent(
     engine: ExtractiveEngine,
 ) -> None:
-    assert risks(engine, "It was the deadliest terror attack in the country in a decade.") == []
-    assert categories(engine, "It is the deadliest terror attack in the country in a decade.") == [
+    assert counted(engine, "It was the deadliest terror attack in the country in a decade.") == []
+    assert counted(engine, "It is the deadliest terror attack in the country in a decade.") == [
         "terrorism"
     ]
-    assert risks(engine, "Hackers had stolen data from the ministry.") == []
+    assert counted(engine, "Hackers had stolen data from the ministry.") == []
     # News tells the events of the last few days in the past tense: they are current.
     recent = "Hackers had stolen data from the ministry on Monday."
-    assert categories(engine, recent) == ["cyber"]
+    assert counted(engine, recent) == ["cyber"]
 
 
 def test_relative_past_times_are_history(engine: ExtractiveEngine) -> None:
@@ -291,14 +327,37 @@ def test_a_crisis_named_as_a_point_in_time_is_background(engine: ExtractiveEngin
     assert categories(engine, "The country is sliding into a financial crisis.") == ["economic"]
 
 
-def test_two_plain_cues_need_a_marker_of_now_or_an_alarm_in_or_next_to_the_sentence(
-    engine: ExtractiveEngine,
-) -> None:
-    assert risks(engine, "Militants took hostages in the north.") == []
-    assert categories(engine, "Militants are holding hostages in the north.") == ["terrorism"]
+def test_an_alarm_in_the_sentence_makes_a_finding_more_probable(engine: ExtractiveEngine) -> None:
+    plain = "Militants took hostages in the north and attacked a convoy."
+    alarmed = "Militants took hostages in the north and officials fear more attacks."
+    rules = engine.rules.get("en")
+    assert rules is not None
+
+    def terrorism(text: str) -> float:
+        found = candidates_of(engine, text)
+        terror = [c for c in found if rules.rules[c.rule].category == "terrorism"]
+        return max(engine.model.probability(c.features) for c in terror)
+
+    assert terrorism(alarmed) > terrorism(plain)
+
+
+def test_a_users_rule_keeps_the_documented_test(tmp_path: Path) -> None:
+    """Two plain cues need a marker of now or an alarm, in or next to the sentence."""
+    rules = tmp_path / "mine.toml"
+    rules.write_text(
+        '[[rule]]\nid = "hostages"\ncategory = "terrorism"\ntitle = "Hostage taking"\n'
+        'cues = ["militants", "hostages"]\n',
+        encoding="utf-8",
+    )
+    engine = ExtractiveEngine(Settings(max_risks=20, rules=(rules,)))
+    titles = [r.title for r in risks(engine, "Militants took hostages in the north.")]
+    assert "Hostage taking" not in titles
+    held = risks(engine, "Militants are holding hostages in the north.")
+    assert "Hostage taking" in [r.title for r in held]
     passage = "Militants took hostages in the north. Officials fear more attacks."
-    (risk,) = risks(engine, passage)
-    assert risk.category == "terrorism" and risk.evidence == "Militants took hostages in the north."
+    (risk,) = [r for r in risks(engine, passage) if r.title == "Hostage taking"]
+    assert risk.evidence == "Militants took hostages in the north."
+    assert "Confidence" not in risk.rationale
 
 
 def test_one_sentence_is_one_finding_of_the_rule_it_supports_most(engine: ExtractiveEngine) -> None:

@@ -10,6 +10,7 @@ from briefer.config import BriefConfig, Settings, SourceSpec
 from briefer.daily import run_daily
 from briefer.models import LIKELIHOODS, SEVERITIES
 
+from .conftest import STORY_RISK_CONFIDENCE
 from .fake_llm import FakeLLM, article_body, findings_for
 
 STORIES = Path(__file__).parent / "data" / "stories"
@@ -25,7 +26,9 @@ def config(tmp_path: Path, *names: str) -> BriefConfig:
 
 def test_citations_point_at_real_sources_and_risks_are_ranked(tmp_path: Path) -> None:
     cfg = config(tmp_path, "pact-1.txt", "pact-2.txt", "redsea-1.txt", "port-1.txt")
-    result = run_daily(cfg, Settings(cache_path=tmp_path / "s.db"), now=NOW)
+    result = run_daily(
+        cfg, Settings(cache_path=tmp_path / "s.db", risk_confidence=STORY_RISK_CONFIDENCE), now=NOW
+    )
     brief = result.brief
     assert brief is not None
     numbers = {s.number for s in brief.sources}
@@ -47,7 +50,7 @@ def test_citations_point_at_real_sources_and_risks_are_ranked(tmp_path: Path) ->
 
 
 def test_changes_since_the_previous_brief(tmp_path: Path) -> None:
-    settings = Settings(cache_path=tmp_path / "s.db")
+    settings = Settings(cache_path=tmp_path / "s.db", risk_confidence=STORY_RISK_CONFIDENCE)
     run_daily(config(tmp_path, "port-1.txt", "pact-1.txt"), settings, now=NOW)
     # Next day: the port story continues (another outlet), and a new one brings a new risk.
     second = run_daily(config(tmp_path, "port-2.txt", "quake-1.txt"), settings, now=NOW)
@@ -62,15 +65,16 @@ def test_changes_since_the_previous_brief(tmp_path: Path) -> None:
 
 
 def test_severity_moves_are_reported(tmp_path: Path) -> None:
-    settings = Settings(cache_path=tmp_path / "s.db")
+    # About how a brief reports a move, not about the model: every candidate is listed.
+    settings = Settings(cache_path=tmp_path / "s.db", risk_confidence=0.01)
     calm = tmp_path / "calm.txt"
     calm.write_text(
         "Port update\nOfficials said a ransomware incident was reported at the port on Monday.\n"
     )
     worse = tmp_path / "worse.txt"
     worse.write_text(
-        "Port update\nOfficials said the ransomware attack on the port was a significant threat "
-        "to shipping on Tuesday.\n"
+        "Port update\nOfficials said the significant ransomware attack on the port's systems "
+        "encrypted its servers on Tuesday.\n"
     )
     run_daily(
         BriefConfig(output_dir=tmp_path / "b", sources=(SourceSpec("path", (str(calm),)),)),
@@ -114,7 +118,12 @@ def test_llm_summary_lines_are_grounded_in_the_stories_they_cite(
         return findings_for(data)
 
     fake_llm.responder = responder
-    settings = Settings(cache_path=tmp_path / "s.db", base_url=fake_llm.base_url, model="m")
+    settings = Settings(
+        cache_path=tmp_path / "s.db",
+        risk_confidence=STORY_RISK_CONFIDENCE,
+        base_url=fake_llm.base_url,
+        model="m",
+    )
     result = run_daily(
         config(tmp_path, "pact-1.txt", "pact-2.txt", "quake-1.txt"), settings, now=NOW
     )

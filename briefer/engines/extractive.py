@@ -11,6 +11,7 @@ import math
 import operator
 import re
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +30,7 @@ from ..models import (
     Span,
 )
 from ..risk import assess
+from ..risk_model import RiskModel, builtin_model
 from ..rules import DEFAULT_LANGUAGE, RuleBook
 from ..segmentation import Segment, sentences
 from ..text import terms
@@ -129,6 +131,9 @@ class ExtractiveEngine:
         self.max_key_points = settings.max_key_points
         self.max_risks = settings.max_risks
         self.rules = rules or RuleBook(settings.rules, replace=settings.replace_rules)
+        shipped = builtin_model()
+        confidence = settings.risk_confidence
+        self.model = shipped if confidence is None else replace(shipped, threshold=confidence)
         self.rules.get(DEFAULT_LANGUAGE)  # a broken rules file fails here, not mid-run
 
     def analyze_all(
@@ -175,13 +180,28 @@ class ExtractiveEngine:
     ) -> tuple[list[KeyPoint], list[Risk]]:
         spans = sentences(article.text, article.language)
         key_points = self._key_points(article, spans)
+        return key_points, self.risks(article, spans)
+
+    def risks(
+        self, article: Article, spans: list[Segment], model: RiskModel | None = None
+    ) -> list[Risk]:
+        """The article's risks; none when its language has no rules (English cues on another
+        language find false risks: :meth:`risk_note` says so instead)."""
         rules = self.rules.get(article.language)
-        if rules is None:  # English cues on another language find false risks: say so instead
-            return key_points, []
-        # The headline restates the body; quoting the body is the stronger evidence.
-        body = [s for s in spans if not self._is_title(article, s)]
-        risks = assess(article, body or spans, rules, limit=self.max_risks)
-        return key_points, risks
+        if rules is None:
+            return []
+        return assess(
+            article,
+            self.risk_sentences(article, spans),
+            rules,
+            limit=self.max_risks,
+            model=model or self.model,
+        )
+
+    def risk_sentences(self, article: Article, spans: list[Segment]) -> list[Segment]:
+        """The sentences the risk scan reads: the headline restates the body, and quoting the
+        body is the stronger evidence."""
+        return [s for s in spans if not self._is_title(article, s)] or spans
 
     def _key_points(self, article: Article, spans: list[Segment]) -> list[KeyPoint]:
         text = article.text

@@ -1,0 +1,214 @@
+"""Fit the offline engine's risk model on the labelled pages, and say how well it generalizes.
+
+    python -m tests.eval.train_risk              # cross-validate, fit on the development pages, write
+                                                 # briefer/data/risk_model.json
+    python -m tests.eval.train_risk --check      # fit again and fail if the shipped file differs
+
+Every candidate the risk rules find (a sentence with a counted cue of a rule) is one example;
+it is positive when the sentence is one a labeller gave for a risk of the rule's category (the
+scorer's own matching). The model is an L2-regularised logistic regression over the features of
+``briefer.risk_model``, fitted by Newton's method: deterministic, no tuning by hand.
+
+How well it does on pages it was not fitted on is measured by grouped cross-validation: the
+pages are dealt into folds, each fold's pages are scored by a model fitted on the other folds,
+through the engine's own risk step, and scored like ``make eval`` scores them. The threshold is
+the lowest that keeps cross-validated precision at or above TARGET_PRECISION; the shipped file
+records it with the figures. Pages of the splits in HELD_OUT are never read here.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from briefer.risk_model import MODEL_FILE, RiskModel, feature_names
+from tests.eval import score
+
+MODEL_PATH = Path(__file__).resolve().parents[2] / "briefer" / "data" / MODEL_FILE
+HELD_OUT = ("test",)  # labelled blind after the model was settled: scored, never fitted on
+FOLDS = 10
+L2 = 1.0  # the prior's strength on every weight but the bias
+TARGET_PRECISION = 0.8  # cross-validated, the figure the issue asks of new pages
+THRESHOLDS = tuple(round(0.30 + 0.05 * i, 2) for i in range(14))  # 0.30 .. 0.95
+
+
+@dataclass
+class Page:
+    label: score.Label
+    digest: Any  # the offline engine's digest, for its article and key points
+    spans: list[Any]  # the sentences the risk scan reads
+    rows: list[dict[str, float]]  # one feature dict per candidate
+    truth: list[bool]
+
+
+def load_pages(labels: Sequence[score.Label]) -> tuple[list[Page], Any]:
+    """Run the offline engine once over the pages and collect every candidate."""
+    import briefer
+    from briefer.engines.extractive import ExtractiveEngine
+    from briefer.risk import candidates
+    from briefer.segmentation import sentences
+
+    settings = briefer.Settings(engine="extractive", use_cache=False)
+    engine = ExtractiveEngine(settings)
+    paths = [str(score.PAGES / f"{label.stem}.html") for label in labels]
+    run = briefer.summarize(paths, settings)
+    by_source = {d.article.source: d for d in run.digests}
+    pages = []
+    for label, path in zip(labels, paths, strict=True):
+        digest = by_source.get(path)
+        if digest is None:
+            raise SystemExit(f"{label.stem}: the engine failed on this page; fix it first")
+        article = digest.article
+        spans = engine.risk_sentences(article, sentences(article.text, article.language))
+        rules = engine.rules.get(article.language)
+        rows: list[dict[str, float]] = []
+        truth: list[bool] = []
+        if rules is not None:
+            _, found, _ = candidates(article, spans, rules)
+            for c in found:
+                seg = spans[c.position]
+                sentence = article.text[seg.start : seg.end]
+                category = rules.rules[c.rule].category
+                rows.append(c.features)
+                truth.append(any(r.matches(category, sentence) for r in label.risks))
+        pages.append(Page(label, digest, spans, rows, truth))
+    return pages, engine
+
+
+def fit(rows: Sequence[dict[str, float]], truth: Sequence[bool], threshold: float) -> RiskModel:
+    """L2 logistic regression by Newton's method (a handful of steps, exact and repeatable)."""
+    names = feature_names()
+    x = np.array([[1.0] + [r.get(n, 0.0) for n in names] for r in rows])
+    y = np.array([1.0 if t else 0.0 for t in truth])
+    w = np.zeros(x.shape[1])
+    penalty = np.full(x.shape[1], L2)
+    penalty[0] = 0.0
+    for _ in range(50):
+        p = 1.0 / (1.0 + np.exp(-(x @ w)))
+        gradient = x.T @ (p - y) + penalty * w
+        hessian = (x.T * (p * (1 - p))) @ x + np.diag(penalty + 1e-9)
+        step = np.linalg.solve(hessian, gradient)
+        w -= step
+        if float(np.max(np.abs(step))) < 1e-10:
+            break
+    weights = {n: round(float(v), 6) for n, v in zip(names, w[1:], strict=True)}
+    return RiskModel(weights, round(float(w[0]), 6), threshold)
+
+
+def fold_of(stem: str) -> int:
+    return int(hashlib.sha256(stem.encode()).hexdigest(), 16) % FOLDS
+
+
+def scored(pages: Sequence[Page], engine: Any, model: RiskModel) -> list[score.PageScore]:
+    """Each page scored as ``make eval`` does, with risks from ``model``."""
+    out = []
+    for page in pages:
+        risks = engine.risks(page.digest.article, page.spans, model=model)
+        out.append(score.score_page(page.label, _with_risks(page.digest, risks)))
+    return out
+
+
+def _with_risks(digest: Any, risks: list[Any]) -> Any:
+    from dataclasses import replace
+
+    return replace(digest, risks=tuple(risks))
+
+
+def cross_validate(pages: Sequence[Page], engine: Any) -> dict[float, score.Totals]:
+    """Figures on pages each model was not fitted on, for every threshold."""
+    results: dict[float, list[score.PageScore]] = {t: [] for t in THRESHOLDS}
+    for fold in range(FOLDS):
+        train = [p for p in pages if fold_of(p.label.stem) != fold]
+        test = [p for p in pages if fold_of(p.label.stem) == fold]
+        rows = [r for p in train for r in p.rows]
+        truth = [t for p in train for t in p.truth]
+        base = fit(rows, truth, 0.5)
+        for t in THRESHOLDS:
+            model = RiskModel(base.weights, base.bias, t)
+            results[t].extend(scored(test, engine, model))
+    return {t: score.totals(s) for t, s in results.items()}
+
+
+def choose(figures: dict[float, score.Totals]) -> float:
+    """The lowest threshold whose cross-validated precision reaches the target."""
+    for t in THRESHOLDS:
+        if figures[t].risk_precision >= TARGET_PRECISION:
+            return t
+    return THRESHOLDS[-1]
+
+
+def refit(pages: Sequence[Page], threshold: float) -> RiskModel:
+    """The model fitted on every page, with the threshold cross-validation chose."""
+    return fit([r for p in pages for r in p.rows], [t for p in pages for t in p.truth], threshold)
+
+
+def development_labels() -> list[score.Label]:
+    """The labelled pages the model may be fitted on."""
+    return [lb for lb in score.load_labels() if lb.split not in HELD_OUT]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--check", action="store_true", help="fail if the shipped model differs")
+    args = parser.parse_args(argv)
+    pages, engine = load_pages(development_labels())
+    examples = sum(len(p.rows) for p in pages)
+    positives = sum(sum(p.truth) for p in pages)
+    print(f"{len(pages)} pages, {examples} candidates, {positives} of them labelled risks")
+    figures = cross_validate(pages, engine)
+    print(f"{FOLDS}-fold cross-validation by page (each page scored by a model not fitted on it):")
+    print("threshold  precision  recall  listed  no-risk pages with no risk")
+    for t, f in figures.items():
+        print(
+            f"{t:9.2f}  {f.risk_precision:9.2f}  {f.risk_recall:6.2f}  {f.risks_emitted:6d}"
+            f"  {f.no_risk_share:.2f}"
+        )
+    threshold = choose(figures)
+    model = refit(pages, threshold)
+    chosen = figures[threshold]
+    data = {
+        "about": "briefer's offline risk model; written by python -m tests.eval.train_risk",
+        "threshold": threshold,
+        "bias": model.bias,
+        "weights": dict(model.weights),
+        "fitted_on": {
+            "pages": len(pages),
+            "splits": sorted({p.label.split for p in pages}),
+            "candidates": examples,
+            "positives": positives,
+            "l2": L2,
+        },
+        "cross_validated": {
+            "folds": FOLDS,
+            "risk_precision": round(chosen.risk_precision, 3),
+            "risk_recall": round(chosen.risk_recall, 3),
+            "risks_listed": chosen.risks_emitted,
+            "no_risk_share": round(chosen.no_risk_share, 3),
+        },
+    }
+    text = json.dumps(data, indent=2, sort_keys=False) + "\n"
+    print(
+        f"threshold {threshold}: cross-validated precision {chosen.risk_precision:.2f}, "
+        f"recall {chosen.risk_recall:.2f}"
+    )
+    if args.check:
+        if not MODEL_PATH.is_file() or MODEL_PATH.read_text(encoding="utf-8") != text:
+            print(f"{MODEL_PATH} differs from a fresh fit: run python -m tests.eval.train_risk")
+            return 1
+        print(f"{MODEL_PATH} matches a fresh fit")
+        return 0
+    MODEL_PATH.write_text(text, encoding="utf-8")
+    print(f"wrote {MODEL_PATH}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
