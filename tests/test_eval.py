@@ -41,10 +41,11 @@ def offline_scores() -> list[score.PageScore]:
     return score.evaluate(load_labels())
 
 
-# Measured when the rules last changed (make eval): all pages precision 0.70, key-fact recall 0.35.
+# Measured when the rules last changed (make eval): all pages precision 0.70; key-fact recall 0.41
+# since the extractive engine weighs fact cues (figures up; questions, quotes, headings down).
 # These floors catch a regression; the targets themselves hold on the tune pages only (README).
 PRECISION_FLOOR_ALL_PAGES = 0.65
-FACT_RECALL_FLOOR = 0.30
+FACT_RECALL_FLOOR = 0.40
 
 
 def test_offline_engine_holds_its_figures(offline_scores: list[score.PageScore]) -> None:

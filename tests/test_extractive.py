@@ -189,3 +189,52 @@ def test_the_lede_wins_in_a_short_article_over_a_merely_central_sentence() -> No
     # The third sentence links the other two (shared words "company", "systems"), but the
     # lede carries the headline's words and the news.
     assert points[0].text.startswith("A ransomware attack on terminal operator North Sea Gateway")
+
+
+def test_figures_and_amounts_raise_a_sentence_but_a_year_is_no_figure() -> None:
+    from briefer.engines.extractive import _Cues
+
+    cues = _Cues.of("en")
+    plain = cues.factor("The company agreed to invest in the oil industry of the region.")
+    counted = cues.factor("The company agreed to invest 40 times more in the oil industry.")
+    amount = cues.factor("The company agreed to invest $40 billion in the oil industry.")
+    dated = cues.factor("In 2001, the company agreed to invest in the oil industry.")
+    assert plain < counted < amount
+    assert dated == plain
+    # German and French amounts are words of their own language.
+    assert _Cues.of("de").factor("Die Preise stiegen um 30 Prozent.") > _Cues.of("de").factor(
+        "Die Preise stiegen um 30 Stück."
+    )
+    assert _Cues.of("fr").factor("La dette atteint 99 pour cent du PIB.") > _Cues.of("fr").factor(
+        "La dette atteint 99 points du PIB."
+    )
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "What will the company do with the oil industry now?",
+        "“The company will invest in the oil industry,” he said.",
+        "The company and the oil industry of the region",
+        "We think the company will invest in the oil industry.",
+    ],
+)
+def test_questions_quotes_headings_and_first_person_rank_lower(sentence: str) -> None:
+    from briefer.engines.extractive import _Cues
+
+    statement = "The company will invest in the oil industry of the region."
+    assert _Cues.of("en").factor(sentence) < _Cues.of("en").factor(statement)
+
+
+def test_a_sentence_with_the_figures_is_chosen_over_an_equally_central_one() -> None:
+    text = (
+        "Port strike ends\n"
+        "Dock workers at the port ended their strike on Monday after talks with the operator.\n"
+        "The operator and the union said the talks with the dock workers had gone well.\n"
+        "The operator will raise the dock workers' pay by 7 per cent and hire 300 staff.\n"
+        "The union said the dock workers at the port were pleased with the operator.\n"
+    )
+    article = build_article(text.encode(), "port.txt", "text")
+    points, _ = analyze(article, max_key_points=2)
+    assert points[0].text.startswith("Dock workers at the port ended their strike")
+    assert points[1].text.startswith("The operator will raise the dock workers' pay by 7 per cent")

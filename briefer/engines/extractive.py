@@ -61,7 +61,7 @@ NOT_A_STATEMENT_WEIGHT = -1.0
 # A year says when, not how much: "in 2001" is no figure, "20-year" and "6,000" are.
 _FIGURE = re.compile(r"(?<![\d.,])(?!(?:1[89]|20)\d\d(?![\d.,]*\d))\d+(?:[.,]\d+)*")
 _CLOSED = re.compile(r"""[.!?…]["'”’»)\]]*$""")
-_QUOTE_OPENERS = "\"“„«»"
+_QUOTE_OPENERS = '"“„«»'
 # Words of amounts and of the first person, by language (lowercased); a language without an
 # entry uses only the signs ("%", "$", "€") and no first-person cue.
 _AMOUNT_SIGNS = r"%|[$€£¥]"
@@ -247,12 +247,14 @@ class ExtractiveEngine:
         term_sets = [_terms(text[s.start : s.end], language) for s in candidates]
         anchor = _terms(article.title, language) if article.title else frozenset()
         scores = rank(term_sets, anchor)
+        # The cues choose which sentences are facts; the graph's score still orders them, so a
+        # story's leading point is its central sentence (usually the lede), not its most numeric.
         cues = _Cues.of(language)
-        scores = [
+        weighted = [
             score * cues.factor(text[seg.start : seg.end])
             for score, seg in zip(scores, candidates, strict=True)
         ]
-        order = sorted(range(len(candidates)), key=lambda i: (-scores[i], i))
+        order = sorted(range(len(candidates)), key=lambda i: (-weighted[i], i))
         chosen: list[int] = []
         for i in order:
             if len(chosen) == self.max_key_points:
@@ -260,6 +262,7 @@ class ExtractiveEngine:
             if any(_jaccard(term_sets[i], term_sets[c]) > REDUNDANCY for c in chosen):
                 continue
             chosen.append(i)
+        chosen.sort(key=lambda i: (-scores[i], i))
         points = []
         for i in chosen:
             seg = candidates[i]
@@ -318,11 +321,7 @@ class _Cues:
         if self.first_person is not None and self.first_person.search(lowered):
             weight += FIRST_PERSON_WEIGHT
         stripped = sentence.strip()
-        if (
-            stripped.endswith("?")
-            or stripped[:1] in _QUOTE_OPENERS
-            or not _CLOSED.search(stripped)
-        ):
+        if stripped.endswith("?") or stripped[:1] in _QUOTE_OPENERS or not _CLOSED.search(stripped):
             weight += NOT_A_STATEMENT_WEIGHT
         return math.exp(weight)
 
