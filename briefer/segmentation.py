@@ -127,6 +127,11 @@ def _is_abbreviation(text: str, period: int, language: str) -> bool:
     return len(word) == 1 and text[period - 1].isupper()
 
 
+def _continues_lowercase(text: str, end: int) -> bool:
+    after = _NEXT_WORD.match(text, end)
+    return after is not None and after.group(1)[0].islower()
+
+
 def sentences_in(text: str, span: Segment, language: str = "en") -> list[Segment]:
     """Sentence spans inside one paragraph span."""
     out: list[Segment] = []
@@ -134,6 +139,10 @@ def sentences_in(text: str, span: Segment, language: str = "en") -> list[Segment
     for match in _SENTENCE_END.finditer(text, span.start, span.end):
         single_period = text[match.start()] == "." and match.end() - match.start() == 1
         if single_period and _is_abbreviation(text, match.start(), language):
+            continue
+        if text[match.start()] in "?!" and _continues_lowercase(text, match.end()):
+            # '"Why?" he asked.', 'the "a-ha!" moment': a quoted question or exclamation in
+            # the middle of a sentence; a new sentence would start with a capital.
             continue
         _append_trimmed(text, pos, match.end(), out)
         pos = match.end()

@@ -29,6 +29,24 @@ def test_closing_curly_quote_stays_with_its_sentence() -> None:
     assert texts(text, sentences(text)) == ["“We expect it soon.”", "Officials agreed."]
 
 
+def test_a_quoted_question_or_exclamation_inside_a_sentence_does_not_end_it() -> None:
+    text = (
+        '"Are there any calm fans?" he asked on Twitter. The study timed the \'a-ha!\' moment '
+        "in the brain. Is it over? No one knows!"
+    )
+    assert texts(text, sentences(text)) == [
+        '"Are there any calm fans?" he asked on Twitter.',
+        "The study timed the 'a-ha!' moment in the brain.",
+        "Is it over?",
+        "No one knows!",
+    ]
+    french = "« Pourquoi ? » a-t-il demandé. Personne ne sait."
+    assert texts(french, sentences(french, "fr")) == [
+        "« Pourquoi ? » a-t-il demandé.",
+        "Personne ne sait.",
+    ]
+
+
 def test_one_line_per_paragraph_text_splits_at_each_newline(seed_text: str) -> None:
     paras = texts(seed_text, paragraphs(seed_text))
     assert paras[0] == "Iran, Russia expected to sign new strategic comprehensive agreement"
