@@ -107,11 +107,16 @@ def rank(term_sets: Sequence[frozenset[str]], anchor: frozenset[str] = frozenset
     for i, term_set in enumerate(term_sets):
         for term in term_set:
             postings.setdefault(term, []).append(i)
-    shared: dict[tuple[int, int], int] = {}
+    # A shared word counts by its rarity in the article (log n/df): a word in every sentence, such
+    # as the story's subject, links them all and says nothing about which is central.
+    shared: dict[tuple[int, int], float] = {}
     for posting in postings.values():
+        if len(posting) == n:
+            continue
+        rarity = math.log(n / len(posting))
         for x, i in enumerate(posting):
             for j in posting[x + 1 :]:
-                shared[i, j] = shared.get((i, j), 0) + 1
+                shared[i, j] = shared.get((i, j), 0.0) + rarity
     logs = [math.log(len(t) + 1) for t in term_sets]
     for (i, j), common in shared.items():
         weights[i][j] = weights[j][i] = common / (logs[i] + logs[j])
