@@ -42,11 +42,12 @@ def offline_scores() -> list[score.PageScore]:
 
 
 # Measured when the rules last changed (make eval): all pages precision 0.70. Key-fact recall on the
-# development pages (tune, holdout, fresh) 0.41 since the extractive engine weighs fact cues
-# (figures up; questions, quotes, headings down); the confirm pages measure that change afterwards.
+# development pages (tune, holdout, fresh) 0.43 since the extractive engine weighs fact cues
+# (figures up; questions, quotes, headings down) and counts shared words by their rarity; the
+# confirm pages measure that change afterwards.
 # These floors catch a regression; the targets themselves hold on the tune pages only (README).
 PRECISION_FLOOR_ALL_PAGES = 0.65
-FACT_RECALL_FLOOR = 0.40
+FACT_RECALL_FLOOR = 0.42
 DEVELOPMENT_SPLITS = ("tune", "holdout", "fresh")
 
 

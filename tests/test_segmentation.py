@@ -31,7 +31,7 @@ def test_closing_curly_quote_stays_with_its_sentence() -> None:
 
 def test_a_quoted_question_or_exclamation_inside_a_sentence_does_not_end_it() -> None:
     text = (
-        '"Are there any calm fans?" he asked on Twitter. The study timed the \'a-ha!\' moment '
+        "\"Are there any calm fans?\" he asked on Twitter. The study timed the 'a-ha!' moment "
         "in the brain. Is it over? No one knows!"
     )
     assert texts(text, sentences(text)) == [

@@ -59,8 +59,9 @@ AMOUNT_WEIGHT = 0.6  # a share or a sum: "30 per cent", "$160", "2 Milliarden"
 FIRST_PERSON_WEIGHT = -0.5
 NOT_A_STATEMENT_WEIGHT = -1.0
 # A year says when, not how much: "in 2001" is no figure, "20-year" and "6,000" are.
+_DIGIT = re.compile(r"\d")
 _FIGURE = re.compile(r"(?<![\d.,])(?!(?:1[89]|20)\d\d(?![\d.,]*\d))\d+(?:[.,]\d+)*")
-_CLOSED = re.compile(r"""[.!?…]["'”’»)\]]*$""")
+_CLOSERS = "\"'”’»)]"
 _QUOTE_OPENERS = '"“„«»'
 # Words of amounts and of the first person, by language (lowercased); a language without an
 # entry uses only the signs ("%", "$", "€") and no first-person cue.
@@ -308,7 +309,7 @@ class _Cues:
         self.amount = re.compile(_AMOUNT_SIGNS + (rf"|\b(?:{amounts})\b" if amounts else ""))
         first = _FIRST_PERSON.get(language)
         # Whole words only: "I" must not match inside "i.e." or a name.
-        self.first_person = re.compile(rf"(?<![\w.])(?:{first})(?![\w.])") if first else None
+        self.first_person = re.compile(rf"\b(?:{first})\b(?!\.)") if first else None
 
     @classmethod
     def of(cls, language: str) -> _Cues:
@@ -320,13 +321,16 @@ class _Cues:
     def factor(self, sentence: str) -> float:
         """exp of the summed weights of the cues ``sentence`` shows."""
         lowered = sentence.lower()
-        weight = FIGURE_WEIGHT * min(len(_FIGURE.findall(sentence)), MAX_FIGURES)
+        weight = 0.0
+        if _DIGIT.search(sentence):
+            weight += FIGURE_WEIGHT * min(len(_FIGURE.findall(sentence)), MAX_FIGURES)
         if self.amount.search(lowered):
             weight += AMOUNT_WEIGHT
         if self.first_person is not None and self.first_person.search(lowered):
             weight += FIRST_PERSON_WEIGHT
         stripped = sentence.strip()
-        if stripped.endswith("?") or stripped[:1] in _QUOTE_OPENERS or not _CLOSED.search(stripped):
+        closed = stripped.rstrip(_CLOSERS)[-1:] in (".", "!", "…")
+        if not closed or stripped[:1] in _QUOTE_OPENERS:
             weight += NOT_A_STATEMENT_WEIGHT
         return math.exp(weight)
 
