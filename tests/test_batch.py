@@ -144,7 +144,7 @@ def test_cli_export_status_and_cancel(
         cli, ["summarize", str(tmp_path / "in"), "--batch-export", str(out), *flags]
     )
     assert exported.exit_code == 0, exported.stderr
-    assert exported.stderr.startswith(f"Wrote 4 batch request(s) to {out}")
+    assert exported.stdout.startswith(f"Wrote 4 batch request(s) to {out}")
     fake_llm.batch_polls_in_progress = 100
     waited = runner.invoke(
         cli,

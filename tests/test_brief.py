@@ -270,7 +270,7 @@ def test_a_second_concurrent_run_exits_75(
     done = runner.invoke(cli, args)
     assert done.exit_code == 0, done.stderr
     assert (
-        done.stderr.startswith(f"Wrote {tmp_path / 'out' / '2026-11-29'}") or "Wrote" in done.stderr
+        done.stdout.startswith(f"Wrote {tmp_path / 'out' / '2026-11-29'}") or "Wrote" in done.stdout
     )
 
 
@@ -286,12 +286,26 @@ def test_cli_brief_without_config_and_twice(tmp_path: Path) -> None:
     ]
     first = runner.invoke(cli, args)
     assert first.exit_code == 0, first.stderr
-    assert "1 article(s) in 1 story." in first.stderr
+    assert "1 article(s) in 1 story." in first.stdout
     second = runner.invoke(cli, args)
     assert second.exit_code == 0
-    assert second.stderr == (
+    assert second.stdout == (
         "Nothing new to brief (1 item(s) already in earlier briefs); no brief written. "
         "Use --all to include items already briefed.\n"
+    )
+
+
+@responses.activate
+@pytest.mark.parametrize("quiet", [[], ["--quiet"]])
+def test_a_run_that_ends_in_error_says_so_on_stderr(tmp_path: Path, quiet: list[str]) -> None:
+    feed = "https://news.example.org/down.xml"
+    responses.get(feed, status=503)
+    args = [*quiet, "brief", feed, "--output-dir", str(tmp_path / "b")]
+    result = CliRunner().invoke(cli, [*args, "--cache", str(tmp_path / "s.db")])
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    assert result.stderr.splitlines()[-1] == (
+        "No brief written: nothing new from the sources that answered, and 1 input(s) failed."
     )
 
 

@@ -227,7 +227,7 @@ def test_after_a_304_the_hint_names_all_whatever_the_window(tmp_path: Path) -> N
     again = runner.invoke(cli, [*args, "--window-hours", "200000"])
     assert again.exit_code == 0
     assert responses.calls[-1].request.headers["If-None-Match"] == '"v1"'
-    assert again.stderr == (
+    assert again.stdout == (
         "Nothing new to brief (1 feed(s) unchanged since the last run); no brief written. "
         "Use --all to fetch unchanged feeds again and include items already briefed.\n"
     )
@@ -235,4 +235,4 @@ def test_after_a_304_the_hint_names_all_whatever_the_window(tmp_path: Path) -> N
         responses.GET, FEED, body=body, content_type="application/rss+xml", headers={"ETag": '"v1"'}
     )
     everything = runner.invoke(cli, [*args, "--all"])
-    assert everything.exit_code == 0 and "1 article(s) in 1 story." in everything.stderr
+    assert everything.exit_code == 0 and "1 article(s) in 1 story." in everything.stdout

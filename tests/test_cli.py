@@ -84,15 +84,15 @@ def test_output_file_is_written_and_reported(runner: CliRunner, tmp_path: Path) 
     out = tmp_path / "briefs" / "seed.json"
     result = runner.invoke(cli, ["summarize", str(SEED), "--format", "json", "-o", str(out)])
     assert result.exit_code == 0, result.stderr
-    assert result.stdout == ""
-    assert result.stderr == f"Wrote {out} (1 article(s), json).\n"
+    assert result.stderr == ""
+    assert result.stdout == f"Wrote {out} (1 article(s), json).\n"
     assert json.loads(out.read_text())["articles"][0]["article"]["source"] == str(SEED)
 
 
 def test_quiet_silences_the_status_line(runner: CliRunner, tmp_path: Path) -> None:
     out = tmp_path / "seed.md"
     result = runner.invoke(cli, ["--quiet", "summarize", str(SEED), "-o", str(out)])
-    assert result.exit_code == 0 and result.stderr == "" and out.exists()
+    assert result.exit_code == 0 and result.stderr == "" and result.stdout == "" and out.exists()
 
 
 def test_when_every_input_fails_no_output_is_left(runner: CliRunner, tmp_path: Path) -> None:
@@ -234,7 +234,7 @@ def test_summarize_writes_every_format_following_the_extension(
     result = runner.invoke(cli, args)
     assert result.exit_code == 0, result.stderr
     shown = fmt or {"seed.html": "html", "seed.pdf": "pdf"}.get(name, "md")
-    assert result.stderr == f"Wrote {out} (1 article(s), {shown}).\n"
+    assert result.stdout == f"Wrote {out} (1 article(s), {shown}).\n"
     assert out.read_bytes().startswith(start)
 
 

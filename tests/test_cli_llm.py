@@ -308,7 +308,7 @@ def test_brief_dry_run_plans_without_sending_writing_or_remembering(
     assert fake_llm.requests == [] and not (tmp_path / "b").exists()
     # Nothing was marked seen: the real run still has the article.
     real = runner.invoke(cli, args)
-    assert real.exit_code == 0 and "1 article(s) in 1 story" in real.stderr
+    assert real.exit_code == 0 and "1 article(s) in 1 story" in real.stdout
 
 
 def test_the_structured_output_mode_is_on_stderr_and_no_cache_keeps_it(

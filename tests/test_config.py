@@ -197,4 +197,4 @@ def test_a_source_allowed_private_is_fetched_and_another_is_refused(tmp_path: Pa
         "(10.20.30.40); to fetch from this machine or a private network, pass --allow-private "
         "or set allow_private = true (in the source's [[source]], or in [fetch])"
     )
-    assert "1 article(s) in 1 story; 1 input(s) failed." in result.stderr
+    assert "1 article(s) in 1 story; 1 input(s) failed." in result.stdout

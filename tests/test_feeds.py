@@ -192,5 +192,5 @@ def test_a_json_feed_named_on_the_command_line_is_recognised_as_a_feed(tmp_path:
         ],
     )
     assert result.exit_code == 0, result.stderr
-    assert "1 article(s) in 1 story." in result.stderr
+    assert "1 article(s) in 1 story." in result.stdout
     assert "Port attack" in (tmp_path / "b" / "latest.md").read_text()

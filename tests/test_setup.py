@@ -20,15 +20,15 @@ def runner(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
 def test_init_then_brief_works_in_an_empty_folder(runner: CliRunner, tmp_path: Path) -> None:
     result = runner.invoke(cli, ["init"])
     assert result.exit_code == 0, result.stderr
-    assert result.stderr == (
+    assert result.stdout == (
         "Wrote briefer.toml and inbox/welcome.md. Save articles in inbox/ or add a feed to "
         "briefer.toml, then run: briefer brief\n"
     )
     assert sorted(p.name for p in tmp_path.iterdir()) == ["briefer.toml", "inbox"]
     brief = runner.invoke(cli, ["brief"])
     assert brief.exit_code == 0, brief.stderr
-    day = brief.stderr.split("briefs/")[1][:10]
-    assert brief.stderr == (
+    day = brief.stdout.split("briefs/")[1][:10]
+    assert brief.stdout == (
         f"Wrote briefs/{day}.md, briefs/{day}.json, briefs/{day}.html: 1 article(s) in 1 story.\n"
     )
     text = (tmp_path / "briefs" / "latest.md").read_text()
@@ -38,7 +38,7 @@ def test_init_then_brief_works_in_an_empty_folder(runner: CliRunner, tmp_path: P
 def test_init_keeps_an_existing_config_and_inbox(runner: CliRunner, tmp_path: Path) -> None:
     (tmp_path / "inbox").mkdir()
     (tmp_path / "inbox" / "mine.txt").write_text("my notes")
-    assert runner.invoke(cli, ["init"]).stderr == (
+    assert runner.invoke(cli, ["init"]).stdout == (
         "Wrote briefer.toml. Save articles in inbox/ or add a feed to briefer.toml, then run: "
         "briefer brief\n"
     )

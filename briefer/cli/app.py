@@ -62,7 +62,12 @@ def _setup_logging(debug: bool, quiet: bool, log_file: Path | None = None) -> No
     help="Also append timestamped logs (INFO and up) to this file.",
 )
 @click.option("--debug", is_flag=True, help="Show debug logs and full tracebacks.")
-@click.option("-q", "--quiet", is_flag=True, help="Print nothing on stderr but errors.")
+@click.option(
+    "-q",
+    "--quiet",
+    is_flag=True,
+    help="Print only errors and the output asked for: no progress, notes or 'Wrote ...' lines.",
+)
 @click.pass_context
 def cli(
     ctx: click.Context, config: Path | None, log_file: Path | None, debug: bool, quiet: bool

@@ -149,13 +149,17 @@ def brief(
     finally:
         bar.close()
     if result.status == "exported":
-        click.echo(flags(result.message), err=True)
+        click.echo(flags(result.message))  # what to do next, so even under --quiet
         return
     for failure in result.failures:
         error(f"{failure.source}: {failure.reason}")
     print_mode(state, result.brief.engine if result.brief else None)
-    if not state.quiet or result.status == "error":
+    # The outcome is the command's result (stdout); only a run that ended in error says so on
+    # stderr, where --quiet still lets it through.
+    if result.status == "error":
         click.echo(flags(result.message), err=True)
+    elif not state.quiet:
+        click.echo(flags(result.message))
     log.info("brief finished: %s", result.message)
     if result.exit_code:
         raise click.exceptions.Exit(result.exit_code)

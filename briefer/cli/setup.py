@@ -53,8 +53,7 @@ def init(state: State, /, path: Path, force: bool) -> None:
         wrote.append(str(inbox / WELCOME))
     click.echo(
         f"Wrote {' and '.join(wrote)}. Save articles in {inbox}/ or add a feed to {path}, "
-        "then run: briefer brief",
-        err=True,
+        "then run: briefer brief"
     )
 
 

@@ -95,7 +95,7 @@ def summarize(
     if settings.batch_export is not None:
         exported, failures = briefer.export_batch(sources, settings)
         if exported is not None:
-            click.echo(flags(exported.message), err=True)
+            click.echo(flags(exported.message))
             return
         for failure in failures:
             error(f"{failure.source}: {failure.reason}")
@@ -117,6 +117,6 @@ def summarize(
             output, briefer.render_bytes(run, fmt, templates_dir=settings.templates_dir)
         )
         if not state.quiet:
-            click.echo(f"Wrote {output} ({len(run.digests)} article(s), {fmt}).", err=True)
+            click.echo(f"Wrote {output} ({len(run.digests)} article(s), {fmt}).")
     if run.failures:
         raise click.exceptions.Exit(briefer.EXIT_ERROR)
