@@ -14,6 +14,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+import requests
 import responses
 from click.testing import CliRunner
 
@@ -82,7 +83,16 @@ def feed_body() -> str:
 def test_the_first_hour_runs_as_written(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fake_llm: FakeLLM
 ) -> None:
-    responses.get(FEED, body=feed_body(), content_type="application/feed+json")
+    # A feed server as most are: it sends an ETag, and answers a request that carries it with
+    # 304 Not Modified and no items, which the second `briefer brief` of the walkthrough shows.
+    body, etag = feed_body(), '"w1"'
+
+    def serve(request: requests.PreparedRequest) -> tuple[int, dict[str, str], str]:
+        if request.headers.get("If-None-Match") == etag:
+            return 304, {"ETag": etag}, ""
+        return 200, {"ETag": etag, "Content-Type": "application/feed+json"}, body
+
+    responses.add_callback(responses.GET, FEED, callback=serve)
     endpoint = fake_llm.base_url.split("//", 1)[1].split("/", 1)[0]
     today = datetime.now().astimezone().date().isoformat()
     runner = CliRunner()
@@ -108,6 +118,11 @@ def test_the_first_hour_runs_as_written(
                 result = runner.invoke(cli, args[1:])
                 if result.exception and not isinstance(result.exception, SystemExit):
                     raise result.exception
+                # The transcript interleaves both streams; outcomes belong on stdout.
+                outcomes = ("Wrote ", "Nothing new ")
+                assert not [
+                    line for line in result.stderr.splitlines() if line.startswith(outcomes)
+                ]
                 output += result.output.splitlines()
             else:
                 done = subprocess.run(args, cwd=cwd, capture_output=True, text=True, check=True)
@@ -116,6 +131,8 @@ def test_the_first_hour_runs_as_written(
         assert output == shown, f"$ {command}"
         ran += 1
     assert ran == 10
+    conditional = [c.request.headers.get("If-None-Match") for c in responses.calls]
+    assert conditional[:2] == [None, etag], "the second brief asked the feed with its ETag"
     assert os.environ["OPENAI_BASE_URL"] == fake_llm.base_url
     assert fake_llm.requests, "the LLM step reached the server"
     assert (cwd / "welcome.html").read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
