@@ -46,6 +46,7 @@ if TYPE_CHECKING:
     from .configfile import find_config_file, read_brief_config, read_config_file
     from .configfile import resolve as resolve_settings
     from .daily import plan_daily, run_daily
+    from .defaults import DEFAULT_FEED_ITEMS
     from .files import write_atomic
     from .models import (
         Article,
@@ -77,6 +78,7 @@ _LAZY = {
     "find_config_file": ("configfile", "find_config_file"),
     "read_brief_config": ("configfile", "read_brief_config"),
     "read_config_file": ("configfile", "read_config_file"),
+    "DEFAULT_FEED_ITEMS": ("defaults", "DEFAULT_FEED_ITEMS"),
     "resolve_settings": ("configfile", "resolve"),
     "plan_daily": ("daily", "plan_daily"),
     "run_daily": ("daily", "run_daily"),
@@ -123,6 +125,7 @@ def __dir__() -> list[str]:
 
 
 __all__ = [
+    "DEFAULT_FEED_ITEMS",
     "FORMATS",
     "Article",
     "ArticleDigest",

@@ -18,9 +18,9 @@ from .config import BriefConfig, FetchLimits, SourceSpec
 from .dedup import normalize_url
 from .errors import SourceError
 from .feeds import FeedItem, fetch_feed, looks_like_feed, parse_feed, text_words
-from .fetch import fetch_url
+from .fetch import Download, fetch_url
 from .models import Article, Failure, Progress
-from .sources import Input, build_article, expand, is_url, load
+from .sources import Input, build_article, expand, is_url, load, page_article
 from .store import Store
 
 log = logging.getLogger(__name__)
@@ -41,8 +41,7 @@ class Candidate:
     summary: str = ""
     outlet: str | None = None
     path: str | None = None
-    body: bytes | None = None  # a page already downloaded while sniffing it
-    media_type: str | None = None
+    download: Download | None = None  # a page already downloaded while sniffing it
 
 
 @dataclass
@@ -133,9 +132,7 @@ def gather(
                     out.skipped_filter += 1
                     continue
             kept.append(cand)
-        kept.sort(
-            key=lambda c: (c.published is None, -(c.published.timestamp() if c.published else 0))
-        )
+        kept.sort(key=newest_first)
         out.candidates.extend(kept[: spec.limit or config.per_source_limit])
     # The same item may come from two sources: both stay, so that de-duplication lists
     # both as sources; the daily job fetches it once.
@@ -144,9 +141,7 @@ def gather(
         seen = store.seen_keys([c.key for c in candidates])
         out.skipped_seen = len(seen)
         candidates = [c for c in candidates if c.key not in seen]
-    candidates.sort(
-        key=lambda c: (c.published is None, -(c.published.timestamp() if c.published else 0))
-    )
+    candidates.sort(key=newest_first)
     if len(candidates) > config.max_articles:
         log.warning(
             "%d candidates; keeping the newest %d (max_articles)",
@@ -185,7 +180,7 @@ def _from_source(
         elif kind == "urls":
             found.append(Candidate(f"url:{normalize_url(location)}", location, spec, link=location))
         elif kind == "page":
-            found.extend(_sniff_url(location, spec, limits, out, session))
+            found.extend(sniff_url(location, spec, limits, session=session))
         else:
             try:
                 inputs = expand(location)
@@ -214,23 +209,49 @@ def _file_key(path: str) -> str:
     return f"file:{full}|{stat.st_mtime_ns}|{stat.st_size}"
 
 
-def _sniff_url(
-    url: str, spec: SourceSpec, limits: FetchLimits, out: Gathered, session: requests.Session | None
+def newest_first(cand: Candidate) -> tuple[bool, float]:
+    """Sort key: the newest candidate first, undated ones last."""
+    return (cand.published is None, -(cand.published.timestamp() if cand.published else 0))
+
+
+def sniff_url(
+    url: str,
+    spec: SourceSpec,
+    limits: FetchLimits,
+    *,
+    session: requests.Session | None = None,
+    label: str | None = None,
 ) -> list[Candidate]:
     """A URL named on the command line: a feed gives its items, a page is one candidate."""
     download = fetch_url(url, limits, session=session)
     if looks_like_feed(download):
         return [_item_candidate(item, spec) for item in parse_feed(download.content, url).items]
-    return [
-        Candidate(
-            f"url:{normalize_url(url)}",
-            url,
-            spec,
-            link=url,
-            body=download.content,
-            media_type=download.media_type,
-        )
-    ]
+    return [Candidate(f"url:{normalize_url(url)}", label or url, spec, link=url, download=download)]
+
+
+def read_url(
+    url: str,
+    label: str,
+    limits: FetchLimits,
+    *,
+    feed_items: int,
+    session: requests.Session | None = None,
+) -> tuple[list[Article], list[Failure]]:
+    """A URL named for an on-demand summary: the page's article, or the articles of the
+    ``feed_items`` newest items of a feed, each read as the daily brief reads it (no time
+    window, no seen set). An item that fails is a failure; the others are still read."""
+    spec = SourceSpec("auto", (url,))
+    found = sniff_url(url, spec, limits, session=session, label=label)
+    if len(found) == 1 and found[0].download is not None:
+        return [page_article(found[0].download, label)], []
+    if not found:
+        raise SourceError(label, "the feed lists no items; nothing to summarize")
+    newest = sorted(found, key=newest_first)[:feed_items]
+    failures: list[Failure] = []
+    read = read_all(
+        newest, BriefConfig(sources=(spec,)), limits, failures=failures, session=session
+    )
+    return [article for _, article in read], failures
 
 
 def read_candidate(
@@ -246,9 +267,8 @@ def read_candidate(
     note = None
     if cand.path is not None:
         return load(Input(cand.label, "file", cand.path), limits), None
-    if cand.body is not None:
-        kind = "html" if (cand.media_type or "").endswith(("html", "xml")) else "text"
-        return build_article(cand.body, cand.label, kind, url=cand.link), None
+    if cand.download is not None:
+        return page_article(cand.download, cand.label), None
     article: Article | None = None
     if cand.summary and text_words(cand.summary) >= config.full_text_below_words:
         article = _from_summary(cand)

@@ -60,6 +60,7 @@ DEFAULT_PER_SOURCE_LIMIT = 50
 DEFAULT_MAX_STORIES = 25
 DEFAULT_MAX_TOP_RISKS = 12
 DEFAULT_SUMMARY_ITEMS = 5
+DEFAULT_FEED_ITEMS = 10  # a feed named to `summarize`: its newest items summarized
 DEFAULT_FULL_TEXT_BELOW_WORDS = 120  # fetch the page when a feed item carries less than this
 DEFAULT_NEAR_DUPLICATE = 0.8  # Jaccard similarity of 5-word shingle sets (dedup)
 DEFAULT_STORY_THRESHOLD = 0.2  # story score from which two articles report one event (cluster)

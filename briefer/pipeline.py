@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO
 
 from .chunking import chunk_article
 from .config import Settings
+from .defaults import DEFAULT_FEED_ITEMS
 from .engines import Engine, get_batches, get_engine
 from .errors import ConfigError, SourceError
 from .merge import verify_items
@@ -63,8 +64,11 @@ def prepare(
     *,
     stdin: BinaryIO | None = None,
     session: requests.Session | None = None,
+    feed_items: int = DEFAULT_FEED_ITEMS,
 ) -> tuple[list[tuple[Article, list[Chunk]]], list[Failure]]:
-    """Read, clean and chunk every input; the same text twice is kept once."""
+    """Read, clean and chunk every input; the same text twice is kept once. A URL that is a
+    feed stands for its ``feed_items`` newest items."""
+    from .collect import read_url
     from .sources import load
 
     inputs, failures = collect_inputs(sources)
@@ -72,16 +76,29 @@ def prepare(
     seen: dict[str, str] = {}
     for item in inputs:
         try:
-            article = load(item, settings.fetch_limits, stdin=stdin, session=session)
+            if item.kind == "url":
+                articles, lost = read_url(
+                    item.location,
+                    item.label,
+                    settings.fetch_limits,
+                    feed_items=feed_items,
+                    session=session,
+                )
+                failures.extend(lost)
+            else:
+                articles = [load(item, settings.fetch_limits, stdin=stdin, session=session)]
         except SourceError as exc:
             log.debug("failed to read %s", item.label, exc_info=True)
             failures.append(Failure(exc.source, exc.reason))
             continue
-        if article.id in seen:
-            log.info("%s has the same text as %s; summarized once", item.label, seen[article.id])
-            continue
-        seen[article.id] = item.label
-        items.append((article, chunks_for(article, settings)))
+        for article in articles:
+            if article.id in seen:
+                log.info(
+                    "%s has the same text as %s; summarized once", article.source, seen[article.id]
+                )
+                continue
+            seen[article.id] = article.source
+            items.append((article, chunks_for(article, settings)))
     return items, failures
 
 
@@ -183,15 +200,19 @@ def summarize(
     session: requests.Session | None = None,
     progress: Progress | None = None,
     now: datetime | None = None,
+    feed_items: int = DEFAULT_FEED_ITEMS,
 ) -> SummaryRun:
-    """Summarize each source; failures are collected, never raised, so the rest still run."""
+    """Summarize each source (a feed: its ``feed_items`` newest items); failures are
+    collected, never raised, so the rest still run."""
     settings = settings or Settings()
     own_store = store is None and engine is None
     if own_store:
         store = open_store(settings)
     try:
         engine = engine or get_engine(settings, store=store)
-        items, failures = prepare(sources, settings, stdin=stdin, session=session)
+        items, failures = prepare(
+            sources, settings, stdin=stdin, session=session, feed_items=feed_items
+        )
         digested = digest_items(items, engine, settings, progress)
     finally:
         if own_store and store is not None:
@@ -213,12 +234,15 @@ def export_batch(
     *,
     stdin: BinaryIO | None = None,
     session: requests.Session | None = None,
+    feed_items: int = DEFAULT_FEED_ITEMS,
 ) -> tuple[BatchExport | None, list[Failure]]:
     """Write the model calls a summarize run would make to ``settings.batch_export``, to be
     run elsewhere; None when no source could be read (the failures say why)."""
     if settings.batch_export is None:
         raise ConfigError("export_batch writes to batch_export, which is not set")
-    items, failures = prepare(sources, settings, stdin=stdin, session=session)
+    items, failures = prepare(
+        sources, settings, stdin=stdin, session=session, feed_items=feed_items
+    )
     if not items:
         return None, failures
     store = open_store(settings)
@@ -247,9 +271,12 @@ def dry_run(
     *,
     stdin: BinaryIO | None = None,
     session: requests.Session | None = None,
+    feed_items: int = DEFAULT_FEED_ITEMS,
 ) -> DryRun:
     """The calls a summarize run would make, their estimated tokens and cost bound."""
-    items, failures = prepare(sources, settings, stdin=stdin, session=session)
+    items, failures = prepare(
+        sources, settings, stdin=stdin, session=session, feed_items=feed_items
+    )
     return plan_items(items, failures, settings)
 
 

@@ -21,7 +21,7 @@ from .boilerplate import strip_boilerplate
 from .config import SOURCE_EXTENSIONS, FetchLimits
 from .errors import SourceError
 from .feeds import looks_like_feed
-from .fetch import fetch_url
+from .fetch import Download, fetch_url
 from .language import detect as detect_language
 from .models import Article
 from .redaction import redact_url as redact
@@ -130,24 +130,7 @@ def load(
     """
     if item.kind == "url":
         download = fetch_url(item.location, limits, session=session)
-        media = download.media_type
-        if looks_like_feed(download):
-            raise SourceError(item.label, "this is an RSS/Atom feed or XML, not an article page")
-        if media.startswith("text/") and media not in _HTML_TYPES + _TEXT_TYPES:
-            media = "text/plain"
-        if media not in _HTML_TYPES + _TEXT_TYPES:
-            raise SourceError(item.label, f"the server sent {media}, not a text or HTML page")
-        kind = "html" if media in _HTML_TYPES or _HTML_SNIFF.match(download.content) else "text"
-        if media in ("text/markdown", "text/x-markdown"):
-            kind = "markdown"
-        return build_article(
-            download.content,
-            item.label,
-            kind,
-            declared=download.charset,
-            url=download.url,
-            feed_text=feed_text,
-        )
+        return page_article(download, item.label, feed_text=feed_text)
     if item.kind == "stdin":
         stream = stdin if stdin is not None else sys.stdin.buffer
         data = stream.read(limits.max_bytes + 1)
@@ -167,6 +150,28 @@ def load(
     else:
         kind = "text"
     return build_article(data, item.label, kind)
+
+
+def page_article(download: Download, label: str, *, feed_text: str | None = None) -> Article:
+    """The article of a downloaded page; SourceError when it is a feed or not a text page."""
+    media = download.media_type
+    if looks_like_feed(download):
+        raise SourceError(label, "this is an RSS/Atom feed or XML, not an article page")
+    if media.startswith("text/") and media not in _HTML_TYPES + _TEXT_TYPES:
+        media = "text/plain"
+    if media not in _HTML_TYPES + _TEXT_TYPES:
+        raise SourceError(label, f"the server sent {media}, not a text or HTML page")
+    kind = "html" if media in _HTML_TYPES or _HTML_SNIFF.match(download.content) else "text"
+    if media in ("text/markdown", "text/x-markdown"):
+        kind = "markdown"
+    return build_article(
+        download.content,
+        label,
+        kind,
+        declared=download.charset,
+        url=download.url,
+        feed_text=feed_text,
+    )
 
 
 def _read_regular(label: str, location: str, max_bytes: int) -> bytes:

@@ -2,6 +2,7 @@ from pathlib import Path
 
 import pytest
 import responses
+from click.testing import Result
 
 from briefer.config import FetchLimits
 from briefer.errors import SourceError
@@ -194,3 +195,130 @@ def test_a_json_feed_named_on_the_command_line_is_recognised_as_a_feed(tmp_path:
     assert result.exit_code == 0, result.stderr
     assert "1 article(s) in 1 story." in result.stdout
     assert "Port attack" in (tmp_path / "b" / "latest.md").read_text()
+
+
+# ---- a feed named to `briefer summarize` ------------------------------------------------------
+
+SUMMARIZE_FEED = "https://desk.example/feed.xml"
+PORT = (
+    "A ransomware attack stopped container handling at two terminals in the port of {where} "
+    "on Wednesday, the operator said. Trucks queued for hours as gate systems went offline. "
+)
+
+
+def desk_feed(
+    count: int, *, short: frozenset[int] = frozenset(), oldest_first: bool = False
+) -> str:
+    """An RSS feed of ``count`` items, item 0 the newest; the items in ``short`` carry only a
+    link to their page, the others their whole story."""
+    items = []
+    for i in reversed(range(count)) if oldest_first else range(count):
+        where = f"Harbour{i}"
+        text = "" if i in short else (PORT.format(where=where) * 12)
+        items.append(
+            f"<item><title>Port {i} attacked</title><link>https://desk.example/{i}</link>"
+            f"<guid>desk-{i}</guid><pubDate>{29 - i:02d} Nov 2026 06:00:00 GMT</pubDate>"
+            f"<description>{text}</description></item>"
+        )
+    return (
+        '<?xml version="1.0"?><rss version="2.0"><channel><title>Desk</title>'
+        + "".join(items)
+        + "</channel></rss>"
+    )
+
+
+def invoke_summarize(*args: str) -> Result:
+    from click.testing import CliRunner
+
+    from briefer.cli import cli
+
+    return CliRunner().invoke(cli, ["summarize", SUMMARIZE_FEED, *args])
+
+
+@responses.activate
+def test_summarize_reads_a_feeds_newest_items_as_brief_does() -> None:
+    # Served as application/xml with the oldest item first: the dates decide what is newest.
+    body = desk_feed(3, short=frozenset({1}), oldest_first=True)
+    responses.get(SUMMARIZE_FEED, body=body, content_type="application/xml")
+    page = (
+        f"<html><body><article><p>{PORT.format(where='Harbour1') * 12}</p></article></body></html>"
+    )
+    responses.get("https://desk.example/1", body=page, content_type="text/html")
+    result = invoke_summarize("--feed-items", "2")
+    assert result.exit_code == 0, result.stderr
+    assert result.stderr == ""
+    assert result.stdout.startswith("# Summary of 2 articles\n")
+    assert "## 1. Port 0 attacked" in result.stdout and "## 2. Port 1 attacked" in result.stdout
+    assert "Harbour1" in result.stdout  # its short item was read from its page
+    assert "Port 2 attacked" not in result.stdout
+    fetched = [call.request.url for call in responses.calls]
+    assert fetched == [SUMMARIZE_FEED, "https://desk.example/1"]
+
+
+@responses.activate
+def test_summarize_takes_ten_feed_items_unless_told() -> None:
+    from briefer.defaults import DEFAULT_FEED_ITEMS
+
+    responses.get(
+        SUMMARIZE_FEED, body=desk_feed(DEFAULT_FEED_ITEMS + 2), content_type="application/rss+xml"
+    )
+    result = invoke_summarize("--format", "json")
+    assert result.exit_code == 0, result.stderr
+    import json
+
+    titles = [a["article"]["title"] for a in json.loads(result.stdout)["articles"]]
+    assert DEFAULT_FEED_ITEMS == 10
+    assert titles == [f"Port {i} attacked" for i in range(10)]
+
+
+@responses.activate
+def test_a_feed_item_that_fails_is_reported_and_the_others_summarized() -> None:
+    responses.get(
+        SUMMARIZE_FEED, body=desk_feed(2, short=frozenset({0})), content_type="application/rss+xml"
+    )
+    responses.get("https://desk.example/0", status=404)
+    result = invoke_summarize()
+    assert result.exit_code == 1
+    assert result.stderr.startswith("Error: https://desk.example/0: ")
+    assert "HTTP 404" in result.stderr
+    assert "# Summary of 1 article\n" in result.stdout and "Port 1 attacked" in result.stdout
+
+
+@responses.activate
+def test_a_feed_without_items_is_one_clear_error() -> None:
+    empty = '<?xml version="1.0"?><rss version="2.0"><channel><title>Desk</title></channel></rss>'
+    responses.get(SUMMARIZE_FEED, body=empty, content_type="application/rss+xml")
+    result = invoke_summarize()
+    assert result.exit_code == 1 and result.stdout == ""
+    assert (
+        result.stderr == f"Error: {SUMMARIZE_FEED}: the feed lists no items; nothing to summarize\n"
+    )
+
+
+def test_summarize_help_says_how_many_feed_items() -> None:
+    from click.testing import CliRunner
+
+    from briefer.cli import cli
+
+    shown = " ".join(CliRunner().invoke(cli, ["summarize", "--help"]).stdout.split())
+    assert "--feed-items N" in shown
+    assert (
+        "A feed URL stands for its N newest items (by date, undated last). [default: 10;" in shown
+    )
+
+
+@responses.activate
+def test_brief_reads_a_page_it_sniffed_as_summarize_does(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from briefer.cli import cli
+
+    url = "https://desk.example/report.pdf"
+    responses.get(url, body=b"%PDF-1.7 binary", content_type="application/pdf")
+    args = ["brief", url, "-d", str(tmp_path / "b"), "--cache", str(tmp_path / "s.db")]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[0] == (
+        f"Error: {url}: the server sent application/pdf, not a text or HTML page"
+    )
+    assert len(responses.calls) == 1  # sniffed once, not downloaded again

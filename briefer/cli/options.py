@@ -9,6 +9,7 @@ from typing import Any
 import click
 
 from ..declarations import BRIEF, CONCERNS, SETTINGS, Setting
+from ..declarations import FETCH as FETCH  # summarize's --feed-items is a fetch option
 
 # Options that are no setting say where they belong; these groups come first in --help.
 OUTPUT = "Output"

@@ -20,7 +20,7 @@ from .app import (
     print_mode,
     resolve_settings,
 )
-from .options import OUTPUT, GroupedCommand, GroupedOption, settings_options
+from .options import FETCH, OUTPUT, GroupedCommand, GroupedOption, settings_options
 
 
 @cli.command(cls=GroupedCommand)
@@ -43,6 +43,16 @@ from .options import OUTPUT, GroupedCommand, GroupedOption, settings_options
     group=OUTPUT,
     help="Output format [default: from the -o file's extension, else md]; pdf needs -o.",
 )
+@click.option(
+    "--feed-items",
+    type=click.IntRange(1),
+    default=briefer.DEFAULT_FEED_ITEMS,
+    show_default=True,
+    metavar="N",
+    cls=GroupedOption,
+    group=FETCH,
+    help="A feed URL stands for its N newest items (by date, undated last).",
+)
 @settings_options()
 @click.pass_obj
 @handle_errors
@@ -52,13 +62,16 @@ def summarize(
     sources: tuple[str, ...],
     output: Path | None,
     fmt: str | None,
+    feed_items: int,
     **options: Any,
 ) -> None:
     """Summarize articles: key points and risks, each with its evidence quote.
 
     SOURCES are files (.txt, .md, .html), directories (read recursively), http(s)
-    URLs, or - for standard input. Inputs that fail are reported on stderr and the
-    others are still summarized; the exit code is then 1.
+    URLs of pages or feeds, or - for standard input. A feed (RSS, Atom, JSON Feed)
+    stands for its newest items (--feed-items), each read as `briefer brief` reads it;
+    nothing is remembered, so a second run summarizes them again. Inputs that fail are
+    reported on stderr and the others are still summarized; the exit code is then 1.
 
     With no endpoint configured the offline extractive engine runs. Set OPENAI_API_KEY
     (OpenAI) or --base-url (any OpenAI-compatible server) to use an LLM.
@@ -67,6 +80,7 @@ def summarize(
     Examples:
       briefer summarize seeds/000_1786c7b9cbb94b69.txt
       briefer summarize notes/ https://example.org/story.html -o brief.md
+      briefer summarize https://example.org/feed.xml --feed-items 5
       briefer summarize seeds/ -o summary.pdf          # the format follows the extension
       curl -s https://example.org/a.html | briefer summarize - --format json
       briefer summarize seeds/ --base-url http://127.0.0.1:8080/v1 --model local
@@ -80,7 +94,7 @@ def summarize(
         raise click.UsageError("a PDF is binary: write it to a file, e.g. -o summary.pdf")
     settings = resolve_settings(state, options)
     if settings.dry_run:
-        plan = briefer.dry_run(sources, settings)
+        plan = briefer.dry_run(sources, settings, feed_items=feed_items)
         for failure in plan.failures:
             error(f"{failure.source}: {failure.reason}")
         print_dry_run(plan)
@@ -93,7 +107,7 @@ def summarize(
             raise click.exceptions.Exit(briefer.EXIT_ERROR)
         return
     if settings.batch_export is not None:
-        exported, failures = briefer.export_batch(sources, settings)
+        exported, failures = briefer.export_batch(sources, settings, feed_items=feed_items)
         if exported is not None:
             click.echo(flags(exported.message))
             return
@@ -102,7 +116,7 @@ def summarize(
         raise click.exceptions.Exit(briefer.EXIT_ERROR)
     bar = Bar(state)
     try:
-        run = briefer.summarize(sources, settings, progress=bar)
+        run = briefer.summarize(sources, settings, progress=bar, feed_items=feed_items)
     finally:
         bar.close()
     for failure in run.failures:
