@@ -19,18 +19,79 @@ if TYPE_CHECKING:
 
 SCHEMA_VERSION = "1.0"
 FORMATS = ("md", "json", "html", "pdf")
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|~&])")
-_LINE_START_MARK = re.compile(r"^(\s*)([#+=-])")
+# Characters that are markup wherever they stand: an escape (\\), links and images ([ ]),
+# HTML and autolinks (< >, both, so that no tag is left whole in the text), table cells (|)
+# and GFM strikethrough (~), which would show a claim as retracted.
+_MD_ALWAYS = re.compile(r"([\\\[\]<>|~])")
+# An entity or character reference (&amp;, &#60;) would show as the character it names.
+_MD_ENTITY = re.compile(r"&(?=#[0-9]{1,7};|#[xX][0-9a-fA-F]{1,6};|[A-Za-z][A-Za-z0-9]{1,31};)")
+_MD_EMPHASIS = re.compile(r"\*+|_+")
+_BACKTICKS = re.compile(r"`+")
+# A value may land at the start of a line: keep it from becoming a heading, a list, a quote
+# or a setext underline (ordered-list numbers are handled below).
+_LINE_START_MARK = re.compile(r"^(\s*)([#+=>-])")
 _LINE_START_NUMBER = re.compile(r"^(\s*\d+)([.)])")
 
 
 def md_escape(value: Any) -> str:
-    """Escape text for Markdown so that untrusted text renders as the same text, never markup."""
+    """Escape text for Markdown so that untrusted text renders as the same text, never as a
+    link, HTML, a heading, a list or a table cell, with a backslash only where one is needed.
+
+    Backticks that all pair up into code spans stay code spans (the writer marked code; its
+    text is shown literally); otherwise every backtick is escaped, so that a lone one (don`t)
+    cannot pair with one of another value on the same line.
+    """
     text = " ".join(str(value).split())
-    text = _MD_SPECIAL.sub(r"\\\1", text)
-    # A value may land at the start of a line: keep it from becoming a heading or a list.
-    text = _LINE_START_MARK.sub(r"\1\\\2", text)
-    return _LINE_START_NUMBER.sub(r"\1\\\2", text)
+    out = []
+    end = 0
+    for start, stop in _code_spans(text):
+        out.append(_escape_text(text, end, start))
+        out.append(text[start:stop])
+        end = stop
+    out.append(_escape_text(text, end, len(text)))
+    escaped = "".join(out)
+    escaped = _LINE_START_MARK.sub(r"\1\\\2", escaped)
+    return _LINE_START_NUMBER.sub(r"\1\\\2", escaped)
+
+
+def _code_spans(text: str) -> list[tuple[int, int]]:
+    """Where CommonMark reads code spans (a backtick run up to the next run of its length),
+    when every backtick run of the text is part of one, none holding a pipe (a table would
+    still split there). Otherwise none: the backticks are then text, and escaped."""
+    runs = [(m.start(), m.end()) for m in _BACKTICKS.finditer(text)]
+    spans = []
+    i = 0
+    while i < len(runs):
+        start, stop = runs[i]
+        partner = next(
+            (j for j in range(i + 1, len(runs)) if runs[j][1] - runs[j][0] == stop - start), None
+        )
+        if partner is None or "|" in text[start : runs[partner][1]]:
+            return []
+        spans.append((start, runs[partner][1]))
+        i = partner + 1
+    return spans
+
+
+def _escape_text(text: str, start: int, stop: int) -> str:
+    """Markdown-escape ``text[start:stop]``, text outside code spans."""
+    part = text[start:stop]
+    part = _MD_ALWAYS.sub(r"\\\1", part)
+    part = _MD_ENTITY.sub(r"\\&", part)
+    part = part.replace("`", "\\`")
+
+    def emphasis(match: re.Match[str]) -> str:
+        # A run between two letters or digits (snake_case) or between two spaces (3 * 4)
+        # can neither open nor close emphasis; the value's edges count as neither, since
+        # a template puts other text there.
+        before = match.string[match.start() - 1] if match.start() else ""
+        after = match.string[match.end()] if match.end() < len(match.string) else ""
+        inert_underscore = match.group()[0] == "_" and before.isalnum() and after.isalnum()
+        if inert_underscore or (before == " " and after == " "):
+            return match.group()
+        return "".join("\\" + c for c in match.group())
+
+    return _MD_EMPHASIS.sub(emphasis, part)
 
 
 def md_code(value: Any) -> str:

@@ -256,7 +256,7 @@ def test_prompts_can_be_overridden_from_a_folder(
     )
     assert result.exit_code == 0, result.stderr
     assert fake_llm.requests[0]["messages"][0]["content"] == "Be brief. At most 3 points.\n"
-    assert "prompts chunk\\_findings@7-local" in result.stdout
+    assert "prompts chunk_findings@7-local" in result.stdout
 
 
 def test_a_prompt_with_an_unknown_variable_fails_loudly(
@@ -319,7 +319,7 @@ def test_the_structured_output_mode_is_on_stderr_and_no_cache_keeps_it(
     first = runner.invoke(cli, [*args, "--cache", cache, "--no-cache"])
     assert first.exit_code == 0, first.stderr
     assert "Structured output: json_object (detected)\n" in first.stderr
-    assert "structured output json\\_object (detected)" in first.stdout
+    assert "structured output json_object (detected)" in first.stdout
     fake_llm.requests.clear()
     second = runner.invoke(cli, [*args, "--cache", cache, "--no-cache"])
     assert "Structured output: json_object (remembered)" in second.stderr

@@ -275,7 +275,7 @@ def test_usage_and_cost_are_reported(fake_llm: FakeLLM, settings: Settings) -> N
     assert result.usage.prompt_tokens == 100 and result.usage.completion_tokens == 20
     assert result.usage.cost == pytest.approx((100 * 1.0 + 20 * 2.0) / 1e6)
     md = briefer.render(result, "md")
-    assert "model fake-model, prompts chunk\\_findings@2" in md
+    assert "model fake-model, prompts chunk_findings@2" in md
     assert "1 request(s), 0 cached chunk(s), 120 tokens, cost $0.0001" in md
     data = json.loads(briefer.render(result, "json"))
     assert data["usage"]["calls"] == 1 and data["engine"]["prompts"] == ["chunk_findings@2"]

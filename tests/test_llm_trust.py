@@ -302,7 +302,7 @@ def test_the_mode_is_remembered_even_with_no_cache_and_shown_in_the_footer(
     fake_llm.reject_json_schema = True
     first = run(settings.with_(use_cache=False))
     assert first.engine.structured_output == "json_object (detected)"
-    assert "structured output json\\_object (detected)" in briefer.render(first, "md")
+    assert "structured output json_object (detected)" in briefer.render(first, "md")
     fake_llm.requests.clear()
     second = run(settings.with_(use_cache=False))
     assert [r["response_format"]["type"] for r in fake_llm.requests] == ["json_object"]
@@ -668,8 +668,7 @@ def test_the_footer_names_the_mode_when_only_the_summary_call_was_sent(
     assert again.brief is not None
     assert again.brief.engine.structured_output == "json_schema (remembered)"
     assert (
-        "structured output json\\_schema (remembered)"
-        in (tmp_path / "b2" / "latest.md").read_text()
+        "structured output json_schema (remembered)" in (tmp_path / "b2" / "latest.md").read_text()
     )
 
 
