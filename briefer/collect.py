@@ -248,10 +248,17 @@ def read_url(
         raise SourceError(label, "the feed lists no items; nothing to summarize")
     newest = sorted(found, key=newest_first)[:feed_items]
     failures: list[Failure] = []
-    read = read_all(
-        newest, BriefConfig(sources=(spec,)), limits, failures=failures, session=session
-    )
-    return [article for _, article in read], failures
+    notes: dict[str, str] = {}
+    config = BriefConfig(sources=(spec,))
+    read = read_all(newest, config, limits, failures=failures, session=session, notes=notes)
+    articles = [
+        # A summary has no source list to carry the note: the article's warning does.
+        replace(article, extraction_note=article.extraction_note or notes[cand.key])
+        if cand.key in notes
+        else article
+        for cand, article in read
+    ]
+    return articles, failures
 
 
 def read_candidate(

@@ -322,3 +322,16 @@ def test_brief_reads_a_page_it_sniffed_as_summarize_does(tmp_path: Path) -> None
         f"Error: {url}: the server sent application/pdf, not a text or HTML page"
     )
     assert len(responses.calls) == 1  # sniffed once, not downloaded again
+
+
+@responses.activate
+def test_an_item_read_from_the_feeds_text_says_so_in_the_summary() -> None:
+    lines = "".join(f"Port {n} closed after the attack, the operator said. " for n in range(8))
+    body = desk_feed(1).replace(PORT.format(where="Harbour0") * 12, lines)
+    responses.get(SUMMARIZE_FEED, body=body, content_type="application/rss+xml")
+    responses.get("https://desk.example/0", status=404)
+    result = invoke_summarize()
+    assert result.exit_code == 0, result.stderr
+    warning = "- **Warning:** the page could not be downloaded (the server answered HTTP 404"
+    assert warning in result.stdout
+    assert "; the feed's summary was used\n" in result.stdout
