@@ -6,6 +6,7 @@ import pytest
 
 from tests.eval import score
 from tests.eval.score import load_labels, overlaps, totals
+from tests.eval.train_risk import HELD_OUT
 
 
 def test_the_set_is_what_its_readme_promises() -> None:
@@ -13,7 +14,7 @@ def test_the_set_is_what_its_readme_promises() -> None:
     assert len(labels) >= 40
     assert sum(label.language != "en" for label in labels) >= 10
     assert sum(label.no_risk for label in labels) >= 10
-    assert {label.split for label in labels} == {"tune", "holdout", "fresh", "confirm"}
+    assert {label.split for label in labels} == {"tune", "holdout", "fresh", "confirm", "test"}
     for label in labels:
         assert 3 <= len(label.facts) <= 6, label.stem
         assert (score.PAGES / f"{label.stem}.html").is_file(), label.stem
@@ -41,14 +42,12 @@ def offline_scores() -> list[score.PageScore]:
     return score.evaluate(load_labels())
 
 
-# Measured when the rules last changed (make eval): all pages precision 0.70. Key-fact recall on the
-# development pages (tune, holdout, fresh) 0.43 since the extractive engine weighs fact cues
-# (figures up; questions, quotes, headings down) and counts shared words by their rarity; the
-# confirm pages measure that change afterwards.
-# These floors catch a regression; the targets themselves hold on the tune pages only (README).
-PRECISION_FLOOR_ALL_PAGES = 0.65
-FACT_RECALL_FLOOR = 0.42
-DEVELOPMENT_SPLITS = ("tune", "holdout", "fresh")
+# Measured with the fitted risk model (make eval): precision 1.00 on every split, 14 risks listed
+# over 156 pages; key-fact recall 0.42 on all pages. The development pages (every split but
+# "test") are the ones the model was fitted on, so their precision is in-sample; the "test" pages
+# were labelled blind after the model was settled and never fitted on. These floors catch a
+# regression; the figures a reader should trust are the cross-validated ones (README).
+FACT_RECALL_FLOOR = 0.40
 
 
 def test_offline_engine_holds_its_figures(offline_scores: list[score.PageScore]) -> None:
@@ -56,18 +55,17 @@ def test_offline_engine_holds_its_figures(offline_scores: list[score.PageScore])
     assert everything.failed == 0
     assert everything.no_risk_share >= score.TARGET_NO_RISK_SHARE
     assert everything.language_accuracy >= score.TARGET_LANGUAGE_ACCURACY
-    assert everything.risk_precision >= PRECISION_FLOOR_ALL_PAGES
-    development = totals([s for s in offline_scores if s.split in DEVELOPMENT_SPLITS])
-    assert development.fact_recall >= FACT_RECALL_FLOOR
-    tune = totals([s for s in offline_scores if s.split == "tune"])
-    assert tune.risk_precision >= score.TARGET_RISK_PRECISION
+    assert everything.risk_precision >= score.TARGET_RISK_PRECISION
+    assert everything.fact_recall >= FACT_RECALL_FLOOR
+    assert everything.risks_emitted >= 10  # precision is not bought by listing nothing
 
 
-def test_pages_never_tuned_on_list_no_false_risk_on_no_risk_articles(
-    offline_scores: list[score.PageScore],
-) -> None:
-    unseen = totals([s for s in offline_scores if s.split != "tune"])
+def test_pages_never_fitted_on_hold_the_targets(offline_scores: list[score.PageScore]) -> None:
+    unseen = totals([s for s in offline_scores if s.split in HELD_OUT])
+    assert unseen.pages >= 40
     assert unseen.no_risk_share >= score.TARGET_NO_RISK_SHARE
+    assert unseen.risk_precision >= score.TARGET_RISK_PRECISION
+    assert unseen.language_accuracy >= score.TARGET_LANGUAGE_ACCURACY
 
 
 def test_the_shipped_risk_model_is_what_the_labels_give() -> None:

@@ -162,7 +162,7 @@ class ExtractiveEngine:
 
     info = EngineInfo(
         name="extractive",
-        description="ranked article sentences and rule-based risks, offline, no model",
+        description="ranked sentences and rule-based risks listed when sure; offline, no LLM",
     )
 
     def __init__(self, settings: Settings, rules: RuleBook | None = None) -> None:

@@ -299,7 +299,7 @@ def report(scores: Sequence[PageScore]) -> str:
     )
     groups = [
         (split, [s for s in scores if s.split == split])
-        for split in ("tune", "holdout", "fresh", "confirm")
+        for split in ("tune", "holdout", "fresh", "confirm", "test")
     ]
     groups.append(("all", list(scores)))
     languages = sorted({s.language for s in scores}, key=lambda code: (code != "en", code))
@@ -326,7 +326,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         description="Score briefer against the hand-labelled pages in tests/eval/.",
     )
     parser.add_argument(
-        "--split", choices=["tune", "holdout", "fresh", "confirm", "all"], default="all"
+        "--split", choices=["tune", "holdout", "fresh", "confirm", "test", "all"], default="all"
     )
     parser.add_argument("--page", action="append", default=[], help="only this page stem")
     parser.add_argument("--base-url", help="score an OpenAI-compatible endpoint instead")
@@ -364,7 +364,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                         split: asdict(
                             totals([s for s in scores if split == "all" or s.split == split])
                         )
-                        for split in ("tune", "holdout", "fresh", "confirm", "all")
+                        for split in ("tune", "holdout", "fresh", "confirm", "test", "all")
                     },
                 },
                 indent=2,
