@@ -422,9 +422,15 @@ def _close(text: str, start: int, end: int) -> bool:
 
 
 def _distinct(found: Sequence[str]) -> list[str]:
+    """Each phrase once, the first way it was written: case, spacing and a plural "s" aside
+    ("drone" and "drones", "air defense system" and "air defense systems")."""
     seen: dict[str, str] = {}
     for f in found:
-        seen.setdefault(" ".join(f.lower().split()), f)
+        key = " ".join(f.lower().split())
+        singular = key[:-1] if key.endswith("s") and len(key) > 3 else key
+        if key in seen or singular in seen or key + "s" in seen:
+            continue
+        seen[key] = f
     return list(seen.values())
 
 

@@ -382,3 +382,10 @@ def test_sanctions_are_a_risk_where_they_hit_an_energy_industry(engine: Extracti
     assert risks(engine, "Die Regierung wird neue Sanktionen verhängen.", language="de") == []
     hit = "New sanctions on the oil industry will cut its exports."
     assert categories(engine, hit) == ["economic"]
+
+
+def test_a_cue_in_singular_and_plural_is_named_once(permissive: ExtractiveEngine) -> None:
+    text = "An attack drone hit the depot on Monday, and more attack drones struck the port."
+    (risk,) = [r for r in risks(permissive, text) if r.title == "Arms and drone transfers"]
+    named = [c.lower() for c in risk.cues]
+    assert len([c for c in named if c.startswith("attack drone")]) == 1, risk.cues
