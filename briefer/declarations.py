@@ -157,7 +157,8 @@ SETTINGS: tuple[Setting, ...] = (
        kind="float", low=0, high=1, low_open=True, section="summary",
        default=d.DEFAULT_FUZZY_THRESHOLD),
     _s("risk_confidence", SUMMARY, "How sure the offline engine must be to list a risk, 0 to 1: "
-       "lower lists more risks and more false ones (README, Evaluation).", kind="float", low=0,
+       "lower lists more risks and more false ones (see the README on trusting offline "
+       "findings).", kind="float", low=0,
        high=1, low_open=True, flags=("--risk-confidence",), section="summary",
        shown_default="the shipped model's threshold"),
     _s("rules", SUMMARY, "TOML file of extra risk rules (repeatable); see "
