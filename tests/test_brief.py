@@ -336,6 +336,12 @@ def test_quiet_run_with_a_log_file(tmp_path: Path) -> None:
     text = log.read_text()
     assert "INFO briefer.daily: window " in text
     assert "INFO briefer: brief finished: Wrote " in text
+    # A cron job's log is where its user reads the outcome: it names flags, as stdout does.
+    again = CliRunner().invoke(cli, args)
+    assert again.exit_code == 0
+    last = log.read_text().splitlines()[-1]
+    assert "Nothing new to brief" in last and "Use --all " in last, last
+    assert "include_seen" not in last
 
 
 @responses.activate

@@ -79,6 +79,10 @@ def test_a_brief_of_several_stories_has_only_tight_lists(tmp_path: Path) -> None
     tokens = PARSER.parse(md)
     ordered = [t for t in tokens if t.type == "ordered_list_open"]
     assert len(ordered) == 1  # the sources: one list, numbered from 1
+    start = tokens.index(ordered[0])
+    end = next(i for i, t in enumerate(tokens) if i > start and t.type == "ordered_list_close")
+    items = [t for t in tokens[start:end] if t.type == "list_item_open"]
+    assert len(items) == len(names)  # one item per source, not run together on one line
 
 
 def test_summary_lists_are_tight_when_a_key_point_quotes_its_evidence() -> None:

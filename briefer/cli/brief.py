@@ -160,6 +160,6 @@ def brief(
         click.echo(flags(result.message), err=True)
     elif not state.quiet:
         click.echo(flags(result.message))
-    log.info("brief finished: %s", result.message)
+    log.info("brief finished: %s", flags(result.message))
     if result.exit_code:
         raise click.exceptions.Exit(result.exit_code)
