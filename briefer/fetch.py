@@ -80,8 +80,8 @@ def check_address(url: str, label: str) -> None:
             raise SourceError(
                 label,
                 f"{host} is a {_kind(address)} address ({address}); to fetch from this machine "
-                "or a private network, pass the allow_private setting or set "
-                "allow_private = true (in the source's [[source]], or in [fetch])",
+                "or a private network, use the allow_private setting (allow_private = true in "
+                "the source's [[source]] or in [fetch])",
             )
 
 

@@ -194,7 +194,7 @@ def test_a_source_allowed_private_is_fetched_and_another_is_refused(tmp_path: Pa
     assert result.exit_code == 3, result.stderr
     assert result.stderr.splitlines()[0] == (
         "Error: http://other.internal/feed.xml: other.internal is a private address "
-        "(10.20.30.40); to fetch from this machine or a private network, pass --allow-private "
-        "or set allow_private = true (in the source's [[source]], or in [fetch])"
+        "(10.20.30.40); to fetch from this machine or a private network, use --allow-private "
+        "(allow_private = true in the source's [[source]] or in [fetch])"
     )
     assert "1 article(s) in 1 story; 1 input(s) failed." in result.stdout

@@ -117,7 +117,7 @@ def test_entity_declaration_outside_a_doctype_is_refused() -> None:
 def test_private_addresses_are_refused_unless_allowed(url: str, kind: str) -> None:
     with pytest.raises(SourceError, match=f"is a {kind} address") as err:
         load(expand(url)[0], FetchLimits())
-    assert "pass the allow_private setting" in err.value.reason
+    assert "use the allow_private setting" in err.value.reason
 
 
 @responses.activate
