@@ -12,7 +12,7 @@ BENCH_STAMP  = $(BENCH_VENV)/.installed
 DEBIAN_PACKAGES ?= libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core \
 	fonts-dejavu-extra fonts-droid-fallback
 
-.PHONY: demo test eval bench lint clean system-deps preview settings-table
+.PHONY: demo test eval bench lint clean system-deps preview settings-table check-model
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import venv, ensurepip' 2>/dev/null || $(MAKE) --no-print-directory system-deps DEBIAN_PACKAGES="python3-venv $(DEBIAN_PACKAGES)"
@@ -43,6 +43,11 @@ test: $(STAMP)
 ## eval: score the offline engine on the hand-labelled pages in tests/eval (ARGS="--split holdout", "--base-url URL")
 eval: $(STAMP)
 	$(BIN)/python -m tests.eval.score $(ARGS)
+
+## check-model: refit the offline risk model (cross-validation included, about a minute) and fail
+## if briefer/data/risk_model.json is not what the labelled pages give
+check-model: $(STAMP)
+	$(BIN)/python -m tests.eval.train_risk --check
 
 ## lint: ruff and mypy (strict)
 lint: $(STAMP)

@@ -158,7 +158,7 @@ SETTINGS: tuple[Setting, ...] = (
        default=d.DEFAULT_FUZZY_THRESHOLD),
     _s("risk_confidence", SUMMARY, "How sure the offline engine must be to list a risk, 0 to 1: "
        "lower lists more risks and more false ones (see the README on trusting offline "
-       "findings).", kind="float", low=0,
+       "findings); four corroborating cues list one at any setting.", kind="float", low=0,
        high=1, low_open=True, flags=("--risk-confidence",), section="summary",
        shown_default="the shipped model's threshold"),
     _s("rules", SUMMARY, "TOML file of extra risk rules (repeatable); see "

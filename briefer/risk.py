@@ -121,9 +121,9 @@ def _listed(rule: Rule, candidate: Candidate, model: RiskModel, now: set[int]) -
 
     A built-in rule's candidate is when the model is sure enough, or when its cues corroborate
     each other so much (four distinct cues, a strong phrase counting two) that the rule stands
-    on its own. A rule from the user's own file keeps the documented rule instead (the model
-    was fitted on the built-in rules): two distinct cues or a strong phrase, in a sentence
-    that, or whose neighbour, speaks of now.
+    on its own. A rule from the user's own file keeps the documented test instead (the model
+    was fitted on the built-in rules): a strong phrase, or three distinct cues, or two in a
+    sentence that, or whose neighbour, speaks of now.
     """
     if not rule.user:
         return candidate.probability >= model.threshold or candidate.strength >= STANDALONE_STRENGTH
@@ -191,7 +191,8 @@ def candidates(
         counted = _counted_cues(text, hits, titles, negations)
         for index, cues in counted.items():
             rule = rules.rules[index]
-            features = document.features(rule, position, cues, hits, here, kinds, len(counted))
+            others = sum(1 for i in counted if i != index and i in document.builtin)
+            features = document.features(rule, position, cues, hits, here, kinds, others)
             strength = _strength(rule, cues)
             found.append(
                 Candidate(index, position, strength, tuple(hit for _, hit in cues), features)
@@ -208,6 +209,7 @@ class _Document:
     topic_sentences: dict[str, int]  # category -> sentences with a cue of it
     headline_topics: frozenset[str]
     categories: tuple[str, ...]  # rule index -> category
+    builtin: frozenset[int]  # the rules the model was fitted with: what the topic counts read
 
     @classmethod
     def of(
@@ -217,17 +219,24 @@ class _Document:
         per_sentence: dict[int, list[_Hit]],
         rules: RuleSet,
     ) -> _Document:
+        # Only the built-in rules count here: the model was fitted with them, and a user's rule
+        # must not move the built-in findings' probabilities.
         categories = tuple(r.category for r in rules.rules)
+        builtin = frozenset(i for i, r in enumerate(rules.rules) if not r.user)
         topics: dict[str, int] = {}
         for hits in per_sentence.values():
-            for category in _topics(hits, categories):
+            for category in _topics(hits, categories, builtin):
                 topics[category] = topics.get(category, 0) + 1
         headline: set[str] = set()
         if article.title:
             for match in rules.pattern.finditer(article.title):
                 _, roles = rules.roles[match.lastgroup or ""]
-                headline.update(categories[int(r[1])] for r in roles if r[0] in _CUE_KINDS)
-        return cls(article.text, sentences, topics, frozenset(headline), categories)
+                headline.update(
+                    categories[int(r[1])]
+                    for r in roles
+                    if r[0] in _CUE_KINDS and int(r[1]) in builtin
+                )
+        return cls(article.text, sentences, topics, frozenset(headline), categories, builtin)
 
     def features(
         self,
@@ -237,7 +246,7 @@ class _Document:
         hits: Sequence[_Hit],
         here: set[str],
         kinds: dict[int, set[str]],
-        rules_here: int,
+        other_rules: int,
     ) -> dict[str, float]:
         segment = self.sentences[position]
         sentence = self.text[segment.start : segment.end]
@@ -268,7 +277,7 @@ class _Document:
             "lead": float(position < LEAD_SENTENCES),
             "position": position / max(1, len(self.sentences)),
             "length_log": math.log(words),
-            "other_topics": float(rules_here - 1),
+            "other_topics": float(other_rules),
             f"category_{rule.category}": 1.0,
         }
         for level, name in LIKELIHOOD_FEATURES.items():
@@ -276,8 +285,14 @@ class _Document:
         return out
 
 
-def _topics(hits: Sequence[_Hit], categories: Sequence[str]) -> set[str]:
-    return {categories[int(r[1])] for h in hits for r in h.roles if r[0] in _CUE_KINDS}
+def _topics(hits: Sequence[_Hit], categories: Sequence[str], rules: frozenset[int]) -> set[str]:
+    """The categories of ``rules`` whose cues are among ``hits``."""
+    return {
+        categories[int(r[1])]
+        for h in hits
+        for r in h.roles
+        if r[0] in _CUE_KINDS and int(r[1]) in rules
+    }
 
 
 def _hits_by_sentence(
@@ -490,7 +505,7 @@ def _risk(
         span=Span(best.start, best.end),
         verified=True,
         cues=tuple(all_cues),
-        score=round(best_candidate.probability, 4) if not rule.user else float(len(all_cues)),
+        score=round(best_candidate.probability, 4),
     )
 
 

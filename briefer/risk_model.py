@@ -14,8 +14,9 @@ the article's words themselves, so the model is the same for every language with
 
 The weights are fitted on the hand-labelled evaluation set (``tests/eval``) by
 ``python -m tests.eval.train_risk`` and shipped in ``briefer/data/risk_model.json`` together
-with the threshold, the pages they were fitted on and the cross-validated figures. A finding is
-listed when its probability reaches the threshold.
+with the threshold, the pages they were fitted on and the cross-validated figures. A candidate
+is listed when its probability reaches the threshold, or when four distinct cues corroborate
+each other (``briefer.risk``); a user's own rules are not weighed by the model.
 """
 
 from __future__ import annotations
@@ -86,16 +87,25 @@ class RiskModel:
 
 
 def model_from(data: Mapping[str, Any], where: str) -> RiskModel:
-    """A model from its JSON form; a wrong file is a clear error, not a silent zero."""
+    """A model from its JSON form; a wrong file is a clear error, never a silent zero."""
+    missing = [k for k in ("weights", "bias", "threshold") if k not in data]
+    if missing:
+        raise ConfigError(f"{where}: missing {', '.join(missing)}; reinstall briefer")
     try:
         weights = {str(k): float(v) for k, v in dict(data["weights"]).items()}
         bias = float(data["bias"])
         threshold = float(data["threshold"])
-    except (KeyError, TypeError, ValueError) as exc:
+    except (TypeError, ValueError) as exc:
         raise ConfigError(f"{where}: not a risk model ({exc}); reinstall briefer") from None
-    unknown = set(weights) - set(feature_names())
-    if unknown:
-        raise ConfigError(f"{where}: unknown features {sorted(unknown)}; reinstall briefer")
+    names = set(feature_names())
+    if set(weights) != names:
+        unknown, absent = sorted(set(weights) - names), sorted(names - set(weights))
+        raise ConfigError(
+            f"{where}: its features do not match this version's (unknown {unknown}, missing "
+            f"{absent}); refit it with python -m tests.eval.train_risk, or reinstall briefer"
+        )
+    if not all(math.isfinite(v) for v in (bias, threshold, *weights.values())):
+        raise ConfigError(f"{where}: holds a value that is not a finite number; reinstall briefer")
     if not 0.0 < threshold < 1.0:
         raise ConfigError(f"{where}: threshold must be between 0 and 1, got {threshold}")
     return RiskModel(weights, bias, threshold)
@@ -105,9 +115,13 @@ def model_from(data: Mapping[str, Any], where: str) -> RiskModel:
 def builtin_model() -> RiskModel:
     """The shipped model (read once)."""
     where = f"built-in {MODEL_FILE}"
-    raw = (resources.files("briefer") / "data" / MODEL_FILE).read_text(encoding="utf-8")
     try:
+        raw = (resources.files("briefer") / "data" / MODEL_FILE).read_text(encoding="utf-8")
         data = json.loads(raw)
+    except OSError as exc:  # pragma: no cover - a broken install
+        raise ConfigError(f"{where}: cannot be read ({exc}); reinstall briefer") from None
     except json.JSONDecodeError as exc:  # pragma: no cover - a broken install
         raise ConfigError(f"{where}: not valid JSON ({exc}); reinstall briefer") from None
+    if not isinstance(data, dict):  # pragma: no cover - a broken install
+        raise ConfigError(f"{where}: not a risk model; reinstall briefer")
     return model_from(data, where)

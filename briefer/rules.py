@@ -49,8 +49,9 @@ _RULE_KEYS = {"id", "category", "title", "severity", "cues", "requires", "strong
 class Rule:
     """One kind of risk and the cues that point to it.
 
-    A sentence is evidence when it holds one ``strong`` phrase, or two distinct ``cues`` and
-    ``requires`` phrases with at least one of each kind when ``requires`` is not empty.
+    A sentence with a counted cue is a candidate. Its cues corroborate each other when it holds
+    one ``strong`` phrase, or two distinct ``cues`` and ``requires`` phrases with at least one of
+    each kind when ``requires`` is not empty; whether it is listed is ``briefer.risk``'s call.
     """
 
     id: str

@@ -60,11 +60,14 @@ def test_offline_engine_holds_its_figures(offline_scores: list[score.PageScore])
     assert everything.risks_emitted >= 10  # precision is not bought by listing nothing
 
 
-def test_pages_never_fitted_on_hold_the_targets(offline_scores: list[score.PageScore]) -> None:
+def test_pages_never_fitted_on_list_no_risk_on_no_risk_articles(
+    offline_scores: list[score.PageScore],
+) -> None:
+    # Their risk precision is reported (make eval), not held here: it rests on a handful of
+    # findings, and a floor on it would invite tuning against the pages kept for checking.
     unseen = totals([s for s in offline_scores if s.split in HELD_OUT])
     assert unseen.pages >= 40
     assert unseen.no_risk_share >= score.TARGET_NO_RISK_SHARE
-    assert unseen.risk_precision >= score.TARGET_RISK_PRECISION
     assert unseen.language_accuracy >= score.TARGET_LANGUAGE_ACCURACY
 
 

@@ -155,20 +155,23 @@ def test_a_sentence_after_a_dated_past_event_shares_its_time(engine: ExtractiveE
         "the president ordered a cruise missile strike against a factory."
     )
     assert risks(engine, text, published="2017-01-13") == []
+    assert counted(engine, text, published="2017-01-13") == []
     # A new paragraph starts afresh, and a marker of now keeps a dated sentence current.
     current = (
         "In 1998, agents bombed two embassies.\nTroops still fire missiles at the border every "
         "night, and the war will go on."
     )
-    assert "military" in categories(engine, current, published="2017-01-13")
+    assert "military" in counted(engine, current, published="2017-01-13")
 
 
 def test_no_threat_and_ruled_out_are_not_risks(engine: ExtractiveEngine) -> None:
     assert risks(engine, "Officials said there was no threat of a terror attack this week.") == []
     assert risks(engine, "A military offensive was ruled out by the government on Monday.") == []
     assert risks(engine, "The ministry said the virus poses no health threat to residents.") == []
+    negated = "Officials said there was no threat of a terror attack this week."
+    assert "terrorism" not in counted(engine, negated)
     warned = "The ministry warned of a growing threat of a terror attack this week."
-    assert categories(engine, warned) == ["terrorism"]
+    assert "terrorism" in counted(engine, warned)
 
 
 def test_fiction_is_not_a_risk(engine: ExtractiveEngine) -> None:
@@ -389,3 +392,57 @@ def test_a_cue_in_singular_and_plural_is_named_once(permissive: ExtractiveEngine
     (risk,) = [r for r in risks(permissive, text) if r.title == "Arms and drone transfers"]
     named = [c.lower() for c in risk.cues]
     assert len([c for c in named if c.startswith("attack drone")]) == 1, risk.cues
+
+
+def test_a_users_rule_does_not_move_the_built_in_findings(tmp_path: Path) -> None:
+    """The model was fitted with the built-in rules: a user's rule that shares their cues (or
+    adds a category) leaves the built-in candidates' probabilities and findings as they were."""
+    mine = tmp_path / "mine.toml"
+    mine.write_text(
+        '[categories]\nspace = "Space"\n\n'
+        '[[rule]]\nid = "space"\ncategory = "space"\ntitle = "Space race"\n'
+        'cues = ["Iran*", "Russia*", "drone*"]\n\n'
+        '[[rule]]\nid = "mil"\ncategory = "military"\ntitle = "Never listed"\n'
+        'requires = ["zeppelin"]\ncues = ["war", "troops", "factory"]\n',
+        encoding="utf-8",
+    )
+    from .conftest import SEED
+
+    text = SEED.read_text(encoding="utf-8")
+    plain = ExtractiveEngine(Settings(max_risks=20))
+    extended = ExtractiveEngine(Settings(max_risks=20, rules=(mine,)))
+
+    def builtin(engine: ExtractiveEngine) -> dict[tuple[str, int], float]:
+        rules = engine.rules.get("en")
+        assert rules is not None
+        return {
+            (rules.rules[c.rule].id, c.position): round(engine.model.probability(c.features), 9)
+            for c in candidates_of(engine, text)
+            if not rules.rules[c.rule].user
+        }
+
+    assert builtin(extended) == builtin(plain)
+    before = {r.title for r in risks(plain, text)}
+    after = {r.title for r in risks(extended, text)}
+    assert before <= after | {"Strategic alignment between states"}  # a user rule may win a sentence
+
+
+def test_a_broken_model_file_is_a_clear_error() -> None:
+    import json
+
+    from briefer.errors import ConfigError
+    from briefer.risk_model import MODEL_FILE, feature_names, model_from
+
+    from .conftest import ROOT
+
+    good = json.loads((ROOT / "briefer" / "data" / MODEL_FILE).read_text(encoding="utf-8"))
+    assert set(good["weights"]) == set(feature_names())
+    cases = {
+        "missing weights": {k: v for k, v in good.items() if k != "weights"},
+        "do not match": {**good, "weights": {}},
+        "not a finite number": {**good, "bias": float("nan")},
+        "threshold must be": {**good, "threshold": 1.5},
+    }
+    for said, data in cases.items():
+        with pytest.raises(ConfigError, match=said):
+            model_from(data, "risk_model.json")
