@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from tests.eval import score
+from tests.eval.fitting import HELD_OUT, development_labels
 from tests.eval.score import load_labels, overlaps, totals
-from tests.eval.train_risk import HELD_OUT
 
 
 def test_the_set_is_what_its_readme_promises() -> None:
@@ -80,7 +80,7 @@ def test_the_shipped_risk_model_is_what_the_labels_give() -> None:
 
     shipped = builtin_model()
     recorded = json.loads(train_risk.MODEL_PATH.read_text(encoding="utf-8"))
-    pages, _ = train_risk.load_pages(train_risk.development_labels())
+    pages, _ = train_risk.load_pages(development_labels())
     assert recorded["fitted_on"]["pages"] == len(pages)
     again = train_risk.refit(pages, shipped.threshold)
     # Rounded to 6 places when written; a different BLAS may move the last one.

@@ -13,14 +13,13 @@ How well it does on pages it was not fitted on is measured by grouped cross-vali
 pages are dealt into folds, each fold's pages are scored by a model fitted on the other folds,
 through the engine's own risk step, and scored like ``make eval`` scores them. The threshold is
 the lowest that keeps cross-validated precision at or above TARGET_PRECISION; the shipped file
-records it with the figures. Pages of the splits in HELD_OUT are never fitted on (their labels
-are read, then left out).
+records it with the figures. Pages of the splits in ``fitting.HELD_OUT`` are never fitted on
+(their labels are read, then left out).
 """
 
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import math
 import sys
@@ -29,14 +28,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from briefer.risk_model import MODEL_FILE, RiskModel, feature_names
 from tests.eval import score
+from tests.eval.fitting import FOLDS, development_labels, fit_logistic, fold_of, run_engine
 
 MODEL_PATH = Path(__file__).resolve().parents[2] / "briefer" / "data" / MODEL_FILE
-HELD_OUT = ("test",)  # labelled blind after the model was settled: scored, never fitted on
-FOLDS = 10
 REPEATS = 5  # dealings of the pages into folds: the figures are pooled over them
 RULE_SPLITS = ("tune", "holdout", "fresh")  # the pages the candidate rules were written on
 L2 = 1.0  # the prior's strength on every weight but the bias
@@ -55,21 +51,12 @@ class Page:
 
 def load_pages(labels: Sequence[score.Label]) -> tuple[list[Page], Any]:
     """Run the offline engine once over the pages and collect every candidate."""
-    import briefer
-    from briefer.engines.extractive import ExtractiveEngine
     from briefer.risk import candidates
     from briefer.segmentation import sentences
 
-    settings = briefer.Settings(engine="extractive", use_cache=False)
-    engine = ExtractiveEngine(settings)
-    paths = [str(score.PAGES / f"{label.stem}.html") for label in labels]
-    run = briefer.summarize(paths, settings)
-    by_source = {d.article.source: d for d in run.digests}
+    digests, engine = run_engine(labels)
     pages = []
-    for label, path in zip(labels, paths, strict=True):
-        digest = by_source.get(path)
-        if digest is None:
-            raise SystemExit(f"{label.stem}: the engine failed on this page; fix it first")
+    for label, digest in zip(labels, digests, strict=True):
         article = digest.article
         spans = engine.risk_sentences(article, sentences(article.text, article.language))
         rules = engine.rules.get(article.language)
@@ -88,28 +75,9 @@ def load_pages(labels: Sequence[score.Label]) -> tuple[list[Page], Any]:
 
 
 def fit(rows: Sequence[dict[str, float]], truth: Sequence[bool], threshold: float) -> RiskModel:
-    """L2 logistic regression by Newton's method (a handful of steps, exact and repeatable)."""
-    names = feature_names()
-    x = np.array([[1.0] + [r.get(n, 0.0) for n in names] for r in rows])
-    y = np.array([1.0 if t else 0.0 for t in truth])
-    w = np.zeros(x.shape[1])
-    penalty = np.full(x.shape[1], L2)
-    penalty[0] = 0.0
-    for _ in range(50):
-        p = 1.0 / (1.0 + np.exp(-(x @ w)))
-        gradient = x.T @ (p - y) + penalty * w
-        hessian = (x.T * (p * (1 - p))) @ x + np.diag(penalty + 1e-9)
-        step = np.linalg.solve(hessian, gradient)
-        w -= step
-        if float(np.max(np.abs(step))) < 1e-10:
-            break
-    weights = {n: round(float(v), 6) for n, v in zip(names, w[1:], strict=True)}
-    return RiskModel(weights, round(float(w[0]), 6), threshold)
-
-
-def fold_of(stem: str, repeat: int = 0) -> int:
-    """The fold a page falls in, in the ``repeat``-th dealing of the pages."""
-    return int(hashlib.sha256(f"{repeat}:{stem}".encode()).hexdigest(), 16) % FOLDS
+    """The risk model fitted on ``rows`` (see ``fitting.fit_logistic``)."""
+    weights, bias = fit_logistic(rows, truth, feature_names(), L2)
+    return RiskModel(weights, bias, threshold)
 
 
 def scored(pages: Sequence[Page], engine: Any, model: RiskModel) -> list[score.PageScore]:
@@ -173,11 +141,6 @@ def correct(scores: Sequence[score.PageScore]) -> int:
 def refit(pages: Sequence[Page], threshold: float) -> RiskModel:
     """The model fitted on every page, with the threshold cross-validation chose."""
     return fit([r for p in pages for r in p.rows], [t for p in pages for t in p.truth], threshold)
-
-
-def development_labels() -> list[score.Label]:
-    """The labelled pages the model may be fitted on."""
-    return [lb for lb in score.load_labels() if lb.split not in HELD_OUT]
 
 
 def _check(fresh: dict[str, Any]) -> int:
