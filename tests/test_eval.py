@@ -89,3 +89,24 @@ def test_the_shipped_risk_model_is_what_the_labels_give() -> None:
         assert weight == pytest.approx(shipped.weights[name], abs=1e-4), name
     assert again.bias == pytest.approx(shipped.bias, abs=1e-4)
     assert recorded["cross_validated"]["risk_precision"] >= score.TARGET_RISK_PRECISION
+
+
+def test_sentence_features_describe_every_candidate_key_point() -> None:
+    """The features train_facts fits on: one row per candidate, in article order."""
+    from briefer.config import Settings
+    from briefer.engines.extractive import ExtractiveEngine
+    from briefer.segmentation import sentences
+    from briefer.sources import build_article
+    from tests.conftest import SEED
+    from tests.eval.sentence_features import FEATURES, features
+
+    article = build_article(SEED.read_bytes(), str(SEED), "text")
+    engine = ExtractiveEngine(Settings())
+    found = engine.key_point_candidates(article, sentences(article.text, article.language))
+    rows = features(found, article.language, article.text)
+    assert len(rows) == len(found.quotes) > 5
+    assert all(set(row) <= set(FEATURES) for row in rows)
+    assert [row["first"] for row in rows[:2]] == [1.0, 0.0]
+    assert sum(row["most_central"] for row in rows) == 1.0
+    assert rows[0]["headline_share"] > 0
+    assert rows[0]["paragraph_start"] == 1.0

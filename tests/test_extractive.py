@@ -250,3 +250,40 @@ def test_a_sentence_with_the_figures_is_chosen_over_an_equally_central_one() -> 
     points, _ = analyze(article, max_key_points=2)
     assert points[0].text.startswith("Dock workers at the port ended their strike")
     assert points[1].text.startswith("The operator will raise pay by 7 per cent")
+
+
+def test_key_points_follow_the_weighing_given_and_list_the_most_central_first(
+    seed_article: Article,
+) -> None:
+    from briefer.engines.extractive import cue_weighted
+    from briefer.segmentation import sentences
+
+    engine = ExtractiveEngine(Settings(max_key_points=2))
+    spans = sentences(seed_article.text, seed_article.language)
+    found = engine.key_point_candidates(seed_article, spans)
+    last = len(found.quotes) - 1
+    assert last > 5
+
+    def ends(candidates: Any, language: str) -> list[float]:
+        return [float(i in (0, last)) for i in range(len(candidates.quotes))]
+
+    points = engine.key_points(seed_article, spans, ends)
+    assert [p.text for p in points] == [found.quotes[0], found.quotes[last]]
+    assert points[0].score >= points[1].score
+    # Without a weighing given, the engine weighs by centrality times the fact cues.
+    assert engine.key_points(seed_article, spans) == engine.key_points(
+        seed_article, spans, cue_weighted
+    )
+
+
+def test_cue_signals_name_each_cue_apart() -> None:
+    from briefer.engines.extractive import _Cues
+
+    cues = _Cues.of("en")
+    assert cues.signals("Prices rose 30 per cent in 2001, to 4,000 and 5 and 6 and 7.") == {
+        "figures": 3.0,
+        "amount": 1.0,
+    }
+    assert cues.signals("Will we sell it?") == {"question": 1.0, "first_person": 1.0}
+    assert cues.signals("“Nothing changes,” she said.") == {"quote_opener": 1.0}
+    assert cues.signals("The port and its cranes") == {"unterminated": 1.0}

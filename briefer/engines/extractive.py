@@ -11,7 +11,7 @@ import math
 import operator
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -157,6 +157,23 @@ def rank(term_sets: Sequence[frozenset[str]], anchor: frozenset[str] = frozenset
     return [w / total for w in weighted]
 
 
+@dataclass(frozen=True)
+class Candidates:
+    """An article's candidate key points: spans, text, terms, the headline's terms, centrality."""
+
+    segments: list[Segment]
+    quotes: list[str]
+    term_sets: list[frozenset[str]]
+    headline: frozenset[str]
+    scores: list[float]
+
+
+def cue_weighted(found: Candidates, language: str) -> list[float]:
+    """Each candidate's centrality times its fact cues' factor (see FIGURE_WEIGHT)."""
+    cues = _Cues.of(language)
+    return [s * cues.factor(q) for s, q in zip(found.scores, found.quotes, strict=True)]
+
+
 class ExtractiveEngine:
     """Deterministic offline engine; see the module docstring."""
 
@@ -217,7 +234,7 @@ class ExtractiveEngine:
         self, article: Article, chunks: Sequence[Chunk]
     ) -> tuple[list[KeyPoint], list[Risk]]:
         spans = sentences(article.text, article.language)
-        key_points = self._key_points(article, spans)
+        key_points = self.key_points(article, spans)
         return key_points, self.risks(article, spans)
 
     def risks(
@@ -241,7 +258,8 @@ class ExtractiveEngine:
         body is the stronger evidence."""
         return [s for s in spans if not self._is_title(article, s)] or spans
 
-    def _key_points(self, article: Article, spans: list[Segment]) -> list[KeyPoint]:
+    def key_point_candidates(self, article: Article, spans: list[Segment]) -> Candidates:
+        """The sentences a key point may be, with their terms and centrality."""
         text = article.text
         candidates = [s for s in spans if self._eligible(article, s)][:MAX_RANKED]
         if not candidates:
@@ -250,37 +268,43 @@ class ExtractiveEngine:
                 :MAX_RANKED
             ]
         language = article.language
-        term_sets = [_terms(text[s.start : s.end], language) for s in candidates]
+        quotes = [text[s.start : s.end] for s in candidates]
+        term_sets = [_terms(q, language) for q in quotes]
         anchor = _terms(article.title, language) if article.title else frozenset()
-        scores = rank(term_sets, anchor)
-        # The cues choose which sentences are facts; the graph's score still orders them, so a
-        # story's leading point is its central sentence (usually the lede), not its most numeric.
-        cues = _Cues.of(language)
-        weighted = [
-            score * cues.factor(text[seg.start : seg.end])
-            for score, seg in zip(scores, candidates, strict=True)
-        ]
-        order = sorted(range(len(candidates)), key=lambda i: (-weighted[i], i))
+        return Candidates(candidates, quotes, term_sets, anchor, rank(term_sets, anchor))
+
+    def key_points(
+        self,
+        article: Article,
+        spans: list[Segment],
+        weigh: Callable[[Candidates, str], list[float]] | None = None,
+    ) -> list[KeyPoint]:
+        """The candidates ``weigh`` rates highest (centrality times the fact cues by default),
+        without repeats, the most central first."""
+        found = self.key_point_candidates(article, spans)
+        weighted = (weigh or cue_weighted)(found, article.language)
+        order = sorted(range(len(weighted)), key=lambda i: (-weighted[i], i))
         chosen: list[int] = []
         for i in order:
             if len(chosen) == self.max_key_points:
                 break
-            if any(_jaccard(term_sets[i], term_sets[c]) > REDUNDANCY for c in chosen):
+            if any(_jaccard(found.term_sets[i], found.term_sets[c]) > REDUNDANCY for c in chosen):
                 continue
             chosen.append(i)
-        chosen.sort(key=lambda i: (-scores[i], i))
+        # The cues choose which sentences are facts; the graph's score still orders them, so a
+        # story's leading point is its central sentence (usually the lede), not its most numeric.
+        chosen.sort(key=lambda i: (-found.scores[i], i))
         points = []
         for i in chosen:
-            seg = candidates[i]
-            quote = text[seg.start : seg.end]
+            seg = found.segments[i]
             points.append(
                 KeyPoint(
-                    text=quote,
-                    evidence=quote,
+                    text=found.quotes[i],
+                    evidence=found.quotes[i],
                     article_id=article.id,
                     span=Span(seg.start, seg.end),
                     verified=True,
-                    score=round(scores[i], 6),
+                    score=round(found.scores[i], 6),
                 )
             )
         return points
@@ -318,19 +342,36 @@ class _Cues:
             cues = cls._cache[language] = cls(language)
         return cues
 
+    def signals(self, sentence: str) -> dict[str, float]:
+        """The cues ``sentence`` shows: figures (counted up to MAX_FIGURES), an amount, the
+        first person, a question, a line without closing punctuation, a quote's opening."""
+        lowered = sentence.lower()
+        out: dict[str, float] = {}
+        if _DIGIT.search(sentence):
+            figures = min(len(_FIGURE.findall(sentence)), MAX_FIGURES)
+            if figures:
+                out["figures"] = float(figures)
+        if self.amount.search(lowered):
+            out["amount"] = 1.0
+        if self.first_person is not None and self.first_person.search(lowered):
+            out["first_person"] = 1.0
+        stripped = sentence.strip()
+        last = stripped.rstrip(_CLOSERS)[-1:]
+        if last == "?":
+            out["question"] = 1.0
+        elif last not in (".", "!", "…"):
+            out["unterminated"] = 1.0
+        if stripped[:1] in _QUOTE_OPENERS:
+            out["quote_opener"] = 1.0
+        return out
+
     def factor(self, sentence: str) -> float:
         """exp of the summed weights of the cues ``sentence`` shows."""
-        lowered = sentence.lower()
-        weight = 0.0
-        if _DIGIT.search(sentence):
-            weight += FIGURE_WEIGHT * min(len(_FIGURE.findall(sentence)), MAX_FIGURES)
-        if self.amount.search(lowered):
-            weight += AMOUNT_WEIGHT
-        if self.first_person is not None and self.first_person.search(lowered):
-            weight += FIRST_PERSON_WEIGHT
-        stripped = sentence.strip()
-        closed = stripped.rstrip(_CLOSERS)[-1:] in (".", "!", "…")
-        if not closed or stripped[:1] in _QUOTE_OPENERS:
+        cues = self.signals(sentence)
+        weight = FIGURE_WEIGHT * cues.get("figures", 0.0)
+        weight += AMOUNT_WEIGHT * cues.get("amount", 0.0)
+        weight += FIRST_PERSON_WEIGHT * cues.get("first_person", 0.0)
+        if cues.keys() & {"question", "unterminated", "quote_opener"}:
             weight += NOT_A_STATEMENT_WEIGHT
         return math.exp(weight)
 
