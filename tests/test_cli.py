@@ -223,7 +223,7 @@ def test_the_engine_from_the_environment_is_checked_too(
         ("seed.pdf", None, b"%PDF-"),
         ("seed.markdown", None, b"# Summary of 1 article\n"),
         ("seed.out", "json", b"{"),
-        ("seed.out", None, b"# Summary of 1 article\n"),
+        ("seed.txt", None, b"# Summary of 1 article\n"),
     ],
 )
 def test_summarize_writes_every_format_following_the_extension(
@@ -236,6 +236,18 @@ def test_summarize_writes_every_format_following_the_extension(
     shown = fmt or {"seed.html": "html", "seed.pdf": "pdf"}.get(name, "md")
     assert result.stdout == f"Wrote {out} (1 article(s), {shown}).\n"
     assert out.read_bytes().startswith(start)
+
+
+def test_summarize_refuses_an_extension_it_cannot_write(runner: CliRunner, tmp_path: Path) -> None:
+    out = tmp_path / "seed.docx"
+    result = runner.invoke(cli, ["summarize", str(SEED), "-o", str(out)])
+    assert result.exit_code == 2
+    assert f"{out}: briefer cannot write .docx files; name it .md, .html, .pdf or .json, or " in (
+        result.stderr
+    )
+    assert not out.exists()
+    forced = runner.invoke(cli, ["summarize", str(SEED), "-o", str(out), "-f", "md"])
+    assert forced.exit_code == 0 and out.read_bytes().startswith(b"# Summary of 1 article\n")
 
 
 def test_summarize_html_escapes_article_text(runner: CliRunner, tmp_path: Path) -> None:

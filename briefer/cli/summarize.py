@@ -41,7 +41,8 @@ from .options import FETCH, OUTPUT, GroupedCommand, GroupedOption, settings_opti
     default=None,
     cls=GroupedOption,
     group=OUTPUT,
-    help="Output format [default: from the -o file's extension, else md]; pdf needs -o.",
+    help="Output format [default: from the -o file's extension (.md, .txt, .html, .json, .pdf), "
+    "else md]; pdf needs -o.",
 )
 @click.option(
     "--feed-items",
@@ -88,8 +89,12 @@ def summarize(
     """
     if fmt is None:
         suffix = output.suffix.lower().lstrip(".") if output is not None else ""
-        fmt = {"markdown": "md", "htm": "html"}.get(suffix, suffix)
-        fmt = fmt if fmt in briefer.FORMATS else "md"
+        fmt = {"markdown": "md", "htm": "html", "txt": "md", "": "md"}.get(suffix, suffix)
+        if fmt not in briefer.FORMATS:
+            raise click.UsageError(
+                f"{output}: briefer cannot write .{suffix} files; name it .md, .html, .pdf or "
+                ".json, or pass --format"
+            )
     if fmt == "pdf" and output is None:
         raise click.UsageError("a PDF is binary: write it to a file, e.g. -o summary.pdf")
     settings = resolve_settings(state, options)
