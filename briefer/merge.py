@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Sequence
 from dataclasses import replace
 from typing import TypeVar
@@ -36,11 +37,40 @@ def merge_key_points(per_chunk: Sequence[Sequence[KeyPoint]], limit: int) -> lis
     return chosen
 
 
+# A model told that "no risk is better than a forced one" sometimes lists its "none" as a risk:
+# "No Risks Mentioned", "Keine Risiken", "None". Such an item is not a finding.
+_NEGATION = r"^\W*(?:no|none|keine?|kein|aucune?|ningún|ninguna?|nessun[oa]?)\s+"
+_DENIAL = re.compile(
+    "|".join(
+        (
+            # "No risks mentioned", "No historical, fictional or metaphorical risks"
+            _NEGATION + r"(?:[\w,'’-]+\s+){0,5}?(?:risks|threats|dangers|risiken|gefahren|"
+            r"bedrohungen|risques|menaces|riesgos|amenazas|rischi)\b",
+            # "No risk identified", "Keine Gefahr" (a singular right after the negation)
+            _NEGATION + r"(?:risk|threat|danger|risiko|gefahr|bedrohung|risque|menace|riesgo|"
+            r"amenaza|rischio)\b",
+            # "None", "N/A", "Nothing"
+            r"^\W*(?:none|nothing|n/?a|not applicable|keine|aucun|ninguno|nessuno)\W*$",
+        )
+    ),
+    re.IGNORECASE,
+)
+
+
+def denies_a_risk(title: str) -> bool:
+    """Whether a risk's title says there is none ("No risks mentioned", "None")."""
+    return bool(_DENIAL.search(title.strip()))
+
+
 def merge_risks(per_chunk: Sequence[Sequence[Risk]], limit: int) -> list[Risk]:
-    """One risk per (category, title) or shared evidence; the most serious copy wins."""
+    """One risk per (category, title) or shared evidence; the most serious copy wins. A "risk"
+    whose title says there is none is dropped."""
     merged: list[Risk] = []
     for risks in per_chunk:
         for risk in risks:
+            if denies_a_risk(risk.title):
+                log.info("dropped a listed risk that says there is none: %r", risk.title)
+                continue
             key = (risk.category, " ".join(sorted(word_set(risk.title))))
             for i, other in enumerate(merged):
                 same_title = key == (other.category, " ".join(sorted(word_set(other.title))))

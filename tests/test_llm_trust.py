@@ -147,6 +147,41 @@ def test_one_taxonomy_for_both_engines_with_other() -> None:
     assert set(engine.categories) == set(shared) and engine.categories[-1] == "other"
 
 
+def test_a_risk_that_says_there_is_none_is_not_listed(
+    fake_llm: FakeLLM, settings: Settings
+) -> None:
+    # Seen with a small local model on the evaluation pages: "No Risks Mentioned" as a risk.
+    findings = findings_for(SEED_LINES[1])
+    real = findings["risks"][0]
+    denial = {**real, "title": "No Risks Mentioned", "category": "other"}
+    fake_llm.reply({"key_points": findings["key_points"], "risks": [denial, real]})
+    result = run(settings.with_(structured_output="json_schema"))
+    assert [r.title for r in result.digests[0].risks] == ["Risk named in the text"]
+
+
+@pytest.mark.parametrize(
+    ("title", "denies"),
+    [
+        ("No Risks Mentioned", True),
+        ("No historical, fictional or metaphorical risks", True),
+        ("None", True),
+        ("N/A", True),
+        ("Keine Risiken erkennbar", True),
+        ("Aucun risque", True),
+        ("No risk identified", True),
+        ("No-deal Brexit risk", False),
+        ("No deal risk", False),
+        ("Nobody knows the risks", False),
+        ("Risk of mission failure", False),
+        ("Nuclear risk", False),
+    ],
+)
+def test_which_titles_say_there_is_no_risk(title: str, denies: bool) -> None:
+    from briefer.merge import denies_a_risk
+
+    assert denies_a_risk(title) is denies
+
+
 def test_an_empty_risk_list_is_accepted_and_the_prompt_says_when_to_return_none(
     fake_llm: FakeLLM, settings: Settings
 ) -> None:
