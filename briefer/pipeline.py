@@ -6,7 +6,7 @@ One input's failure stops no other: failures are collected and returned with the
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -68,11 +68,27 @@ def prepare(
 ) -> tuple[list[tuple[Article, list[Chunk]]], list[Failure]]:
     """Read, clean and chunk every input; the same text twice is kept once. A URL that is a
     feed stands for its ``feed_items`` newest items."""
+    inputs, failures = collect_inputs(sources)
+    items = list(
+        read_items(inputs, settings, failures, stdin=stdin, session=session, feed_items=feed_items)
+    )
+    return items, failures
+
+
+def read_items(
+    inputs: Iterable[Input],
+    settings: Settings,
+    failures: list[Failure],
+    *,
+    stdin: BinaryIO | None = None,
+    session: requests.Session | None = None,
+    feed_items: int = DEFAULT_FEED_ITEMS,
+) -> Iterator[tuple[Article, list[Chunk]]]:
+    """Each input read, cleaned and chunked in turn, as it is read (an engine may start on it
+    while the next is read); inputs that cannot be read are added to ``failures``."""
     from .collect import read_url
     from .sources import load
 
-    inputs, failures = collect_inputs(sources)
-    items: list[tuple[Article, list[Chunk]]] = []
     seen: dict[str, str] = {}
     for item in inputs:
         try:
@@ -98,8 +114,7 @@ def prepare(
                 )
                 continue
             seen[article.id] = article.source
-            items.append((article, chunks_for(article, settings)))
-    return items, failures
+            yield article, chunks_for(article, settings)
 
 
 def chunks_for(article: Article, settings: Settings) -> list[Chunk]:
@@ -172,17 +187,25 @@ class Digests:
 
 
 def digest_items(
-    items: Sequence[tuple[Article, Sequence[Chunk]]],
+    items: Iterable[tuple[Article, Sequence[Chunk]]],
     engine: Engine,
     settings: Settings,
     progress: Progress | None = None,
 ) -> Digests:
-    """Analyze the items with the engine, then verify each result into a digest."""
-    results = engine.analyze_all(items, staged(progress, "Summarizing")) if items else []
+    """Analyze the items with the engine, then verify each result into a digest. The items
+    may still be arriving (being read): the engine starts on the first ones meanwhile."""
+    arrived: list[tuple[Article, Sequence[Chunk]]] = []
+
+    def arriving() -> Iterator[tuple[Article, Sequence[Chunk]]]:
+        for item in items:
+            arrived.append(item)
+            yield item
+
+    results = engine.analyze_all(arriving(), staged(progress, "Summarizing"))
     digests: list[ArticleDigest | None] = []
     failures: list[Failure] = []
     usage = Usage()
-    for (article, chunks), result in zip(items, results, strict=True):
+    for (article, chunks), result in zip(arrived, results, strict=True):
         usage = usage + result.usage
         digest, lost = digest_of(article, chunks, result, engine.info, settings)
         failures.extend(lost)
@@ -210,8 +233,11 @@ def summarize(
         store = open_store(settings)
     try:
         engine = engine or get_engine(settings, store=store)
-        items, failures = prepare(
-            sources, settings, stdin=stdin, session=session, feed_items=feed_items
+        inputs, failures = collect_inputs(sources)
+        # Read as the engine goes: an LLM engine sends the first article's calls while the
+        # next articles are being read.
+        items = read_items(
+            inputs, settings, failures, stdin=stdin, session=session, feed_items=feed_items
         )
         digested = digest_items(items, engine, settings, progress)
     finally:

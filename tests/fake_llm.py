@@ -103,6 +103,11 @@ class FakeLLM:
         self.requests: list[dict[str, Any]] = []
         self.reject_json_schema = False  # like llama.cpp's server: 500 on json_schema
         self.reject_response_format = False  # a server that knows no response_format: 400
+        self.reject_modes: set[str] = set()  # response_format types answered with a 400
+        # Hold the first replies until this many requests are in flight at once (or 10 s
+        # passed): a client that sends one at a time shows as a single request in flight.
+        self.hold_until_in_flight = 0
+        self._held = threading.Event()
         self.responder: Callable[[dict[str, Any]], dict[str, Any]] | None = None
         # With a seeded generator: every reply is a random value valid under the schema sent.
         self.conforming: random.Random | None = None
@@ -191,6 +196,7 @@ class FakeLLM:
                     fake.max_in_flight = max(fake.max_in_flight, fake.in_flight)
                     fake.events.append(("start", time.monotonic()))
                 try:
+                    fake._hold()
                     status, body, headers, delay = fake._answer(self.path, request)
                     time.sleep(delay)
                     if body is None:  # a stall: the client gives up first
@@ -226,6 +232,15 @@ class FakeLLM:
             self._server.shutdown()
             self._server.server_close()
 
+    def _hold(self) -> None:
+        if not self.hold_until_in_flight or self._held.is_set():
+            return
+        with self._lock:
+            if self.in_flight >= self.hold_until_in_flight:
+                self._held.set()
+        self._held.wait(10.0)
+        self._held.set()  # once released (or given up), replies are never held again
+
     def _answer(self, path: str, request: dict[str, Any]) -> tuple[int, Any, dict[str, str], float]:
         if not path.endswith("/chat/completions"):
             return 404, {"error": {"message": "no such route"}}, {}, 0.0
@@ -234,6 +249,8 @@ class FakeLLM:
         fmt = (request.get("response_format") or {}).get("type")
         if fmt and self.reject_response_format:
             return 400, {"error": {"message": "response_format is not supported"}}, {}, 0.0
+        if fmt in self.reject_modes:
+            return 400, {"error": {"message": f"{fmt} is not supported"}}, {}, 0.0
         if fmt == "json_schema" and self.reject_json_schema:
             return 500, {"error": {"message": "json_schema is not supported"}}, {}, 0.0
         with self._lock:

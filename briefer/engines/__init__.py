@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -23,6 +23,8 @@ if TYPE_CHECKING:
     from .batch import Batches
 
 Items = Sequence[tuple[Article, Sequence[Chunk]]]
+# Items an engine may analyze while they are still being read: each is taken as it comes.
+ArrivingItems = Iterable[tuple[Article, Sequence[Chunk]]]
 
 
 class Engine(Protocol):
@@ -37,8 +39,11 @@ class Engine(Protocol):
         """The model calls analyzing these items would make; nothing is sent."""
         ...
 
-    def analyze_all(self, items: Items, progress: Progress | None = None) -> list[EngineResult]:
-        """One result per item, in order; per-chunk failures are reported, not raised."""
+    def analyze_all(
+        self, items: ArrivingItems, progress: Progress | None = None
+    ) -> list[EngineResult]:
+        """One result per item, in order; per-chunk failures are reported, not raised. The
+        items are iterated once, and may still be arriving while the first are analyzed."""
         ...
 
     def export(self, items: Items, path: Path) -> BatchExport:

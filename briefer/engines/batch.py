@@ -23,7 +23,8 @@ from ..models import BatchExport, Progress, Usage
 from ..schema import ReplyError
 from ..store import Store
 from .calls import Call, Outcome
-from .transport import MODES, Transport
+from .modes import MODES
+from .transport import Transport
 
 log = logging.getLogger(__name__)
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 import operator
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -193,10 +193,11 @@ class ExtractiveEngine:
 
     def analyze_all(
         self,
-        items: Sequence[tuple[Article, Sequence[Chunk]]],
+        items: Iterable[tuple[Article, Sequence[Chunk]]],
         progress: Callable[[int, int, str], None] | None = None,
     ) -> list[EngineResult]:
         """Findings for each article; the whole article is ranked, chunks are not needed."""
+        items = list(items)  # the total first, for the progress
         results = []
         for done, (article, chunks) in enumerate(items):
             key_points, risks = self.analyze(article, chunks)

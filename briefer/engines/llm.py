@@ -15,8 +15,8 @@ import json
 import logging
 import threading
 import time
-from collections.abc import Callable, Sequence
-from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -172,25 +172,40 @@ class LLMEngine:
 
     def analyze_all(
         self,
-        items: Sequence[tuple[Article, Sequence[Chunk]]],
+        items: Iterable[tuple[Article, Sequence[Chunk]]],
         progress: Callable[[int, int, str], None] | None = None,
     ) -> list[EngineResult]:
-        """Findings per article; chunks that fail are reported in the result, not raised."""
+        """Findings per article, in the items' order; chunks that fail are reported in the
+        result, not raised. Items may still be arriving: their calls are sent as they come."""
         if self.settings.batch_export is not None:
             # Exporting is asked for: sending the same calls here would spend what it saves.
             raise ConfigError(
                 "the batch_export setting writes the requests instead of sending them: "
                 "call export (briefer.export_batch), or leave batch_export unset"
             )
-        calls = self.calls(items)
+        arrived: list[tuple[Article, Sequence[Chunk]]] = []
+        calls: list[Call] = []
         if self.settings.batch or self.settings.batch_import:
+            # A batch job is one request for every call: all of them are known first.
+            arrived.extend(items)
+            calls = self.calls(arrived)
             found, reported = self.batches.prefetch(calls, progress)
             self._prefetched.update(found)
             self._reported.update(reported)
-        outcomes = self.execute(calls, progress)
-        results = [self._result(article, calls, outcomes) for article, _ in items]
+            outcomes = self.execute(calls, progress)
+        else:
+
+            def arriving() -> Iterator[Call]:
+                for item in items:
+                    arrived.append(item)
+                    for call in self.calls([item]):
+                        calls.append(call)
+                        yield call
+
+            outcomes = self.execute(arriving(), progress)
+        results = [self._result(article, calls, outcomes) for article, _ in arrived]
         if self.settings.consolidate_above:
-            results = followups.consolidate(self, items, results)
+            results = followups.consolidate(self, arrived, results)
         return results
 
     def export(self, items: Sequence[tuple[Article, Sequence[Chunk]]], path: Path) -> BatchExport:
@@ -212,50 +227,58 @@ class LLMEngine:
             )
 
     def execute(
-        self, calls: Sequence[Call], progress: Callable[[int, int, str], None] | None = None
+        self, calls: Iterable[Call], progress: Callable[[int, int, str], None] | None = None
     ) -> dict[str, Outcome]:
-        """Answer every call from the cache or the endpoint, at most `concurrency` at once."""
+        """Answer every call from the cache or the endpoint, at most `concurrency` at once.
+
+        ``calls`` may still be arriving (articles being read): each is sent as soon as it
+        comes. Progress is reported once the total is known, then as each call finishes.
+        """
         outcomes: dict[str, Outcome] = {}
-        pending: list[Call] = []
-        for call in calls:
-            if call.key in self._prefetched:
-                outcomes[call.key] = self._prefetched.pop(call.key)
-                continue
-            hit = self.store.get_reply(call.key) if self.store is not None else None
-            if hit is not None:
-                outcomes[call.key] = Outcome(call.model.model_validate(hit[0]), Usage(cached=1))
-            elif call.key in self._reported:
-                outcomes[call.key] = Outcome(failure=self._reported[call.key])
-            elif call.key not in {c.key for c in pending}:
-                pending.append(call)
-        done, total = len(calls) - len(pending), len(calls)
-        lock = threading.Lock()
-
-        def finished(call: Call, outcome: Outcome) -> None:
-            nonlocal done
-            with lock:
-                outcomes[call.key] = outcome
-                done += 1
-                if progress:
-                    progress(done, total, call.article.source)
-
-        # The first uncached call settles the structured-output mode for the rest.
-        if pending and self.transport.mode is None:
-            first = pending.pop(0)
-            finished(first, self.replies.run(first))
-        if pending:
-            with ThreadPoolExecutor(max_workers=self.transport.concurrency) as pool:
-                futures = {pool.submit(self.replies.run, call): call for call in pending}
-                wait(futures, return_when=FIRST_EXCEPTION)
-                for future in futures:
+        sent: dict[str, Future[Outcome]] = {}
+        tally = _Tally(progress)
+        with ThreadPoolExecutor(max_workers=self.transport.concurrency) as pool:
+            try:
+                for call in calls:
+                    tally.add()
+                    known = None if call.key in sent else self._known(call, outcomes)
+                    if known is not None:
+                        outcomes[call.key] = known
+                    if known is not None or call.key in sent:  # answered, or already asked
+                        tally.finished(call.article.source)
+                        continue
+                    future = pool.submit(self.replies.run, call)
+                    sent[call.key] = future
+                    future.add_done_callback(tally.on_done(call.article.source))
+                    if any(f.done() and f.exception() for f in sent.values()):
+                        break  # an error that stops the run (a refused key): send no more
+                tally.complete()
+                wait(sent.values(), return_when=FIRST_EXCEPTION)
+                for future in sent.values():
                     error = future.exception() if future.done() else None
                     if error is not None:
-                        for other in futures:
-                            other.cancel()
                         raise error
-                for future, call in futures.items():
-                    finished(call, future.result())
+            except BaseException:
+                for future in sent.values():
+                    future.cancel()
+                raise
+        for key, future in sent.items():
+            outcomes[key] = future.result()
         return outcomes
+
+    def _known(self, call: Call, outcomes: dict[str, Outcome]) -> Outcome | None:
+        """The call's outcome without sending it: answered already, fetched in a batch,
+        cached, or reported failed by an imported batch."""
+        if call.key in outcomes:
+            return outcomes[call.key]
+        if call.key in self._prefetched:
+            return self._prefetched.pop(call.key)
+        hit = self.store.get_reply(call.key) if self.store is not None else None
+        if hit is not None:
+            return Outcome(call.model.model_validate(hit[0]), Usage(cached=1))
+        if call.key in self._reported:
+            return Outcome(failure=self._reported[call.key])
+        return None
 
     def _result(
         self, article: Article, calls: Sequence[Call], outcomes: dict[str, Outcome]
@@ -334,3 +357,43 @@ class LLMEngine:
             if r.title.strip() and r.evidence.strip()
         ]
         return points, risks
+
+
+class _Tally:
+    """Progress of calls that may still be arriving: nothing is reported until the total is
+    known (a bar whose length kept growing would be redrawn at every call), then each
+    finished call is, from whichever thread finishes it."""
+
+    def __init__(self, progress: Callable[[int, int, str], None] | None) -> None:
+        self.progress = progress
+        self.done = self.total = 0
+        self.known = False
+        self.last = ""
+        self._lock = threading.Lock()
+
+    def add(self) -> None:
+        with self._lock:
+            self.total += 1
+
+    def finished(self, source: str) -> None:
+        with self._lock:
+            self.done += 1
+            self.last = source
+            if self.known and self.progress:
+                self.progress(self.done, self.total, source)
+
+    def on_done(self, source: str) -> Callable[[Future[Outcome]], None]:
+        """A future's callback: a call answered (its outcome may be a failure) is finished; a
+        call cancelled or raising is not."""
+
+        def done(future: Future[Outcome]) -> None:
+            if not future.cancelled() and future.exception() is None:
+                self.finished(source)
+
+        return done
+
+    def complete(self) -> None:
+        with self._lock:
+            self.known = True
+            if self.progress and self.done:
+                self.progress(self.done, self.total, self.last)

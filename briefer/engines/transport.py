@@ -6,7 +6,9 @@ The engine holds one Transport; with ``batch`` it is the only module that catche
 Mode detection changes the mode only on a definitive answer: the endpoint rejects the request
 (HTTP 400/422), or keeps answering 5xx to this mode through the detection retries. A single
 transient 5xx or a timeout is retried in the same mode, and a mode is remembered only once a
-request in it succeeded. A remembered mode that fails is detected again.
+request in it succeeded. A remembered mode that fails is detected again. ``modes`` keeps which
+mode is settled or being tried; until one is settled, a remote endpoint gets a first wave of
+requests at once in the mode being tried, a local one (a single-slot server, likely) one.
 """
 
 from __future__ import annotations
@@ -44,12 +46,11 @@ from .calls import (
     schema_in_prompt,
     short,
 )
+from .modes import ModeChoice
 
 log = logging.getLogger(__name__)
 
-MODES = ("json_schema", "json_object", "prompt")
 DETECTION_RETRIES = 2  # 5xx answers to one mode, retried, before detection moves on
-MODE_FAILURES = 2  # chunks failing in a row in a remembered mode before it is detected again
 MAX_TIMEOUT_FACTOR = 4.0  # a retry after a timeout waits up to this many times longer
 IDLE_WAIT_FACTOR = 2.0  # after a timeout, wait up to this many timeouts for the server to idle
 
@@ -94,16 +95,14 @@ class Transport:
             settings.requests_per_minute, settings.tokens_per_minute, sleep=sleep
         )
         self.budget = Budget(settings.max_cost)
-        configured = settings.structured_output != "auto"
-        self._mode: str | None = settings.structured_output if configured else None
-        self._mode_source = "configured"
-        self._mode_failures = 0
-        self._mode_lock = threading.Lock()
+        self.choice = ModeChoice(settings.structured_output, modes, self.endpoint, self.model)
+        self.local = local
+        self._settling = threading.Lock()
 
     @property
     def mode(self) -> str | None:
         """The structured-output mode settled for this run, if any yet."""
-        return self._mode
+        return self.choice.mode
 
     def request_body(
         self,
@@ -137,34 +136,11 @@ class Transport:
     @property
     def mode_description(self) -> str | None:
         """The structured-output mode in use and how it was chosen, once known."""
-        return f"{self._mode} ({self._mode_source})" if self._mode else None
-
-    def _set_mode(self, mode: str, source: str) -> None:
-        self._mode, self._mode_source, self._mode_failures = mode, source, 0
-        if source == "detected" and self.modes is not None:
-            self.modes.put_mode(self.endpoint, self.model, mode)
-        log.info("structured output for %s: %s (%s)", self.endpoint, mode, source)
+        return self.choice.description
 
     def mode_outcome(self, ok: bool) -> None:
-        """Count chunks that failed in a row in a detected or remembered mode; after a few,
-        forget the mode so that the next request detects it again."""
-        if self.settings.structured_output != "auto":
-            return
-        with self._mode_lock:
-            if ok:
-                self._mode_failures = 0
-                return
-            self._mode_failures += 1
-            if self._mode is not None and self._mode_failures >= MODE_FAILURES:
-                log.warning(
-                    "%s: %d chunks failed in a row in %s mode; detecting the mode again",
-                    self.endpoint,
-                    self._mode_failures,
-                    self._mode,
-                )
-                if self.modes is not None:
-                    self.modes.forget_mode(self.endpoint, self.model)
-                self._mode, self._mode_failures = None, 0
+        """A chunk's outcome, for forgetting a mode its chunks keep failing in."""
+        self.choice.outcome(ok)
 
     def send(
         self,
@@ -175,51 +151,47 @@ class Transport:
         schema: dict[str, Any] | None = None,
         temperature: float | None = None,
     ) -> Any:
-        extra: dict[str, Any] = {"schema": schema, "temperature": temperature}
-        mode = self._mode
-        if mode is not None:
-            return self._request(call, messages, mode, outcome, detecting=False, **extra)
-        with self._mode_lock:
-            if self._mode is not None:
-                return self._request(call, messages, self._mode, outcome, detecting=False, **extra)
-            remembered = self.modes.get_mode(self.endpoint, self.model) if self.modes else None
-            refused = None
-            if remembered in MODES:
-                assert remembered is not None
-                try:
-                    response = self._request(
-                        call, messages, remembered, outcome, detecting=True, **extra
-                    )
-                except Unsupported:
-                    log.warning(
-                        "%s no longer accepts %s output, which was remembered for it; "
-                        "detecting the mode again",
-                        self.endpoint,
-                        remembered,
-                    )
-                    if self.modes is not None:
-                        self.modes.forget_mode(self.endpoint, self.model)
-                    refused = remembered
-                else:
-                    self._set_mode(remembered, "remembered")
-                    return response
-            candidates = [m for m in MODES if m != refused]
-            for mode in candidates:
-                try:
-                    response = self._request(
-                        call, messages, mode, outcome, detecting=mode != candidates[-1], **extra
-                    )
-                except Unsupported as exc:
-                    log.info(
-                        "%s does not accept %s output (%s); trying the next mode",
-                        self.endpoint,
-                        mode,
-                        exc,
-                    )
-                    continue
-                self._set_mode(mode, "detected")
-                return response
-        raise ChunkFailed("the endpoint accepted no structured-output mode")  # pragma: no cover
+        """The reply to these messages, in the settled mode or, while none is, in the mode
+        being tried: a local server settles it with one request while the others wait; any
+        other endpoint gets a first wave of requests at once in the expected mode."""
+        if self.choice.mode is None and self.local:
+            with self._settling:  # a single-slot local server: one detecting request at a time
+                if self.choice.mode is None:
+                    return self._send(call, messages, outcome, schema, temperature)
+        return self._send(call, messages, outcome, schema, temperature)
+
+    def _send(
+        self,
+        call: Call,
+        messages: list[dict[str, str]],
+        outcome: Outcome,
+        schema: dict[str, Any] | None,
+        temperature: float | None,
+    ) -> Any:
+        refused: dict[str, str] = {}  # modes this call was refused in, and how
+        while True:
+            mode, detecting = self.choice.next(refused)
+            try:
+                response = self._request(
+                    call,
+                    messages,
+                    mode,
+                    outcome,
+                    detecting=detecting,
+                    schema=schema,
+                    temperature=temperature,
+                )
+            except Unsupported as exc:
+                refused[mode] = str(exc)
+                self.choice.refused(mode, str(exc))
+                continue
+            except ChunkFailed:
+                if refused:
+                    self.choice.restart()
+                raise
+            if detecting:
+                self.choice.worked(mode)
+            return response
 
     def _request(
         self,
