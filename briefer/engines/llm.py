@@ -250,7 +250,7 @@ class LLMEngine:
                     future = pool.submit(self.replies.run, call)
                     sent[call.key] = future
                     future.add_done_callback(tally.on_done(call.article.source))
-                    if any(f.done() and f.exception() for f in sent.values()):
+                    if tally.raised.is_set():
                         break  # an error that stops the run (a refused key): send no more
                 tally.complete()
                 wait(sent.values(), return_when=FIRST_EXCEPTION)
@@ -369,6 +369,7 @@ class _Tally:
         self.done = self.total = 0
         self.known = False
         self.last = ""
+        self.raised = threading.Event()  # a call raised instead of returning its outcome
         self._lock = threading.Lock()
 
     def add(self) -> None:
@@ -387,7 +388,11 @@ class _Tally:
         call cancelled or raising is not."""
 
         def done(future: Future[Outcome]) -> None:
-            if not future.cancelled() and future.exception() is None:
+            if future.cancelled():
+                return
+            if future.exception() is not None:
+                self.raised.set()
+            else:
                 self.finished(source)
 
         return done
