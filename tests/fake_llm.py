@@ -7,6 +7,7 @@ every request body, and can play servers that reject some structured-output mode
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import random
@@ -172,7 +173,9 @@ class FakeLLM:
                     while fake.single_slot and fake.in_flight:
                         time.sleep(0.01)
                     fake.events.append(("models", time.monotonic()))
-                    self._send_json(200, {"object": "list", "data": []})
+                    # The client may have stopped waiting for the server to be idle.
+                    with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+                        self._send_json(200, {"object": "list", "data": []})
                     return
                 status, body = fake._batch_api("GET", self.path, b"", dict(self.headers))
                 self._send_json(status, body)
