@@ -5,6 +5,7 @@ One input's failure stops no other: failures are collected and returned with the
 
 from __future__ import annotations
 
+import itertools
 import logging
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -195,13 +196,16 @@ def digest_items(
     """Analyze the items with the engine, then verify each result into a digest. The items
     may still be arriving (being read): the engine starts on the first ones meanwhile."""
     arrived: list[tuple[Article, Sequence[Chunk]]] = []
+    pending = iter(items)
+    first = next(pending, None)
 
     def arriving() -> Iterator[tuple[Article, Sequence[Chunk]]]:
-        for item in items:
+        for item in itertools.chain([first] if first else [], pending):
             arrived.append(item)
             yield item
 
-    results = engine.analyze_all(arriving(), staged(progress, "Summarizing"))
+    # Nothing could be read: the engine is not started (a batch job of no calls is an error).
+    results = engine.analyze_all(arriving(), staged(progress, "Summarizing")) if first else []
     digests: list[ArticleDigest | None] = []
     failures: list[Failure] = []
     usage = Usage()
