@@ -29,6 +29,10 @@ class NotSent(ChunkFailed):
     """The call was not sent (it could pass --max-cost): no sign of how the endpoint is doing."""
 
 
+class Stopped(Exception):
+    """The run is stopping (interrupted, or failed elsewhere): no further request or retry."""
+
+
 class Unsupported(Exception):
     """The endpoint rejected this structured-output mode (a definitive answer)."""
 

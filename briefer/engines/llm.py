@@ -14,7 +14,6 @@ import hashlib
 import json
 import logging
 import threading
-import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
 from datetime import date
@@ -42,7 +41,7 @@ from ..schema import SCHEMA_NAME, SCHEMA_VERSION, ChunkReply, ReplySpec
 from ..store import Store
 from . import followups
 from .batch import Batches
-from .calls import Call, Outcome
+from .calls import Call, Outcome, Stopped
 from .replies import Replies
 from .transport import Transport
 
@@ -63,7 +62,7 @@ class LLMEngine:
         settings: Settings,
         *,
         store: Store | None = None,
-        sleep: Callable[[float], None] = time.sleep,
+        sleep: Callable[[float], object] | None = None,
         today: date | None = None,
     ) -> None:
         self.settings = settings
@@ -237,31 +236,48 @@ class LLMEngine:
         outcomes: dict[str, Outcome] = {}
         sent: dict[str, Future[Outcome]] = {}
         tally = _Tally(progress)
-        with ThreadPoolExecutor(max_workers=self.transport.concurrency) as pool:
+        stopped = self.transport.stopped
+        stopped.clear()
+
+        def run(call: Call) -> Outcome:
             try:
-                for call in calls:
-                    tally.add()
-                    known = None if call.key in sent else self._known(call, outcomes)
-                    if known is not None:
-                        outcomes[call.key] = known
-                    if known is not None or call.key in sent:  # answered, or already asked
-                        tally.finished(call.article.source)
-                        continue
-                    future = pool.submit(self.replies.run, call)
-                    sent[call.key] = future
-                    future.add_done_callback(tally.on_done(call.article.source))
-                    if tally.raised.is_set():
-                        break  # an error that stops the run (a refused key): send no more
-                tally.complete()
-                wait(sent.values(), return_when=FIRST_EXCEPTION)
-                for future in sent.values():
-                    error = future.exception() if future.done() else None
-                    if error is not None:
-                        raise error
+                return self.replies.run(call)
             except BaseException:
-                for future in sent.values():
-                    future.cancel()
+                stopped.set()  # before the future is done: nothing more goes out
                 raise
+
+        pool = ThreadPoolExecutor(max_workers=self.transport.concurrency)
+        try:
+            for call in calls:
+                tally.add()
+                known = None if call.key in sent else self._known(call, outcomes)
+                if known is not None:
+                    outcomes[call.key] = known
+                if known is not None or call.key in sent:  # answered, or already asked
+                    tally.finished(call.article.source)
+                    continue
+                if stopped.is_set():
+                    break  # a call raised an error that stops the run (a refused key)
+                future = pool.submit(run, call)
+                sent[call.key] = future
+                future.add_done_callback(tally.on_done(call.article.source))
+            tally.complete()
+            wait(sent.values(), return_when=FIRST_EXCEPTION)
+            if stopped.is_set():
+                pool.shutdown(cancel_futures=True)  # the calls sending now end at this attempt
+                errors = [f.exception() for f in sent.values() if not f.cancelled()]
+                # The error that stopped the run, not a call it stopped.
+                raise next(e for e in errors if e and not isinstance(e, Stopped))
+        except KeyboardInterrupt:
+            # Leave at once: calls in flight send no retry, and their threads end on their own.
+            stopped.set()
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
+        except BaseException:
+            stopped.set()
+            pool.shutdown(cancel_futures=True)
+            raise
+        pool.shutdown()
         for key, future in sent.items():
             outcomes[key] = future.result()
         return outcomes

@@ -41,6 +41,7 @@ from .calls import (
     Meter,
     NotSent,
     Outcome,
+    Stopped,
     Unsupported,
     is_local,
     schema_in_prompt,
@@ -68,12 +69,15 @@ class Transport:
         schema: dict[str, Any],
         *,
         modes: Store | None,
-        sleep: Callable[[float], None],
+        sleep: Callable[[float], object] | None = None,
     ) -> None:
         self.settings = settings
         self.schema = schema  # the default reply schema; a call may carry its own
         self.modes = modes  # where the detected mode is remembered (even with --no-cache)
-        self.sleep = sleep
+        # Set when the run stops (an interrupt, an error): no request or retry goes out after
+        # it, and a backoff or rate-limit wait ends at once (unless a test's sleep is given).
+        self.stopped = threading.Event()
+        self.sleep: Callable[[float], object] = sleep if sleep is not None else self.stopped.wait
         self.client = openai.OpenAI(
             api_key=settings.api_key or "no-key-needed",
             base_url=settings.base_url,
@@ -92,12 +96,18 @@ class Transport:
         self.model = settings.model
         self.meter = Meter.for_model(settings, local=local)
         self.limiter = RateLimiter(
-            settings.requests_per_minute, settings.tokens_per_minute, sleep=sleep
+            settings.requests_per_minute, settings.tokens_per_minute, sleep=self.pause
         )
         self.budget = Budget(settings.max_cost)
         self.choice = ModeChoice(settings.structured_output, modes, self.endpoint, self.model)
         self.local = local
         self._settling = threading.Lock()
+
+    def pause(self, seconds: float) -> None:
+        """Wait before a retry or for the rate limit; raise ``Stopped`` if the run stopped."""
+        self.sleep(seconds)
+        if self.stopped.is_set():
+            raise Stopped("the run stopped; not sent")
 
     @property
     def mode(self) -> str | None:
@@ -170,14 +180,14 @@ class Transport:
     ) -> Any:
         refused: dict[str, str] = {}  # modes this call was refused in, and how
         while True:
-            mode, detecting = self.choice.next(refused)
+            mode, definitive = self.choice.next(refused)
             try:
                 response = self._request(
                     call,
                     messages,
                     mode,
                     outcome,
-                    detecting=detecting,
+                    detecting=definitive,
                     schema=schema,
                     temperature=temperature,
                 )
@@ -185,12 +195,11 @@ class Transport:
                 refused[mode] = str(exc)
                 self.choice.refused(mode, str(exc))
                 continue
-            except ChunkFailed:
-                if refused:
-                    self.choice.restart()
+            except BaseException:
+                self.choice.ended(mode)
                 raise
-            if detecting:
-                self.choice.worked(mode)
+            # Any reply, in the last mode left too, tells which mode works.
+            self.choice.worked(mode, refused)
             return response
 
     def _request(
@@ -211,12 +220,18 @@ class Transport:
         timeout = self.timeout
         server_errors = 0
         for attempt in range(self.settings.max_retries + 1):
+            if self.stopped.is_set():
+                raise Stopped("the run stopped; not sent")
             if not self.budget.reserve(reserved):
                 raise NotSent(
                     "not sent: it could take the run past the max_cost setting "
                     f"${self.settings.max_cost:g}"
                 )
-            self.limiter.acquire(tokens + self.settings.max_output_tokens)
+            try:
+                self.limiter.acquire(tokens + self.settings.max_output_tokens)
+            except Stopped:
+                self.budget.settle(reserved, 0.0)
+                raise
             outcome.usage = outcome.usage + Usage(calls=1)
             log.debug(
                 "POST %s/chat/completions model=%s mode=%s input~%d tokens (%s, attempt %d)",
@@ -231,6 +246,9 @@ class Transport:
             started = time.monotonic()
             try:
                 with self.gate:
+                    if self.stopped.is_set():  # it stopped while this call waited its turn
+                        self.budget.settle(reserved, 0.0)
+                        raise Stopped("the run stopped; not sent")
                     response = self.client.chat.completions.create(**body, timeout=timeout)
             except openai.AuthenticationError as exc:
                 self.budget.settle(reserved, 0.0)
@@ -325,7 +343,7 @@ class Transport:
             if wait_for is not None:
                 delay = min(wait_for, self.settings.max_retry_wait)
             log.info("%s: %s; retrying in %.2f s", self.endpoint, last, delay)
-            self.sleep(delay)
+            self.pause(delay)
         raise ChunkFailed(f"gave up after {self.settings.max_retries + 1} attempts: {last}")
 
     def _wait_until_idle(self) -> bool:
