@@ -8,6 +8,7 @@ outcome with an exit code: 0 ok, 1 error, 3 partial, 75 another run holds the lo
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from datetime import date, datetime, timezone
 from pathlib import Path
 
@@ -242,7 +243,7 @@ class _DailyRun:
             languages=[e.digest.article.language for e in entries],
         )
         self.stats["stories"] = len(stories)
-        return build(
+        brief = build(
             entries,
             stories,
             config,
@@ -257,6 +258,11 @@ class _DailyRun:
             summarizer=_summarizer(engine, config),
             stats=self.stats,
         )
+        if previous and previous["brief_date"] == brief.date:  # a second run the same day
+            started = datetime.fromtimestamp(previous["started"], tz=timezone.utc)
+            changes = replace(brief.changes, previous_time=f"{started:%H:%M} UTC")
+            brief = replace(brief, changes=changes)
+        return brief
 
     def render(self, brief: Brief) -> dict[str, str | bytes]:
         """The brief in every configured format; a PDF that cannot be made costs only itself."""

@@ -331,6 +331,8 @@ class Changes:
     lowered: tuple[str, ...] = ()
     continuing: tuple[str, ...] = ()
     dropped: tuple[str, ...] = ()  # top risks of the previous brief that this one does not have
+    # "HH:MM UTC" when the previous brief is of the same date as this one (a second run)
+    previous_time: str | None = None
 
 
 @dataclass(frozen=True)

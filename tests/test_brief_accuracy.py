@@ -143,9 +143,12 @@ def test_changes_list_risks_that_are_gone_when_this_brief_has_none(tmp_path: Pat
     )
     md = (tmp_path / "b" / "latest.md").read_text()
     section = md.split("## Changes since the previous brief\n\n")[1].split("\n## ")[0]
-    assert section == (
-        f"_Compared with the brief of 2026-11-29._\n\n- **No longer among the top risks:** {gone}\n"
-    )
+    # Both briefs are of the same day: the earlier one is named with its time.
+    assert re.fullmatch(
+        r"_Compared with the brief of 2026-11-29, \d\d:\d\d UTC\._\n\n"
+        + re.escape(f"- **No longer among the top risks:** {gone}\n"),
+        section,
+    ), section
     html = (tmp_path / "b" / "latest.html").read_text()
     assert f"<li><strong>No longer among the top risks:</strong> {gone}</li>" in html
     assert "No change in the ranked risks" not in html
