@@ -46,7 +46,7 @@ if TYPE_CHECKING:
     from .configfile import find_config_file, read_brief_config, read_config_file
     from .configfile import resolve as resolve_settings
     from .daily import plan_daily, run_daily
-    from .defaults import DEFAULT_FEED_ITEMS
+    from .defaults import DEFAULT_FEED_ITEMS, FORMATS
     from .files import write_atomic
     from .models import (
         Article,
@@ -65,7 +65,7 @@ if TYPE_CHECKING:
     from .outcome import DailyResult
     from .pipeline import DryRun, batch_status, cancel_batch, dry_run, export_batch, summarize
     from .prompts import list_prompts, load_prompt
-    from .render import FORMATS, brief_json_schema, render_bytes
+    from .render import brief_json_schema, render_bytes
 
 # Public name -> (the module that defines it, its name there).
 _LAZY = {
@@ -104,7 +104,7 @@ _LAZY = {
     "summarize": ("pipeline", "summarize"),
     "list_prompts": ("prompts", "list_prompts"),
     "load_prompt": ("prompts", "load_prompt"),
-    "FORMATS": ("render", "FORMATS"),
+    "FORMATS": ("defaults", "FORMATS"),
     "brief_json_schema": ("render", "brief_json_schema"),
     "render_bytes": ("render", "render_bytes"),
 }

@@ -191,14 +191,15 @@ def read_config_file(path: Path) -> dict[str, Any]:
     """Settings fields from a ``briefer.toml``; relative paths are taken from its folder."""
     parsed = parse_file(path)
     base = Path(path).resolve().parent
-
-    def rel(p: Path | None) -> Path | None:
-        return None if p is None else (p if p.is_absolute() else base / p)
-
     values = _from_sections(parsed, "settings", base)
     if parsed.prices:
         values["prices"] = {m: Price(p.input, p.output) for m, p in parsed.prices.items()}
     return values
+
+
+def _rel(base: Path, path: Path) -> Path:
+    """A path from the config file, taken from the file's folder when relative."""
+    return path if path.is_absolute() else base / path
 
 
 def _from_sections(parsed: Any, target: str, base: Path) -> dict[str, Any]:
@@ -211,9 +212,9 @@ def _from_sections(parsed: Any, target: str, base: Path) -> dict[str, Any]:
         if value is None:
             continue
         if s.kind in ("file", "dir"):
-            value = value if value.is_absolute() else base / value
+            value = _rel(base, value)
         elif s.kind == "files":
-            value = tuple(p if p.is_absolute() else base / p for p in value)
+            value = tuple(_rel(base, p) for p in value)
         elif isinstance(value, list):
             value = tuple(value)
         values[s.name] = value
@@ -244,8 +245,7 @@ def read_brief_config(path: Path | None) -> BriefConfig:
             kind, locations = "urls", tuple(s.urls)
         else:
             assert s.path is not None
-            full = s.path if s.path.is_absolute() else base / s.path
-            kind, locations = "path", (str(full),)
+            kind, locations = "path", (str(_rel(base, s.path)),)
         sources.append(
             SourceSpec(
                 kind,
@@ -263,11 +263,7 @@ def read_brief_config(path: Path | None) -> BriefConfig:
 
     email = parsed.delivery.email
     if email is not None:
-        cafile = (
-            email.cafile
-            if email.cafile is None or email.cafile.is_absolute()
-            else base / email.cafile
-        )
+        cafile = None if email.cafile is None else _rel(base, email.cafile)
         values["email"] = EmailTarget(
             host=email.host,
             port=email.port,

@@ -8,7 +8,6 @@ outcome with an exit code: 0 ok, 1 error, 3 partial, 75 another run holds the lo
 from __future__ import annotations
 
 import logging
-from dataclasses import replace
 from datetime import date, datetime, timezone
 from pathlib import Path
 
@@ -27,6 +26,7 @@ from .outcome import DailyResult, nothing_new, shown
 from .outputs import deliver, output_paths, repair
 from .pipeline import DryRun, chunks_for, digest_items, plan_items
 from .publish import discard, publish, stage
+from .records import BriefRun
 from .redaction import public_settings
 from .render import render_brief
 from .store import Store
@@ -243,7 +243,7 @@ class _DailyRun:
             languages=[e.digest.article.language for e in entries],
         )
         self.stats["stories"] = len(stories)
-        brief = build(
+        return build(
             entries,
             stories,
             config,
@@ -257,12 +257,8 @@ class _DailyRun:
             max_key_points=self.settings.max_key_points,
             summarizer=_summarizer(engine, config),
             stats=self.stats,
+            previous_time=_same_day_time(previous, self.brief_date.isoformat()),
         )
-        if previous and previous["brief_date"] == brief.date:  # a second run the same day
-            started = datetime.fromtimestamp(previous["started"], tz=timezone.utc)
-            changes = replace(brief.changes, previous_time=f"{started:%H:%M} UTC")
-            brief = replace(brief, changes=changes)
-        return brief
 
     def render(self, brief: Brief) -> dict[str, str | bytes]:
         """The brief in every configured format; a PDF that cannot be made costs only itself."""
@@ -376,3 +372,10 @@ def _summarizer(engine: Engine, config: BriefConfig) -> Summarizer:
         )
 
     return summarize
+
+
+def _same_day_time(previous: BriefRun | None, today: str) -> str | None:
+    """The previous brief's time ("06:00 UTC") when it is of today too (a second run)."""
+    if previous is None or previous["brief_date"] != today:
+        return None
+    return f"{datetime.fromtimestamp(previous['started'], tz=timezone.utc):%H:%M} UTC"

@@ -260,11 +260,6 @@ SETTINGS: tuple[Setting, ...] = (
 BY_NAME: dict[str, Setting] = {s.name: s for s in SETTINGS}
 
 
-def setting(name: str) -> Setting:
-    """The declaration of a setting; KeyError names an undeclared one."""
-    return BY_NAME[name]
-
-
 def flag_for(name: str) -> str | None:
     """The command-line flag of a setting (``max_tokens`` -> ``--max-tokens``), if it has one."""
     return BY_NAME[name].flag

@@ -17,17 +17,18 @@ import contextlib
 import json
 import logging
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from .defaults import FORMATS
 from .errors import RenderError
 from .files import write_temporary
 
 log = logging.getLogger(__name__)
 
 JOURNAL = ".briefer-publish.json"
-LATEST_FORMATS = ("md", "json", "html", "pdf")
+LATEST_FORMATS = FORMATS
 
 # (store path, run id) -> whether that run was committed as a written brief
 Committed = Callable[[str, int], bool]
@@ -82,9 +83,7 @@ def stage(
         os.replace(tmp, staged.journal)
         _sync_folder(folder)
     except BaseException:
-        for tmp, _ in moves:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
+        _drop_temporaries(moves)
         raise
     return staged
 
@@ -105,9 +104,7 @@ def publish(staged: Staged) -> None:
 
 def discard(staged: Staged) -> None:
     """Remove the temporaries and the journal of a brief that will not be published."""
-    for tmp, _ in staged.moves:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
+    _drop_temporaries(staged.moves)
     with contextlib.suppress(OSError):
         os.unlink(staged.journal)
 
@@ -160,3 +157,10 @@ def _sync_folder(folder: Path) -> None:
             os.fsync(fd)
         finally:
             os.close(fd)
+
+
+def _drop_temporaries(moves: Sequence[tuple[Path, Path]]) -> None:
+    """Remove the staged temporaries of ``moves``, whichever are there."""
+    for tmp, _ in moves:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)

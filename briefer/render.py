@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from ._version import __version__
+from .defaults import FORMATS, PAGE_SIZES
 from .errors import RenderError
 from .models import LIKELIHOODS, SEVERITIES, Brief, SummaryRun, to_data
 from .resources import data_dir
@@ -18,7 +19,6 @@ if TYPE_CHECKING:
     import jinja2
 
 SCHEMA_VERSION = "1.0"
-FORMATS = ("md", "json", "html", "pdf")
 # Characters that are markup wherever they stand: an escape (\\), links and images ([ ]),
 # HTML and autolinks (< >, both, so that no tag is left whole in the text), table cells (|)
 # and GFM strikethrough (~), which would show a claim as retracted.
@@ -227,8 +227,7 @@ def render_bytes(run: SummaryRun, fmt: str, *, templates_dir: Path | None = None
 
 
 BRIEF_SCHEMA_VERSION = "1.0"
-BRIEF_FORMATS = ("md", "json", "html", "pdf")
-PAGE_SIZES = ("A4", "Letter")
+BRIEF_FORMATS = FORMATS
 PDF_FULL_STORIES = 10  # stories shown in full in the PDF; the rest get one row each
 
 

@@ -129,15 +129,11 @@ def _listed(rule: Rule, candidate: Candidate, model: RiskModel, now: set[int]) -
         return candidate.probability >= model.threshold or candidate.strength >= STANDALONE_STRENGTH
     if not candidate.strength:
         return False
-    strong = any(_plays(h, "strong", candidate.rule) for h in candidate.cues)
+    strong = candidate.features["strong_phrase"] > 0
     current = not now.isdisjoint(
         (candidate.position - 1, candidate.position, candidate.position + 1)
     )
     return strong or candidate.strength >= CONFIDENT_STRENGTH or current
-
-
-def _plays(hit: _Hit, kind: str, rule: int) -> bool:
-    return (kind, str(rule)) in hit.roles
 
 
 def _one_rule_per_sentence(
@@ -192,8 +188,8 @@ def candidates(
         for index, cues in counted.items():
             rule = rules.rules[index]
             others = sum(1 for i in counted if i != index and i in document.builtin)
-            features = document.features(rule, position, cues, hits, here, kinds, others)
             strength = _strength(rule, cues)
+            features = document.features(rule, position, cues, strength, hits, here, kinds, others)
             found.append(
                 Candidate(index, position, strength, tuple(hit for _, hit in cues), features)
             )
@@ -208,7 +204,6 @@ class _Document:
     sentences: Sequence[Segment]
     topic_sentences: dict[str, int]  # category -> sentences with a cue of it
     headline_topics: frozenset[str]
-    categories: tuple[str, ...]  # rule index -> category
     builtin: frozenset[int]  # the rules the model was fitted with: what the topic counts read
 
     @classmethod
@@ -236,13 +231,14 @@ class _Document:
                     for r in roles
                     if r[0] in _CUE_KINDS and int(r[1]) in builtin
                 )
-        return cls(article.text, sentences, topics, frozenset(headline), categories, builtin)
+        return cls(article.text, sentences, topics, frozenset(headline), builtin)
 
     def features(
         self,
         rule: Rule,
         position: int,
         cues: Sequence[tuple[str, _Hit]],
+        strength: int,
         hits: Sequence[_Hit],
         here: set[str],
         kinds: dict[int, set[str]],
@@ -260,7 +256,7 @@ class _Document:
             "two_cues": float(len(distinct) == 2),
             "three_cues": float(len(distinct) >= 3),
             "strong_phrase": float(any(kind == "strong" for kind, _ in cues)),
-            "rule_corroborated": float(bool(_strength(rule, cues))),
+            "rule_corroborated": float(bool(strength)),
             "alert": float("alert" in here),
             "ongoing": float("ongoing" in here),
             "present": float("present" in here),

@@ -56,8 +56,8 @@ class _RiskBase(_Strict):
     evidence: str = Field(min_length=1, max_length=MAX_EVIDENCE)
     title: str = Field(min_length=1, max_length=MAX_TITLE)
     category: str
-    severity: Literal["low", "medium", "high", "critical"]
-    likelihood: Literal["unlikely", "possible", "likely", "almost certain"]
+    severity: Literal[SEVERITIES]  # type: ignore[valid-type]
+    likelihood: Literal[LIKELIHOODS]  # type: ignore[valid-type]
     rationale: str = Field(min_length=1, max_length=MAX_RATIONALE)
 
 

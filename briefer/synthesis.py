@@ -93,6 +93,7 @@ def build(
     previous: Sequence[BriefItem] | None,
     previous_date: str | None,
     max_key_points: int,
+    previous_time: str | None = None,
     summarizer: Summarizer | None = None,
     stats: dict[str, int] | None = None,
 ) -> Brief:
@@ -158,7 +159,7 @@ def build(
         summary_method=method,
         stories=tuple(stories),
         top_risks=tuple(top),
-        changes=_changes(stories, top, previous, previous_date),
+        changes=_changes(stories, top, previous, previous_date, previous_time),
         sources=tuple(sources),
         failures=tuple(failures),
         engine=engine,
@@ -260,6 +261,7 @@ def _changes(
     top: Sequence[BriefRisk],
     previous: Sequence[BriefItem] | None,
     previous_date: str | None,
+    previous_time: str | None,
 ) -> Changes:
     if previous is None:
         return Changes(previous_date=None)
@@ -292,6 +294,7 @@ def _changes(
         lowered=tuple(lowered),
         continuing=tuple(s.title for s in stories if s.continues),
         dropped=tuple(titles[key] for key in before if key not in now),
+        previous_time=previous_time,
     )
 
 

@@ -81,6 +81,4 @@ def get_batches(settings: Settings, *, store: Store | None) -> Batches:
     """The batch jobs at the configured LLM endpoint: their status, and cancelling one."""
     from .llm import LLMEngine
 
-    settings = settings.with_(engine="openai")
-    settings.check_endpoint()
     return LLMEngine(settings, store=store).batches

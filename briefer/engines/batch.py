@@ -23,7 +23,6 @@ from ..models import BatchExport, Progress, Usage
 from ..schema import ReplyError
 from ..store import Store
 from .calls import Call, Outcome
-from .modes import MODES
 from .transport import Transport
 
 log = logging.getLogger(__name__)
@@ -223,11 +222,7 @@ class Batches:
     def mode(self) -> str:
         """The structured-output mode batch requests use (no detection round trip there)."""
         transport = self.transport
-        if transport.mode is not None:
-            return transport.mode
-        modes = transport.modes
-        remembered = modes.get_mode(transport.endpoint, transport.model) if modes else None
-        return remembered if remembered in MODES else "json_schema"
+        return transport.mode or transport.choice.remembered() or "json_schema"
 
     def prefetch(
         self, calls: Sequence[Call], progress: Progress | None

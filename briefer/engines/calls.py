@@ -146,11 +146,6 @@ class Meter:
         )
 
 
-def is_loopback(url: str) -> bool:
-    host = (urlsplit(url).hostname or "").lower()
-    return host in ("localhost", "::1") or host.startswith("127.")
-
-
 def is_local(url: str) -> bool:
     """An endpoint on this machine or a private network: likely one local model server.
 

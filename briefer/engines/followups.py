@@ -160,6 +160,8 @@ def synthesize(
         retry=retry,
     )
     outcome = engine.execute([call])[call.key]
+    if prompt.label not in engine.used_prompts:
+        engine.used_prompts.append(prompt.label)
     if outcome.reply is None:
         log.warning(
             "the executive summary call failed (%s); using the offline summary", outcome.failure

@@ -67,7 +67,6 @@ class LLMEngine:
     ) -> None:
         self.settings = settings
         self.store = store if settings.use_cache else None  # the reply cache
-        self.sleep = sleep
         self.today = (today or date.today()).isoformat()
         self.prompt: Prompt = load_prompt(PROMPT_NAME, settings.prompts_dir)
         rules = load_rules(settings.rules, replace=settings.replace_rules)
@@ -335,7 +334,7 @@ class LLMEngine:
         summary_items: int,
     ) -> SummaryAnswer | None:
         """The executive summary's lines from the model (see ``followups.synthesize``)."""
-        answer = followups.synthesize(
+        return followups.synthesize(
             self,
             title=title,
             audience=audience,
@@ -343,10 +342,6 @@ class LLMEngine:
             valid_stories=valid_stories,
             summary_items=summary_items,
         )
-        label = load_prompt(followups.SYNTHESIS_PROMPT, self.settings.prompts_dir).label
-        if label not in self.used_prompts:
-            self.used_prompts.append(label)
-        return answer
 
     @staticmethod
     def convert(article: Article, reply: ChunkReply) -> tuple[list[KeyPoint], list[Risk]]:
@@ -385,7 +380,6 @@ class _Tally:
         self.done = self.total = 0
         self.known = False
         self.last = ""
-        self.raised = threading.Event()  # a call raised instead of returning its outcome
         self._lock = threading.Lock()
 
     def add(self) -> None:
@@ -404,11 +398,7 @@ class _Tally:
         call cancelled or raising is not."""
 
         def done(future: Future[Outcome]) -> None:
-            if future.cancelled():
-                return
-            if future.exception() is not None:
-                self.raised.set()
-            else:
+            if not future.cancelled() and future.exception() is None:
                 self.finished(source)
 
         return done

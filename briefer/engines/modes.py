@@ -103,10 +103,14 @@ class ModeChoice:
             if self.mode is None:
                 self._advance()
 
+    def remembered(self) -> str | None:
+        """The mode stored for this endpoint and model, if it is one briefer knows."""
+        stored = self.store.get_mode(self.endpoint, self.model) if self.store else None
+        return stored if stored in MODES else None
+
     def _start_trials(self) -> list[str]:
         if self._trials is None:
-            remembered = self.store.get_mode(self.endpoint, self.model) if self.store else None
-            first = remembered if remembered in MODES else None
+            first = self.remembered()
             self._trials = [first] if first else []
             self._trials += [m for m in MODES if m != first]
             self._trial_source = "remembered" if first else "detected"
