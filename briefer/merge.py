@@ -135,7 +135,7 @@ def verify_items(
                 issues=("the evidence is not found in the article",),
             )
         issues: list[str] = []
-        where = boilerplate(article.text, span.start, span.end, item.evidence)
+        where = boilerplate(article.text, span.start, span.end, item.evidence, language)
         if where:
             issues.append(where)
         verdict = claim_support(

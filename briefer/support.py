@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from .boilerplate import is_boilerplate
 from .text import CLAIM_WORD, entities, terms
 
 _NUMBER = re.compile(r"\d+(?:[.,'\u00a0\u202f]\d+)*")
@@ -41,12 +42,6 @@ _NEGATIONS = {
     "en": r"not|no|never|none|neither|nor|cannot|without|\w+n['’]t|denied|denies|den(?:y|ying)",
     "de": r"nicht|kein|keine|keinen|keinem|keiner|nie|niemals|ohne|weder",
 }
-_BOILERPLATE = re.compile(
-    r"^\W*(?:read more|read also|also read|related|see also|more on this|more:|watch|listen|"
-    r"click|subscribe|sign up|follow us|advertisement|image|photo|picture|video|copyright|©|"
-    r"share this|mehr zum thema|lesen sie auch|auch interessant|bild:|foto:|anzeige|werbung)\b",
-    re.IGNORECASE,
-)
 SAME_TOPIC = 0.34  # share of a key point's content words its evidence must contain
 _CAPTION_WORDS = 12  # a line this short with no sentence ending reads as a caption or a link
 
@@ -194,14 +189,15 @@ def claim_support(
     return Support(not issues, tuple(issues))
 
 
-def boilerplate(text: str, start: int, end: int, evidence: str) -> str | None:
-    """Why the evidence at ``text[start:end]`` is not article text, or None if it is."""
-    if _BOILERPLATE.search(evidence) or re.search(r"\bread more:", evidence, re.IGNORECASE):
+def boilerplate(text: str, start: int, end: int, evidence: str, language: str = "en") -> str | None:
+    """Why the evidence at ``text[start:end]`` is not article text, or None if it is: the
+    reader's own boilerplate rules (``briefer.boilerplate``) on the quote and on its line."""
+    if is_boilerplate(evidence, language) or re.search(r"\bread more:", evidence, re.IGNORECASE):
         return "the evidence is a navigation line, not article text"
     line_start = text.rfind("\n", 0, start) + 1
     line_end = text.find("\n", end)
     line = text[line_start : line_end if line_end >= 0 else len(text)].strip()
-    if _BOILERPLATE.search(line):
+    if is_boilerplate(line, language):
         return "the evidence is a navigation line, not article text"
     if len(line.split()) <= _CAPTION_WORDS and not re.search(r"[.!?…\"”»)]\s*$", line):
         return "the evidence is a heading, caption or link, not a sentence of the article"

@@ -97,6 +97,18 @@ def test_navigation_and_captions_are_not_article_text() -> None:
     assert "navigation" in str(why("Talks in Vienna"))  # a part of the navigation line
 
 
+def test_navigation_is_told_by_the_readers_rules_in_the_articles_language() -> None:
+    # One list of boilerplate for reading and for checking quotes: a sentence that merely
+    # starts with "Watch" is article text; "Lesen Sie auch:" is German navigation.
+    text = "Watch out: the storm hits the coast on Monday, officials said.\n"
+    quote = text.strip()
+    assert boilerplate(text, 0, len(quote), quote) is None
+    german = "Der Minister sprach am Montag.\nLesen Sie auch: Gespräche in Wien\n"
+    start = german.index("Gespräche in Wien")
+    end = start + len("Gespräche in Wien")
+    assert "navigation" in str(boilerplate(german, start, end, "Gespräche in Wien", "de"))
+
+
 def test_a_summary_line_may_say_only_what_its_findings_say() -> None:
     findings = "Russia and Iran are expected to sign an agreement soon.\nIn 2001 they signed one."
     assert grounded("Russia and Iran are expected to sign an agreement soon.", findings).supported
