@@ -129,6 +129,37 @@ def _cues(pattern: re.Pattern[str], text: str) -> list[str]:
     return [m.group(0).lower() for m in pattern.finditer(text) if m.group(0) != "May"]
 
 
+@dataclass(frozen=True)
+class _Missing:
+    """What a claim names that its source does not: numbers, single-word names, dates."""
+
+    numbers: list[str]
+    names: list[str]
+    dates: list[str]
+    words: list[str]  # the source's words, for the callers' own checks
+
+
+def _missing(claim: str, source: str, *, names: bool = True) -> _Missing:
+    words = CLAIM_WORD.findall(source.casefold())
+    have = _numbers(source)
+    absent = sorted(
+        name
+        for name in (entities(claim) if names else ())
+        if " " not in name
+        and not any(c.isdigit() for c in name)
+        and not any(_same_word(name, w) for w in words)
+    )
+    dates = {w for w in CLAIM_WORD.findall(claim.casefold()) if w in _DATES} - set(words)
+    return _Missing(
+        sorted(n for n in _claim_numbers(claim) if n not in have), absent, sorted(dates), words
+    )
+
+
+def _shared(mine: set[str], words: list[str]) -> int:
+    """How many of a claim's content words the source has, inflected or not."""
+    return sum(1 for t in mine if any(_same_word(t, w) for w in words))
+
+
 def claim_support(
     claim: str,
     evidence: str,
@@ -141,34 +172,23 @@ def claim_support(
     issues: list[str] = []
     if claim.strip() == evidence.strip():
         return Support(True)
-    have = _numbers(evidence)
-    missing = sorted(n for n in _claim_numbers(claim) if n not in have)
-    if missing:
-        issues.append(f"number {', '.join(missing)} not in the evidence")
+    # A Title Case Heading capitalizes every word: capitals there do not mark names.
+    capitals = [w for w in claim.split() if w[:1].isupper()]
+    title_case = len(claim.split()) >= 2 and len(capitals) * 2 > len(claim.split())
+    missing = _missing(claim, evidence, names=not title_case)
+    if missing.numbers:
+        issues.append(f"number {', '.join(missing.numbers)} not in the evidence")
     if same_language:
-        words = CLAIM_WORD.findall(evidence.casefold())
-        # A Title Case Heading capitalizes every word: capitals there do not mark names.
-        capitals = [w for w in claim.split() if w[:1].isupper()]
-        title_case = len(claim.split()) >= 2 and len(capitals) * 2 > len(claim.split())
-        absent = sorted(
-            name
-            for name in ([] if title_case else entities(claim))
-            if " " not in name
-            and not any(c.isdigit() for c in name)
-            and not any(_same_word(name, w) for w in words)
-        )
-        if absent:
-            issues.append(f"name {', '.join(absent[:3])} not in the evidence")
-        dates = {w for w in CLAIM_WORD.findall(claim.casefold()) if w in _DATES}
-        absent_dates = sorted(dates - set(words))
-        if absent_dates:
-            issues.append(f"date {', '.join(absent_dates)} not in the evidence")
+        if missing.names:
+            issues.append(f"name {', '.join(missing.names[:3])} not in the evidence")
+        if missing.dates:
+            issues.append(f"date {', '.join(missing.dates)} not in the evidence")
         mine = set(terms(claim))
         if likelihood is None and len(mine) >= 3:  # a key point; a risk title abstracts
-            shared = {t for t in mine if any(_same_word(t, w) for w in words)}
-            if len(shared) < SAME_TOPIC * len(mine):
+            shared = _shared(mine, missing.words)
+            if shared < SAME_TOPIC * len(mine):
                 issues.append(
-                    f"the evidence is about something else ({len(shared)} of the claim's "
+                    f"the evidence is about something else ({shared} of the claim's "
                     f"{len(mine)} content words are in it)"
                 )
     hedge = _HEDGE_RE.get(language) if same_language else None
@@ -211,23 +231,13 @@ def grounded(line: str, source: str, *, language: str = "en") -> Support:
     """Whether a summary line rests on ``source`` (the supported findings it cites): its
     numbers, names, dates, hedges and negations all appear there, and most of its words."""
     issues: list[str] = []
-    have = _numbers(source)
-    missing = sorted(n for n in _claim_numbers(line) if n not in have)
-    if missing:
-        issues.append(f"number {', '.join(missing)} is in no finding it cites")
-    words = CLAIM_WORD.findall(source.casefold())
-    absent = sorted(
-        name
-        for name in entities(line)
-        if " " not in name
-        and not any(c.isdigit() for c in name)
-        and not any(_same_word(name, w) for w in words)
-    )
-    if absent:
-        issues.append(f"name {', '.join(absent[:3])} is in no finding it cites")
-    dates = {w for w in CLAIM_WORD.findall(line.casefold()) if w in _DATES} - set(words)
-    if dates:
-        issues.append(f"date {', '.join(sorted(dates))} is in no finding it cites")
+    missing = _missing(line, source)
+    if missing.numbers:
+        issues.append(f"number {', '.join(missing.numbers)} is in no finding it cites")
+    if missing.names:
+        issues.append(f"name {', '.join(missing.names[:3])} is in no finding it cites")
+    if missing.dates:
+        issues.append(f"date {', '.join(missing.dates)} is in no finding it cites")
     for table, kind in ((_HEDGE_RE, "hedge"), (_NEGATION_RE, "negation")):
         pattern = table.get(language)
         if pattern is None:
@@ -237,9 +247,9 @@ def grounded(line: str, source: str, *, language: str = "en") -> Support:
             issues.append(f"{kind} {extra[0]!r} is in no finding it cites")
     mine = set(terms(line))
     if mine:
-        found = {t for t in mine if any(_same_word(t, w) for w in words)}
-        if len(found) < GROUNDED_TERMS * len(mine):
+        found = _shared(mine, missing.words)
+        if found < GROUNDED_TERMS * len(mine):
             issues.append(
-                f"only {len(found)} of its {len(mine)} content words are in the findings it cites"
+                f"only {found} of its {len(mine)} content words are in the findings it cites"
             )
     return Support(not issues, tuple(issues))
